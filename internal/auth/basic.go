@@ -1,0 +1,76 @@
+package auth
+
+import (
+	"bytes"
+	"errors"
+	"regexp"
+	"strings"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+var (
+	// ErrMalformedSecret is returned when a basic secret is not "login:password".
+	ErrMalformedSecret = errors.New("auth: secret must be login:password")
+	// ErrLoginPolicy is returned for logins that break the naming rules.
+	ErrLoginPolicy = errors.New("auth: login must be 2-32 letters, digits, '_' or '.'")
+	// ErrPasswordPolicy is returned for passwords that are too short.
+	ErrPasswordPolicy = errors.New("auth: password too short")
+)
+
+// Basic-scheme policy: logins start and end with a letter or digit and may
+// contain '_' and '.' between; passwords need at least minPasswordLen bytes.
+const (
+	minLoginLen    = 2
+	maxLoginLen    = 32
+	minPasswordLen = 3
+	bcryptCost     = bcrypt.DefaultCost
+)
+
+var loginPattern = regexp.MustCompile(`^[\pL\pN][_.\pL\pN]*[\pL\pN]+$`)
+
+// ParseBasic splits a basic secret into a lowercased login and the password.
+func ParseBasic(secret []byte) (login, password string, err error) {
+	i := bytes.IndexByte(secret, ':')
+	if i < 0 {
+		return "", "", ErrMalformedSecret
+	}
+	return strings.ToLower(string(secret[:i])), string(secret[i+1:]), nil
+}
+
+// CheckPolicy validates a new login and password.
+func CheckPolicy(login, password string) error {
+	if n := len([]rune(login)); n < minLoginLen || n > maxLoginLen || !loginPattern.MatchString(login) {
+		return ErrLoginPolicy
+	}
+	if len(password) < minPasswordLen {
+		return ErrPasswordPolicy
+	}
+	return nil
+}
+
+// BasicUnique is the auth record key of a basic login.
+func BasicUnique(login string) string { return "basic:" + login }
+
+// HashPassword returns the stored form of a password.
+func HashPassword(password string) ([]byte, error) {
+	return bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+}
+
+// CheckPassword reports whether password matches the stored hash.
+func CheckPassword(hash []byte, password string) bool {
+	return bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
+}
+
+// LevelName is the wire name of an auth level.
+func LevelName(level int) string {
+	switch level {
+	case 10:
+		return "anon"
+	case 20:
+		return "auth"
+	case 30:
+		return "root"
+	}
+	return ""
+}

@@ -1,0 +1,150 @@
+package hub
+
+import (
+	"github.com/parley-im/parley/internal/proto"
+	"github.com/parley-im/parley/internal/store"
+)
+
+// maxDelRange bounds how many seqs one delete may cover.
+const maxDelRange = 1 << 20
+
+// handleDel deletes messages, a member or the whole topic.
+func (t *topic) handleDel(r *Request) {
+	d := r.Msg.Del
+	if _, ok := t.attached[r.Sess]; !ok {
+		t.reply(r, proto.AttachFirst(d.ID, r.View, proto.Now()))
+		return
+	}
+	if t.kind == kindMe || t.kind == kindFnd {
+		t.reply(r, proto.Forbidden(d.ID, r.View, proto.Now()))
+		return
+	}
+	var fail *proto.ServerMsg
+	switch d.What {
+	case "msg":
+		fail = t.delMessages(r)
+	case "sub":
+		fail = t.delSub(r)
+	case "topic":
+		fail = t.delTopic(r)
+	default:
+		fail = proto.Malformed(d.ID, r.View, proto.Now())
+	}
+	if fail != nil {
+		t.reply(r, fail)
+	}
+}
+
+// delMessages hides messages from the caller (soft) or wipes them for
+// everyone (hard, needs D; without D it quietly becomes soft).
+func (t *topic) delMessages(r *Request) *proto.ServerMsg {
+	d := r.Msg.Del
+	uid := r.Sess.UserID()
+	ranges, ok := t.validRanges(d.DelSeq)
+	if !ok {
+		return proto.Malformed(d.ID, r.View, proto.Now())
+	}
+	mode := t.mode(uid)
+	if !mode.IsSet(proto.ModeRead) {
+		return proto.Forbidden(d.ID, r.View, proto.Now())
+	}
+	hard := d.Hard && mode.IsSet(proto.ModeDelete)
+	forUser := uid
+	if hard {
+		forUser = proto.ZeroUid
+	}
+	delID, err := t.hub.store.DeleteMessages(t.hub.ctx, t.name, forUser, ranges)
+	if err != nil {
+		return storeErr(r, err)
+	}
+	t.desc.DelID = delID
+	t.reply(r, proto.CtrlParams(d.ID, r.View, proto.CodeOK, "ok", map[string]any{"del": delID}, proto.Now()))
+	wire := fromRanges(ranges)
+	for s, view := range t.attached {
+		if s == r.Sess || (!hard && s.UserID() != uid) {
+			continue
+		}
+		t.send(s, &proto.ServerMsg{Pres: &proto.MsgServerPres{Topic: view, Src: view, What: "del",
+			DelID: delID, DelSeq: wire}})
+	}
+	return nil
+}
+
+// validRanges converts and checks delete ranges: non-empty, starting within
+// the topic's messages, and not absurdly large.
+func (t *topic) validRanges(in []proto.MsgDelRange) ([]store.Range, bool) {
+	ranges := toRanges(in)
+	if len(ranges) == 0 || len(ranges) != len(in) {
+		return nil, false
+	}
+	total := 0
+	for _, rg := range ranges {
+		if rg.Low > t.desc.SeqID {
+			return nil, false
+		}
+		total += rg.Hi - rg.Low
+	}
+	return ranges, total <= maxDelRange
+}
+
+// delSub removes a member: the caller themselves, or another member when the
+// caller may approve (A). The owner cannot be removed.
+func (t *topic) delSub(r *Request) *proto.ServerMsg {
+	d := r.Msg.Del
+	uid, now := r.Sess.UserID(), proto.Now()
+	target := proto.ParseUserID(d.User)
+	if d.User == "" {
+		target = uid
+	}
+	sub := t.subs[target]
+	switch {
+	case target == proto.ZeroUid:
+		return proto.Malformed(d.ID, r.View, now)
+	case sub == nil:
+		return proto.UserNotFound(d.ID, r.View, now)
+	case sub.ModeGiven.IsSet(proto.ModeOwner):
+		return proto.Forbidden(d.ID, r.View, now)
+	case target != uid && (t.kind != kindGroup || !t.mode(uid).IsSet(proto.ModeApprove)):
+		return proto.Forbidden(d.ID, r.View, now)
+	}
+	if fail := t.removeMember(r, target); fail != nil {
+		return fail
+	}
+	if target == uid {
+		t.detachSession(r.Sess)
+	}
+	t.reply(r, proto.OK(d.ID, r.View, now))
+	return nil
+}
+
+// delTopic deletes a group (owner only) with everything in it. In a p2p
+// topic it removes the caller's side only; the topic goes with the last one.
+func (t *topic) delTopic(r *Request) *proto.ServerMsg {
+	d := r.Msg.Del
+	uid, now := r.Sess.UserID(), proto.Now()
+	if t.kind == kindP2P {
+		if fail := t.removeMember(r, uid); fail != nil {
+			return fail
+		}
+		t.detachSession(r.Sess)
+		t.reply(r, proto.OK(d.ID, r.View, now))
+		return nil
+	}
+	if !t.mode(uid).IsSet(proto.ModeOwner) {
+		return proto.Forbidden(d.ID, r.View, now)
+	}
+	if err := t.hub.store.DeleteTopic(t.hub.ctx, t.name); err != nil {
+		return storeErr(r, err)
+	}
+	t.detachSession(r.Sess)
+	for member := range t.subs {
+		t.evictUser(member, true, nil)
+		if member != uid {
+			t.hub.presToUser(member, &proto.MsgServerPres{Topic: proto.TopicMe, Src: t.name, What: "gone"}, nil)
+		}
+	}
+	t.subs = map[proto.Uid]*store.Subscription{}
+	t.loaded = false
+	t.reply(r, proto.OK(d.ID, r.View, now))
+	return nil
+}

@@ -1,0 +1,149 @@
+package hub
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/parley-im/parley/internal/proto"
+	"github.com/parley-im/parley/internal/store"
+)
+
+// desc sends the topic's description as the caller sees it.
+func (q *querier) desc() {
+	uid := q.sess.UserID()
+	if q.kind == kindMe || q.kind == kindFnd {
+		u := q.snap.user
+		q.meta(&proto.MsgServerMeta{Desc: &proto.MsgTopicDesc{
+			CreatedAt: proto.TimePtr(u.CreatedAt), UpdatedAt: proto.TimePtr(u.UpdatedAt),
+			DefaultAcs: defAcs(u.Access), Acs: proto.Acs(proto.ModeCSelf, proto.ModeCSelf),
+			Public: u.Public, Trusted: u.Trusted}})
+		return
+	}
+	tp, sub := q.snap.topic, q.snap.sub
+	d := &proto.MsgTopicDesc{
+		CreatedAt: proto.TimePtr(tp.CreatedAt), UpdatedAt: proto.TimePtr(tp.UpdatedAt),
+		TouchedAt: proto.TimePtr(tp.TouchedAt), Acs: proto.Acs(sub.ModeWant, sub.ModeGiven),
+		Private: sub.Private, Epoch: tp.Epoch, DelID: tp.DelID}
+	if q.snap.mode.IsSet(proto.ModeRead) {
+		d.SeqID, d.ReadSeqID, d.RecvSeqID = tp.SeqID, sub.ReadSeqID, sub.RecvSeqID
+	}
+	if q.kind == kindP2P {
+		peer := proto.P2PPeer(q.name, uid)
+		d.Public, d.Trusted = q.userCard(peer)
+		d.Online = q.hub.IsOnline(peer)
+	} else {
+		d.DefaultAcs, d.Public, d.Trusted = defAcs(tp.Access), tp.Public, tp.Trusted
+		d.SubCount = len(q.snap.subs)
+	}
+	q.meta(&proto.MsgServerMeta{Desc: d})
+}
+
+// subs sends the subscriptions: on "me" the user's topics, elsewhere the
+// topic's members. An empty answer is ctrl 204.
+func (q *querier) subs(opts *proto.MsgGetOpts) {
+	var list []proto.MsgTopicSub
+	var err error
+	if q.kind == kindMe {
+		list, err = q.userTopics(opts)
+	} else if q.kind != kindFnd {
+		list = q.members(opts)
+	}
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	if len(list) == 0 {
+		q.send(proto.NoContent(q.id, q.view, "sub", proto.Now()))
+		return
+	}
+	q.meta(&proto.MsgServerMeta{Sub: list})
+}
+
+// userTopics lists the caller's topics for "me", optionally only one.
+func (q *querier) userTopics(opts *proto.MsgGetOpts) ([]proto.MsgTopicSub, error) {
+	uid := q.sess.UserID()
+	rows, err := q.hub.store.UserTopics(q.ctx(), uid)
+	if err != nil {
+		return nil, err
+	}
+	var out []proto.MsgTopicSub
+	for i := range rows {
+		sub, tp := &rows[i].Sub, &rows[i].Topic
+		view := tp.Name
+		if kindOf(tp.Name) == kindP2P {
+			view = proto.P2PPeer(tp.Name, uid).UserID()
+		}
+		if opts != nil && opts.Topic != "" && opts.Topic != view {
+			continue
+		}
+		if opts != nil && opts.IfModifiedSince != nil && !changedSince(sub, tp, opts.IfModifiedSince.Time) {
+			continue
+		}
+		out = append(out, q.topicEntry(uid, view, sub, tp))
+	}
+	return out, nil
+}
+
+func (q *querier) topicEntry(uid proto.Uid, view string, sub *store.Subscription, tp *store.Topic) proto.MsgTopicSub {
+	e := proto.MsgTopicSub{Topic: view, UpdatedAt: proto.TimePtr(latest(sub.UpdatedAt, tp.UpdatedAt)),
+		TouchedAt: proto.TimePtr(tp.TouchedAt), Acs: *proto.Acs(sub.ModeWant, sub.ModeGiven),
+		Private: sub.Private, DelID: tp.DelID}
+	if sub.Mode().IsSet(proto.ModeRead) {
+		e.SeqID, e.ReadSeqID, e.RecvSeqID = tp.SeqID, sub.ReadSeqID, sub.RecvSeqID
+	}
+	if kindOf(tp.Name) == kindP2P {
+		peer := proto.P2PPeer(tp.Name, uid)
+		e.Public, e.Trusted = q.userCard(peer)
+		e.Online = q.hub.IsOnline(peer)
+	} else {
+		e.Public, e.Trusted = tp.Public, tp.Trusted
+	}
+	return e
+}
+
+// members lists the topic's subscribers, optionally only one user.
+func (q *querier) members(opts *proto.MsgGetOpts) []proto.MsgTopicSub {
+	var out []proto.MsgTopicSub
+	for i := range q.snap.subs {
+		sub := &q.snap.subs[i]
+		if opts != nil && opts.User != "" && opts.User != sub.User.UserID() {
+			continue
+		}
+		e := proto.MsgTopicSub{User: sub.User.UserID(), UpdatedAt: proto.TimePtr(sub.UpdatedAt),
+			Acs: *proto.Acs(sub.ModeWant, sub.ModeGiven), Online: q.hub.IsOnline(sub.User),
+			ReadSeqID: sub.ReadSeqID, RecvSeqID: sub.RecvSeqID}
+		e.Public, e.Trusted = q.userCard(sub.User)
+		if sub.User == q.sess.UserID() {
+			e.Private = sub.Private
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// userCard is a user's public and trusted data, empty if the user is gone.
+func (q *querier) userCard(uid proto.Uid) (json.RawMessage, json.RawMessage) {
+	u, err := q.hub.store.GetUser(q.ctx(), uid)
+	if err != nil {
+		return nil, nil
+	}
+	return u.Public, u.Trusted
+}
+
+func defAcs(a store.DefaultAccess) *proto.MsgDefaultAcsMode {
+	return &proto.MsgDefaultAcsMode{Auth: a.Auth.String(), Anon: a.Anon.String()}
+}
+
+func changedSince(sub *store.Subscription, tp *store.Topic, ims time.Time) bool {
+	return latest(sub.UpdatedAt, tp.UpdatedAt, tp.TouchedAt).After(ims)
+}
+
+func latest(ts ...time.Time) time.Time {
+	var max time.Time
+	for _, t := range ts {
+		if t.After(max) {
+			max = t
+		}
+	}
+	return max
+}

@@ -1,0 +1,203 @@
+// Package hub runs topics as actors. Each active topic is one goroutine that
+// owns the topic's state with no locks: it assigns seq by appending to the
+// store (group-committed across topics), acknowledges the sender, then fans
+// the message out to attached sessions in seq order. Sessions reach topics
+// only through the Hub, which loads a topic's actor on first use and lets it
+// go when it has been idle.
+package hub
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/parley-im/parley/internal/proto"
+	"github.com/parley-im/parley/internal/store"
+)
+
+// Frame is one encoded server message on its way to a session. Topic and Seq
+// are set for {data} frames so a session can track delivery.
+type Frame struct {
+	Bytes []byte
+	Topic string
+	Seq   int
+}
+
+// Subscriber is a session as the hub needs it. Sessions implement it.
+type Subscriber interface {
+	SessionID() string
+	UserID() proto.Uid
+	AuthLevel() int
+	// Send queues a frame without blocking; false means the session is gone
+	// or its queue overflowed (the session then disconnects itself).
+	Send(f Frame) bool
+	// SubDone tells the session that its sub request for view was handled,
+	// and whether it is now attached.
+	SubDone(view string, ok bool)
+	// Detached tells the session that it is no longer attached to view
+	// (it left, was evicted, or the topic was deleted).
+	Detached(view string)
+}
+
+// Limits bounds what clients may do through topics.
+type Limits struct {
+	MaxMessageSize  int // bytes of a pub's content and head together
+	MaxSubscribers  int // members of a group topic
+	MaxResults      int // messages in one get data page
+	TopicQueue      int // requests waiting at one topic before 503
+	IdleTopicUnload time.Duration
+}
+
+// DefaultLimits are the limits used when none are configured.
+var DefaultLimits = Limits{
+	MaxMessageSize:  128 << 10,
+	MaxSubscribers:  128,
+	MaxResults:      100,
+	TopicQueue:      4096,
+	IdleTopicUnload: time.Minute,
+}
+
+// Hub is the registry of running topic actors.
+type Hub struct {
+	// Static after construction.
+	store  store.Store
+	limits Limits
+	log    *slog.Logger
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// Guarded by mu. A request is put into a topic's inbox only while mu is
+	// read-held, and a topic leaves the map only while mu is write-held and
+	// its inbox is empty, so no request is ever lost to an exiting topic.
+	mu     sync.RWMutex
+	topics map[string]*topic
+	online map[proto.Uid]int // logged-in sessions per user
+
+	wg sync.WaitGroup
+}
+
+// New returns a hub over st.
+func New(st store.Store, limits Limits, log *slog.Logger) *Hub {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Hub{store: st, limits: limits, log: log, ctx: ctx, cancel: cancel,
+		topics: map[string]*topic{}, online: map[proto.Uid]int{}}
+}
+
+// Shutdown stops every topic after it has finished the writes in flight.
+func (h *Hub) Shutdown() {
+	h.cancel()
+	h.wg.Wait()
+}
+
+// Context is cancelled when the hub shuts down.
+func (h *Hub) Context() context.Context { return h.ctx }
+
+// Dispatch hands a client request to the topic it names, loading the topic
+// if needed. It returns false when the topic's queue is full; the caller then
+// answers 503.
+func (h *Hub) Dispatch(r *Request) bool { return h.route(r.Topic, r) }
+
+// Leave detaches a closing session from a topic without a reply.
+func (h *Hub) Leave(internal string, s Subscriber) {
+	h.routeLoaded(internal, &detach{sess: s})
+}
+
+// route delivers ev to the topic, starting its actor when it is not running.
+func (h *Hub) route(name string, ev event) bool {
+	for {
+		h.mu.RLock()
+		t := h.topics[name]
+		if t != nil {
+			ok := t.offer(ev)
+			h.mu.RUnlock()
+			return ok
+		}
+		h.mu.RUnlock()
+		h.start(name)
+	}
+}
+
+// routeLoaded delivers ev only if the topic's actor is running: events such
+// as presence are meaningless to a topic nobody is attached to.
+func (h *Hub) routeLoaded(name string, ev event) {
+	h.mu.RLock()
+	if t := h.topics[name]; t != nil {
+		t.offer(ev)
+	}
+	h.mu.RUnlock()
+}
+
+func (h *Hub) start(name string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.topics[name] != nil || h.ctx.Err() != nil {
+		return
+	}
+	t := newTopic(h, name)
+	h.topics[name] = t
+	h.wg.Add(1)
+	go t.run()
+}
+
+// tryRemove unregisters t if nothing is waiting in its inbox.
+func (h *Hub) tryRemove(t *topic) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(t.inbox) > 0 {
+		return false
+	}
+	if h.topics[t.name] == t {
+		delete(h.topics, t.name)
+	}
+	return true
+}
+
+// UserOnline records that a session of uid logged in (delta +1) or ended
+// (delta -1). It reports whether the user's online state changed.
+func (h *Hub) UserOnline(uid proto.Uid, delta int) bool {
+	h.mu.Lock()
+	n := h.online[uid] + delta
+	if n <= 0 {
+		delete(h.online, uid)
+	} else {
+		h.online[uid] = n
+	}
+	h.mu.Unlock()
+	return (delta > 0 && n == 1) || (delta < 0 && n <= 0)
+}
+
+// IsOnline reports whether uid has a logged-in session.
+func (h *Hub) IsOnline(uid proto.Uid) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.online[uid] > 0
+}
+
+// TopicCount is the number of running topic actors.
+func (h *Hub) TopicCount() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.topics)
+}
+
+// presToUser sends a presence message to the sessions of uid attached to
+// "me", except those whose ids are in skip.
+func (h *Hub) presToUser(uid proto.Uid, pres *proto.MsgServerPres, skip map[string]bool) {
+	h.routeLoaded(proto.MeName(uid), &presEvent{msg: &proto.ServerMsg{Pres: pres}, skip: skip})
+}
+
+// infoToUser sends an {info} on "me" to the sessions of uid attached to it.
+func (h *Hub) infoToUser(uid proto.Uid, info *proto.MsgServerInfo, skip map[string]bool) {
+	h.routeLoaded(proto.MeName(uid), &presEvent{msg: &proto.ServerMsg{Info: info}, skip: skip})
+}
+
+// encode turns a message into a frame; encoding our own types cannot fail
+// short of a bug, which is logged.
+func (h *Hub) encode(m *proto.ServerMsg) []byte {
+	b, err := proto.Encode(m)
+	if err != nil {
+		h.log.Error("encode", "err", err)
+	}
+	return b
+}

@@ -1,0 +1,119 @@
+package hub
+
+import (
+	"context"
+
+	"github.com/parley-im/parley/internal/proto"
+)
+
+// handleNote handles fire-and-forget notes: typing, delivered, read. Invalid
+// notes are dropped silently, as clients expect no answer.
+func (t *topic) handleNote(r *Request) {
+	n := r.Msg.Note
+	if t.kind == kindMe || t.kind == kindFnd || !t.loaded {
+		return
+	}
+	uid := r.Sess.UserID()
+	switch n.What {
+	case "kp", "kpa", "kpv":
+		if _, ok := t.attached[r.Sess]; ok && n.SeqID == 0 && t.mode(uid).IsSet(proto.ModeWrite) {
+			t.forwardInfo(r.Sess, n.What, 0)
+		}
+	case "recv", "read":
+		if t.raiseMark(uid, n.What, n.SeqID) {
+			t.forwardInfo(r.Sess, n.What, n.SeqID)
+			t.hub.presToUser(uid, &proto.MsgServerPres{Topic: proto.TopicMe, Src: t.viewFor(uid),
+				What: n.What, SeqID: n.SeqID}, map[string]bool{r.Sess.SessionID(): true})
+		}
+	}
+}
+
+// raiseMark moves uid's recv or read mark up to seq. It reports false for
+// stale values, values beyond the last message, and users without R.
+func (t *topic) raiseMark(uid proto.Uid, what string, seq int) bool {
+	sub := t.subs[uid]
+	if sub == nil || seq <= 0 || seq > t.desc.SeqID || !sub.Mode().IsSet(proto.ModeRead) {
+		return false
+	}
+	if what == "read" {
+		if seq <= sub.ReadSeqID {
+			return false
+		}
+		sub.ReadSeqID = seq
+		sub.RecvSeqID = max(sub.RecvSeqID, seq)
+	} else {
+		if seq <= sub.RecvSeqID {
+			return false
+		}
+		sub.RecvSeqID = seq
+	}
+	t.marks.mark(uid, sub.RecvSeqID, sub.ReadSeqID)
+	t.marks.flush(t)
+	return true
+}
+
+// forwardInfo sends {info} to other users' attached sessions, and on "me" to
+// members who have no session attached here.
+func (t *topic) forwardInfo(from Subscriber, what string, seq int) {
+	uid := from.UserID()
+	attached := map[proto.Uid]bool{}
+	for s, view := range t.attached {
+		attached[s.UserID()] = true
+		if s.UserID() == uid {
+			continue
+		}
+		t.send(s, &proto.ServerMsg{Info: &proto.MsgServerInfo{Topic: view, From: uid.UserID(), What: what, SeqID: seq}})
+	}
+	if what != "read" && what != "recv" {
+		return
+	}
+	for member, sub := range t.subs {
+		if member == uid || attached[member] || !sub.Mode().IsSet(proto.ModeRead|proto.ModePres) {
+			continue
+		}
+		t.hub.infoToUser(member, &proto.MsgServerInfo{Topic: proto.TopicMe, Src: t.viewFor(member),
+			From: uid.UserID(), What: what, SeqID: seq}, nil)
+	}
+}
+
+// markFlusher writes recv/read marks behind the actor: clients send a recv
+// note after every burst of data, so marks are coalesced per user and at most
+// one write is in flight per topic.
+type markFlusher struct {
+	dirty    map[proto.Uid][2]int
+	flushing bool
+}
+
+func (m *markFlusher) busy() bool { return m.flushing || len(m.dirty) > 0 }
+
+func (m *markFlusher) mark(uid proto.Uid, recv, read int) {
+	if m.dirty == nil {
+		m.dirty = map[proto.Uid][2]int{}
+	}
+	m.dirty[uid] = [2]int{recv, read}
+}
+
+func (m *markFlusher) flush(t *topic) {
+	if m.flushing || len(m.dirty) == 0 {
+		return
+	}
+	batch := m.dirty
+	m.dirty, m.flushing = nil, true
+	go func() {
+		var err error
+		for uid, v := range batch {
+			if e := t.hub.store.UpdateMarks(context.Background(), t.name, uid, v[0], v[1]); e != nil {
+				err = e
+			}
+		}
+		t.marked <- err
+	}()
+}
+
+func (m *markFlusher) finish(t *topic, err error) {
+	m.flushing = false
+	if err != nil {
+		t.hub.log.Warn("saving read marks failed", "topic", t.name, "err", err)
+	}
+	m.flush(t)
+}

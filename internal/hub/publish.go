@@ -1,0 +1,184 @@
+package hub
+
+import (
+	"context"
+
+	"github.com/parley-im/parley/internal/proto"
+	"github.com/parley-im/parley/internal/store"
+)
+
+// maxMsgIDLen bounds the client message id (a UUID is 36 characters).
+const maxMsgIDLen = 64
+
+// maxAppendBatch caps how many messages of one topic go to the store in one
+// Append; more wait for the next round.
+const maxAppendBatch = 1024
+
+// publisher pipelines a topic's messages to the store: while one batch is
+// being committed the next accumulates, so the actor never waits on a disk
+// write and consecutive messages share a commit.
+type publisher struct {
+	queue    []pendingPub
+	inflight bool
+	// deferred are reads that must see the messages queued before them.
+	deferred []func()
+}
+
+type pendingPub struct {
+	req *Request
+	msg *store.Message
+}
+
+type appendDone struct {
+	batch []pendingPub
+	res   []store.AppendResult
+	err   error
+}
+
+func (p *publisher) busy() bool { return p.inflight || len(p.queue) > 0 }
+
+// handlePub validates a {pub} and queues it for storage. The sender's ctrl 202
+// and the fan-out follow once the store has made it durable.
+func (t *topic) handlePub(r *Request) {
+	pub := r.Msg.Pub
+	now := proto.Now()
+	if _, ok := t.attached[r.Sess]; !ok {
+		t.reply(r, proto.AttachFirst(pub.ID, r.View, now))
+		return
+	}
+	if t.kind == kindMe || t.kind == kindFnd || !t.mode(r.Sess.UserID()).IsSet(proto.ModeWrite) {
+		t.reply(r, proto.Forbidden(pub.ID, r.View, now))
+		return
+	}
+	msgID, ok := headMsgID(pub.Head)
+	if !ok || len(pub.Content) == 0 {
+		t.reply(r, proto.Malformed(pub.ID, r.View, now))
+		return
+	}
+	msg := &store.Message{Topic: t.name, MsgID: msgID, From: r.Sess.UserID(),
+		CreatedAt: now.Time, Head: pub.Head, Content: pub.Content}
+	t.pub.queue = append(t.pub.queue, pendingPub{req: r, msg: msg})
+	t.pub.flush(t)
+}
+
+// headMsgID returns the client message id from head; a missing id is valid
+// (no deduplication), a non-string or over-long one is not.
+func headMsgID(head map[string]any) (string, bool) {
+	v, present := head["msgid"]
+	if !present {
+		return "", true
+	}
+	s, ok := v.(string)
+	return s, ok && s != "" && len(s) <= maxMsgIDLen
+}
+
+func (p *publisher) flush(t *topic) {
+	if p.inflight || len(p.queue) == 0 {
+		return
+	}
+	n := min(len(p.queue), maxAppendBatch)
+	batch := p.queue[:n:n]
+	p.queue = p.queue[n:]
+	p.inflight = true
+	msgs := make([]*store.Message, n)
+	for i := range batch {
+		msgs[i] = batch[i].msg
+	}
+	// A write in flight finishes even during shutdown, so what the store
+	// accepted is acknowledged or, at worst, retried by the client.
+	go func() {
+		res, err := t.hub.store.Append(context.Background(), msgs)
+		t.appended <- appendDone{batch: batch, res: res, err: err}
+	}()
+}
+
+// finish handles a committed batch in order, then sends the next one.
+func (p *publisher) finish(t *topic, d appendDone) {
+	p.inflight = false
+	for i := range d.batch {
+		res := store.AppendResult{Err: d.err}
+		if d.err == nil {
+			res = d.res[i]
+		}
+		t.published(&d.batch[i], res)
+	}
+	p.flush(t)
+	if !p.busy() {
+		for _, run := range p.deferred {
+			run()
+		}
+		p.deferred = nil
+	}
+}
+
+// afterWrites runs fn once every message queued so far is stored, so a
+// client reading right after publishing sees its own messages.
+func (p *publisher) afterWrites(fn func()) {
+	if !p.busy() {
+		fn()
+		return
+	}
+	p.deferred = append(p.deferred, fn)
+}
+
+// published acknowledges one stored message to its sender and fans it out.
+func (t *topic) published(pp *pendingPub, res store.AppendResult) {
+	r := pp.req
+	id := r.Msg.Pub.ID
+	if res.Err != nil {
+		t.hub.log.Error("append failed", "topic", t.name, "msgid", pp.msg.MsgID, "err", res.Err)
+		t.reply(r, storeErr(r, res.Err))
+		return
+	}
+	if id != "" {
+		params := map[string]any{"seq": res.SeqID}
+		if res.Duplicate {
+			params["duplicate"] = true
+		}
+		t.reply(r, proto.CtrlParams(id, r.View, proto.CodeAccepted, "accepted", params, proto.TimeOf(res.CreatedAt)))
+	}
+	if res.Duplicate {
+		return
+	}
+	m := pp.msg
+	m.SeqID, m.CreatedAt = res.SeqID, res.CreatedAt
+	t.desc.SeqID, t.desc.TouchedAt = m.SeqID, m.CreatedAt
+	if sub := t.subs[m.From]; sub != nil {
+		sub.RecvSeqID, sub.ReadSeqID = m.SeqID, m.SeqID
+	}
+	var skip Subscriber
+	if r.Msg.Pub.NoEcho {
+		skip = r.Sess
+	}
+	t.broadcast(m, skip)
+}
+
+// broadcast sends {data} to attached readers, encoded once per view, and
+// {pres what=msg} on "me" to members' sessions not attached here.
+func (t *topic) broadcast(m *store.Message, skip Subscriber) {
+	frames := map[string][]byte{}
+	attachedBy := map[proto.Uid]map[string]bool{}
+	for s, view := range t.attached {
+		uid := s.UserID()
+		if attachedBy[uid] == nil {
+			attachedBy[uid] = map[string]bool{}
+		}
+		attachedBy[uid][s.SessionID()] = true
+		if s == skip || !t.mode(uid).IsSet(proto.ModeRead) {
+			continue
+		}
+		f, ok := frames[view]
+		if !ok {
+			f = t.hub.encode(dataMsg(m, view))
+			frames[view] = f
+		}
+		s.Send(Frame{Bytes: f, Topic: view, Seq: m.SeqID})
+	}
+	for uid, sub := range t.subs {
+		if !sub.Mode().IsSet(proto.ModeRead) {
+			continue
+		}
+		t.hub.presToUser(uid, &proto.MsgServerPres{Topic: proto.TopicMe, Src: t.viewFor(uid),
+			What: "msg", SeqID: m.SeqID, AcsActor: m.From.UserID()}, attachedBy[uid])
+	}
+}

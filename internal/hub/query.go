@@ -1,0 +1,189 @@
+package hub
+
+import (
+	"context"
+	"strings"
+
+	"github.com/parley-im/parley/internal/proto"
+	"github.com/parley-im/parley/internal/store"
+)
+
+// handleGet answers {get}. The reads run off the actor (see query).
+func (t *topic) handleGet(r *Request) {
+	g := r.Msg.Get
+	if _, ok := t.attached[r.Sess]; !ok {
+		t.reply(r, proto.AttachFirst(g.ID, r.View, proto.Now()))
+		return
+	}
+	if strings.TrimSpace(g.What) == "" {
+		t.reply(r, proto.Malformed(g.ID, r.View, proto.Now()))
+		return
+	}
+	t.query(r, g.ID, &g.MsgGetQuery)
+}
+
+// snapshot is what a query needs of the topic, copied inside the actor so the
+// reads can run on their own goroutine without touching actor state.
+type snapshot struct {
+	topic store.Topic
+	user  store.User
+	sub   store.Subscription
+	subs  []store.Subscription
+	mode  proto.AccessMode
+}
+
+func (t *topic) snapshot(uid proto.Uid) *snapshot {
+	s := &snapshot{topic: t.desc, user: t.user, mode: t.mode(uid)}
+	if sub := t.subs[uid]; sub != nil {
+		s.sub = *sub
+	}
+	for _, sub := range t.subs {
+		s.subs = append(s.subs, *sub)
+	}
+	return s
+}
+
+// query answers the parts of q in the protocol's order: desc, sub, data,
+// del. Store reads happen on a goroutine so a slow read never stalls the
+// topic; replies of one query still arrive in order.
+func (t *topic) query(r *Request, id string, q *proto.MsgGetQuery) {
+	what := map[string]bool{}
+	for _, w := range strings.Fields(q.What) {
+		what[w] = true
+	}
+	if what["data"] && t.pub.busy() {
+		t.pub.afterWrites(func() { t.query(r, id, q) })
+		return
+	}
+	qr := &querier{hub: t.hub, kind: t.kind, name: t.name, view: r.View, id: id,
+		sess: r.Sess, snap: t.snapshot(r.Sess.UserID())}
+	go func() {
+		if what["desc"] {
+			qr.desc()
+		}
+		if what["sub"] {
+			qr.subs(q.Sub)
+		}
+		if what["tags"] {
+			qr.send(&proto.ServerMsg{Meta: &proto.MsgServerMeta{ID: id, Topic: r.View,
+				Timestamp: proto.Now(), Tags: qr.snap.topic.Tags}})
+		}
+		if what["data"] {
+			qr.data(q.Data)
+		}
+		if what["del"] {
+			qr.del(q.Del)
+		}
+	}()
+}
+
+// querier runs one query's reads and sends its replies.
+type querier struct {
+	hub  *Hub
+	kind topicKind
+	name string
+	view string
+	id   string
+	sess Subscriber
+	snap *snapshot
+}
+
+func (q *querier) ctx() context.Context { return q.hub.ctx }
+
+func (q *querier) send(m *proto.ServerMsg) { q.sess.Send(Frame{Bytes: q.hub.encode(m)}) }
+
+func (q *querier) fail(err error) {
+	q.hub.log.Warn("query failed", "topic", q.name, "err", err)
+	q.send(proto.Internal(q.id, q.view, proto.Now()))
+}
+
+func (q *querier) meta(m *proto.MsgServerMeta) {
+	m.ID, m.Topic, m.Timestamp = q.id, q.view, proto.Now()
+	q.send(&proto.ServerMsg{Meta: m})
+}
+
+// data sends the matching messages, newest first, then ctrl 208 or 204.
+func (q *querier) data(opts *proto.MsgGetOpts) {
+	if !q.snap.mode.IsSet(proto.ModeRead) {
+		q.send(proto.Forbidden(q.id, q.view, proto.Now()))
+		return
+	}
+	mq := store.MessageQuery{Limit: q.hub.limits.MaxResults}
+	if opts != nil {
+		mq.Since, mq.Before, mq.Ranges = opts.SinceID, opts.BeforeID, toRanges(opts.Ranges)
+		if opts.Limit > 0 && opts.Limit < mq.Limit {
+			mq.Limit = opts.Limit
+		}
+	}
+	msgs, err := q.hub.store.GetMessages(q.ctx(), q.name, q.sess.UserID(), mq)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	for i := range msgs {
+		m := &msgs[i]
+		q.sess.Send(Frame{Bytes: q.hub.encode(dataMsg(m, q.view)), Topic: q.view, Seq: m.SeqID})
+	}
+	if len(msgs) == 0 {
+		q.send(proto.NoContent(q.id, q.view, "data", proto.Now()))
+		return
+	}
+	q.send(proto.CtrlParams(q.id, q.view, proto.CodeDelivered, "delivered",
+		map[string]any{"what": "data", "count": len(msgs)}, proto.Now()))
+}
+
+// del sends the deletion log the caller can see, or ctrl 204.
+func (q *querier) del(opts *proto.MsgGetOpts) {
+	since, limit := 0, q.hub.limits.MaxResults
+	if opts != nil {
+		since = opts.SinceID
+		if opts.Limit > 0 {
+			limit = opts.Limit
+		}
+	}
+	ranges, delID, err := q.hub.store.DeletionLog(q.ctx(), q.name, q.sess.UserID(), since, limit)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	if delID == 0 {
+		q.send(proto.NoContent(q.id, q.view, "del", proto.Now()))
+		return
+	}
+	q.meta(&proto.MsgServerMeta{Del: &proto.MsgDelValues{DelID: delID, DelSeq: fromRanges(ranges)}})
+}
+
+// dataMsg is the {data} form of a stored message as viewer sees it.
+func dataMsg(m *store.Message, view string) *proto.ServerMsg {
+	d := &proto.MsgServerData{Topic: view, From: m.From.UserID(), Timestamp: proto.TimeOf(m.CreatedAt),
+		SeqID: m.SeqID, Head: m.Head, Content: m.Content, DeletedAt: proto.TimePtr(m.DeletedAt)}
+	return &proto.ServerMsg{Data: d}
+}
+
+// toRanges converts wire ranges (hi exclusive, zero for a single id) to
+// store ranges, dropping invalid ones.
+func toRanges(in []proto.MsgDelRange) []store.Range {
+	var out []store.Range
+	for _, r := range in {
+		hi := r.Hi
+		if hi == 0 {
+			hi = r.Low + 1
+		}
+		if r.Low > 0 && hi > r.Low {
+			out = append(out, store.Range{Low: r.Low, Hi: hi})
+		}
+	}
+	return out
+}
+
+func fromRanges(in []store.Range) []proto.MsgDelRange {
+	out := make([]proto.MsgDelRange, 0, len(in))
+	for _, r := range in {
+		w := proto.MsgDelRange{Low: r.Low}
+		if r.Hi != r.Low+1 {
+			w.Hi = r.Hi
+		}
+		out = append(out, w)
+	}
+	return out
+}

@@ -1,0 +1,156 @@
+package hub
+
+import (
+	"time"
+
+	"github.com/parley-im/parley/internal/proto"
+	"github.com/parley-im/parley/internal/store"
+)
+
+// handleLeave detaches the session; with unsub it also deletes the caller's
+// subscription and evicts the caller's other sessions.
+func (t *topic) handleLeave(r *Request) {
+	l := r.Msg.Leave
+	now := proto.Now()
+	if _, ok := t.attached[r.Sess]; !ok {
+		if l.Unsub {
+			t.reply(r, proto.AttachFirst(l.ID, r.View, now))
+		} else {
+			t.reply(r, proto.NotJoined(l.ID, r.View, now))
+		}
+		return
+	}
+	if !l.Unsub {
+		t.detachSession(r.Sess)
+		t.reply(r, proto.OK(l.ID, r.View, now))
+		return
+	}
+	uid := r.Sess.UserID()
+	if t.kind == kindMe || t.kind == kindFnd || (t.kind == kindGroup && t.desc.Owner == uid) {
+		t.reply(r, proto.Forbidden(l.ID, r.View, now))
+		return
+	}
+	if fail := t.removeMember(r, uid); fail != nil {
+		t.reply(r, fail)
+		return
+	}
+	t.detachSession(r.Sess)
+	t.reply(r, proto.OK(l.ID, r.View, now))
+}
+
+// removeMember deletes uid's subscription, evicts uid's sessions except the
+// requester's, and tells the others. For p2p, the topic goes with its last
+// member.
+func (t *topic) removeMember(r *Request, uid proto.Uid) *proto.ServerMsg {
+	if err := t.hub.store.DeleteSub(t.hub.ctx, t.name, uid); err != nil {
+		return storeErr(r, err)
+	}
+	delete(t.subs, uid)
+	t.evictUser(uid, true, r.Sess)
+	none := &proto.MsgAccessMode{Want: "N", Given: "N"}
+	for s, view := range t.attached {
+		if s.UserID() != uid {
+			t.send(s, &proto.ServerMsg{Pres: &proto.MsgServerPres{Topic: view, Src: t.viewOf(uid, s.UserID()),
+				What: "acs", AcsActor: r.Sess.UserID().UserID(), AcsTarget: uid.UserID(), Acs: none}})
+		}
+	}
+	if uid != r.Sess.UserID() {
+		t.hub.presToUser(uid, &proto.MsgServerPres{Topic: proto.TopicMe, Src: t.viewFor(uid), What: "gone"}, nil)
+	}
+	if t.kind == kindP2P && len(t.subs) == 0 {
+		if err := t.hub.store.DeleteTopic(t.hub.ctx, t.name); err != nil {
+			t.hub.log.Warn("deleting empty p2p topic", "topic", t.name, "err", err)
+		}
+		t.loaded = false
+	}
+	return nil
+}
+
+// viewOf names user uid as seen by viewer: in p2p the peer is the topic.
+func (t *topic) viewOf(uid, viewer proto.Uid) string {
+	if t.kind == kindP2P {
+		return t.viewFor(viewer)
+	}
+	return uid.UserID()
+}
+
+// handleSet changes the description, a subscription or the tags.
+func (t *topic) handleSet(r *Request) {
+	s := r.Msg.Set
+	if _, ok := t.attached[r.Sess]; !ok {
+		t.reply(r, proto.AttachFirst(s.ID, r.View, proto.Now()))
+		return
+	}
+	var fail *proto.ServerMsg
+	if s.Desc != nil {
+		fail = t.setDesc(r, s.Desc)
+	}
+	if fail == nil && s.Sub != nil {
+		fail = t.setSub(r, s.Sub)
+	}
+	if fail == nil && s.Tags != nil {
+		fail = t.setTags(r, s.Tags)
+	}
+	if fail != nil {
+		t.reply(r, fail)
+		return
+	}
+	t.reply(r, proto.OK(s.ID, r.View, proto.Now()))
+}
+
+func (t *topic) setDesc(r *Request, d *proto.MsgSetDesc) *proto.ServerMsg {
+	uid, ctx, now := r.Sess.UserID(), t.hub.ctx, time.Now().UTC()
+	if t.kind == kindMe {
+		acc := t.user.Access
+		if fail := applyDefAcs(r, &acc, d.DefaultAcs); fail != nil {
+			return fail
+		}
+		upd := store.UserUpdate{UpdatedAt: now, Access: &acc, Public: d.Public}
+		if err := t.hub.store.UpdateUser(ctx, uid, upd); err != nil {
+			return storeErr(r, err)
+		}
+		t.user.Access, t.user.UpdatedAt = acc, now
+		if d.Public != nil {
+			t.user.Public = d.Public
+		}
+		return nil
+	}
+	if t.kind == kindFnd {
+		return nil
+	}
+	if d.Public != nil || d.Trusted != nil || d.DefaultAcs != nil {
+		if t.kind != kindGroup || !t.mode(uid).IsSet(proto.ModeOwner) {
+			return proto.Forbidden(r.Msg.ID(), r.View, proto.Now())
+		}
+		acc := t.desc.Access
+		if fail := applyDefAcs(r, &acc, d.DefaultAcs); fail != nil {
+			return fail
+		}
+		if err := t.hub.store.UpdateTopic(ctx, t.name, store.TopicUpdate{UpdatedAt: now, Access: &acc,
+			Public: d.Public}); err != nil {
+			return storeErr(r, err)
+		}
+		t.desc.Access, t.desc.UpdatedAt = acc, now
+		if d.Public != nil {
+			t.desc.Public = d.Public
+		}
+	}
+	if d.Private != nil {
+		if err := t.hub.store.UpdateSub(ctx, t.name, uid, store.SubUpdate{UpdatedAt: now, Private: d.Private}); err != nil {
+			return storeErr(r, err)
+		}
+		t.subs[uid].Private = d.Private
+	}
+	return nil
+}
+
+func (t *topic) setTags(r *Request, tags []string) *proto.ServerMsg {
+	if t.kind != kindGroup || !t.mode(r.Sess.UserID()).IsSet(proto.ModeOwner) {
+		return proto.Forbidden(r.Msg.ID(), r.View, proto.Now())
+	}
+	if err := t.hub.store.UpdateTopic(t.hub.ctx, t.name, store.TopicUpdate{UpdatedAt: time.Now().UTC(), Tags: tags}); err != nil {
+		return storeErr(r, err)
+	}
+	t.desc.Tags = tags
+	return nil
+}

@@ -1,0 +1,154 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything Parley can be told. Defaults come from Defaults; a
+// JSON file, then PARLEY_* environment variables, then command-line flags
+// override them in that order.
+type Config struct {
+	Listen  string `json:"listen"`   // PARLEY_LISTEN
+	DataDir string `json:"data_dir"` // PARLEY_DATA
+	// APIKey, when set, must be sent by clients as the apikey query
+	// parameter or X-Tinode-APIKey header. Empty accepts any key.
+	APIKey string `json:"api_key"` // PARLEY_API_KEY
+	// AllowedOrigins lists the Origin values a browser may connect from;
+	// empty allows any.
+	AllowedOrigins []string `json:"allowed_origins"` // PARLEY_ALLOWED_ORIGINS, comma-separated
+
+	MaxMessageSize      int     `json:"max_message_size"`       // PARLEY_MAX_MESSAGE_SIZE, bytes
+	MaxSubscribers      int     `json:"max_subscribers"`        // PARLEY_MAX_SUBSCRIBERS per group
+	MaxTopicsPerSession int     `json:"max_topics_per_session"` // PARLEY_MAX_TOPICS_PER_SESSION
+	RatePerSecond       float64 `json:"rate_per_second"`        // PARLEY_RATE_PER_SECOND, client messages
+	RateBurst           int     `json:"rate_burst"`             // PARLEY_RATE_BURST
+	OutboxBytes         int     `json:"outbox_bytes"`           // PARLEY_OUTBOX_BYTES, before a slow-consumer close
+	GroupCommit         int     `json:"group_commit"`           // PARLEY_GROUP_COMMIT, writes per transaction (1 = off)
+
+	TokenLifetime Duration `json:"token_lifetime"` // PARLEY_TOKEN_LIFETIME, e.g. "336h"
+	IdleTimeout   Duration `json:"idle_timeout"`   // PARLEY_IDLE_TIMEOUT
+	LogLevel      string   `json:"log_level"`      // PARLEY_LOG_LEVEL: debug, info, warn, error
+}
+
+// Defaults returns the embedded defaults: listen on loopback, data in ./data.
+func Defaults() Config {
+	return Config{
+		Listen:              "127.0.0.1:6060",
+		DataDir:             "data",
+		MaxMessageSize:      128 << 10,
+		MaxSubscribers:      128,
+		MaxTopicsPerSession: 128,
+		RatePerSecond:       1000,
+		RateBurst:           2000,
+		OutboxBytes:         4 << 20,
+		GroupCommit:         256,
+		TokenLifetime:       Duration(14 * 24 * time.Hour),
+		IdleTimeout:         Duration(55 * time.Second),
+		LogLevel:            "info",
+	}
+}
+
+// LoadFile applies a JSON config file over c.
+func (c *Config) LoadFile(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(c); err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	return nil
+}
+
+// LoadEnv applies PARLEY_* variables over c; getenv is os.Getenv in
+// production.
+func (c *Config) LoadEnv(getenv func(string) string) error {
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	var err error
+	num := func(name string, dst *int) {
+		if v := getenv(name); v != "" && err == nil {
+			*dst, err = strconv.Atoi(v)
+			err = wrapEnv(name, err)
+		}
+	}
+	str("PARLEY_LISTEN", &c.Listen)
+	str("PARLEY_DATA", &c.DataDir)
+	str("PARLEY_API_KEY", &c.APIKey)
+	str("PARLEY_LOG_LEVEL", &c.LogLevel)
+	if v := getenv("PARLEY_ALLOWED_ORIGINS"); v != "" {
+		c.AllowedOrigins = strings.Split(v, ",")
+	}
+	num("PARLEY_MAX_MESSAGE_SIZE", &c.MaxMessageSize)
+	num("PARLEY_MAX_SUBSCRIBERS", &c.MaxSubscribers)
+	num("PARLEY_MAX_TOPICS_PER_SESSION", &c.MaxTopicsPerSession)
+	num("PARLEY_RATE_BURST", &c.RateBurst)
+	num("PARLEY_OUTBOX_BYTES", &c.OutboxBytes)
+	num("PARLEY_GROUP_COMMIT", &c.GroupCommit)
+	if v := getenv("PARLEY_RATE_PER_SECOND"); v != "" && err == nil {
+		c.RatePerSecond, err = strconv.ParseFloat(v, 64)
+		err = wrapEnv("PARLEY_RATE_PER_SECOND", err)
+	}
+	for name, dst := range map[string]*Duration{"PARLEY_TOKEN_LIFETIME": &c.TokenLifetime, "PARLEY_IDLE_TIMEOUT": &c.IdleTimeout} {
+		if v := getenv(name); v != "" && err == nil {
+			var d time.Duration
+			d, err = time.ParseDuration(v)
+			*dst = Duration(d)
+			err = wrapEnv(name, err)
+		}
+	}
+	return err
+}
+
+func wrapEnv(name string, err error) error {
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+// Validate rejects configurations that cannot work.
+func (c *Config) Validate() error {
+	switch {
+	case c.Listen == "":
+		return fmt.Errorf("listen address is empty")
+	case c.DataDir == "":
+		return fmt.Errorf("data directory is empty")
+	case c.MaxMessageSize < 1024:
+		return fmt.Errorf("max_message_size must be at least 1024")
+	case c.MaxSubscribers < 2 || c.MaxTopicsPerSession < 1 || c.RatePerSecond <= 0 || c.RateBurst < 1:
+		return fmt.Errorf("limits must be positive")
+	case c.OutboxBytes < c.MaxMessageSize*2:
+		return fmt.Errorf("outbox_bytes must be at least twice max_message_size")
+	case c.GroupCommit < 1:
+		return fmt.Errorf("group_commit must be at least 1")
+	}
+	return nil
+}
+
+// Duration is a time.Duration written as "30s" in JSON.
+type Duration time.Duration
+
+// UnmarshalJSON reads a duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	*d = Duration(v)
+	return err
+}
+
+// MarshalJSON writes a duration string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }

@@ -1,0 +1,169 @@
+package session
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"strings"
+
+	"github.com/parley-im/parley/internal/auth"
+	"github.com/parley-im/parley/internal/proto"
+	"github.com/parley-im/parley/internal/store"
+)
+
+// Auth schemes.
+const (
+	schemeBasic     = "basic"
+	schemeToken     = "token"
+	schemeAnonymous = "anonymous"
+)
+
+// account creates a user ("new…") with the basic or anonymous scheme.
+func (s *Session) account(acc *proto.MsgClientAcc) {
+	now := proto.Now()
+	if !strings.HasPrefix(acc.User, "new") {
+		s.reply(proto.NotImplemented(acc.ID, "", now))
+		return
+	}
+	if acc.Login && s.UserID() != proto.ZeroUid {
+		s.reply(proto.Ctrl(acc.ID, "", proto.CodeConflict, "already authenticated", now))
+		return
+	}
+	user, rec, fail := s.newUser(acc)
+	if fail != nil {
+		s.reply(fail)
+		return
+	}
+	if err := s.deps.Users.CreateUser(s.deps.Hub.Context(), user, rec); err != nil {
+		if errors.Is(err, store.ErrDuplicate) {
+			s.reply(proto.CtrlParams(acc.ID, "", proto.CodeConflict, "duplicate credential", map[string]any{"what": "auth"}, now))
+		} else {
+			s.deps.Log.Error("create user", "err", err)
+			s.reply(proto.Internal(acc.ID, "", now))
+		}
+		return
+	}
+	level := store.AuthAuth
+	if acc.Scheme == schemeAnonymous {
+		level = store.AuthAnon
+	}
+	params := map[string]any{"user": user.ID.UserID(), "authlvl": auth.LevelName(level),
+		"desc": &proto.MsgTopicDesc{CreatedAt: proto.TimePtr(user.CreatedAt), UpdatedAt: proto.TimePtr(user.UpdatedAt),
+			DefaultAcs: &proto.MsgDefaultAcsMode{Auth: user.Access.Auth.String(), Anon: user.Access.Anon.String()},
+			Public:     user.Public}}
+	if !acc.Login {
+		s.reply(proto.CtrlParams(acc.ID, "", proto.CodeCreated, "created", params, now))
+		return
+	}
+	s.loggedIn(user.ID, level, params)
+	s.reply(proto.CtrlParams(acc.ID, "", proto.CodeOK, "ok", params, now))
+}
+
+// newUser builds the user and auth record an acc request asks for.
+func (s *Session) newUser(acc *proto.MsgClientAcc) (*store.User, *store.AuthRecord, *proto.ServerMsg) {
+	now := proto.Now()
+	t := now.Time
+	user := &store.User{ID: newUid(), CreatedAt: t, UpdatedAt: t, Tags: acc.Tags,
+		Access: store.DefaultAccess{Auth: proto.ModeCAuth, Anon: proto.ModeNone}}
+	if acc.Desc != nil {
+		user.Public = acc.Desc.Public
+		if d := acc.Desc.DefaultAcs; d != nil {
+			if m, err := proto.ParseMode(d.Auth); err == nil && d.Auth != "" {
+				user.Access.Auth = m
+			}
+			if m, err := proto.ParseMode(d.Anon); err == nil && d.Anon != "" {
+				user.Access.Anon = m
+			}
+		}
+	}
+	switch acc.Scheme {
+	case schemeAnonymous:
+		if !acc.Login {
+			return nil, nil, proto.CtrlParams(acc.ID, "", proto.CodeMalformed, "anonymous accounts must log in", nil, now)
+		}
+		return user, nil, nil
+	case schemeBasic:
+		login, password, err := auth.ParseBasic(acc.Secret)
+		if err != nil {
+			return nil, nil, proto.Malformed(acc.ID, "", now)
+		}
+		if err := auth.CheckPolicy(login, password); err != nil {
+			return nil, nil, proto.CtrlParams(acc.ID, "", proto.CodePolicy, "policy violation", map[string]any{"what": "auth"}, now)
+		}
+		hash, err := auth.HashPassword(password)
+		if err != nil {
+			return nil, nil, proto.Internal(acc.ID, "", now)
+		}
+		return user, &store.AuthRecord{Unique: auth.BasicUnique(login), UserID: user.ID, Scheme: schemeBasic,
+			AuthLevel: store.AuthAuth, Secret: hash}, nil
+	}
+	return nil, nil, proto.Ctrl(acc.ID, "", proto.CodeMalformed, "unknown authentication scheme", now)
+}
+
+// login authenticates the session with the basic or token scheme.
+func (s *Session) login(l *proto.MsgClientLogin) {
+	now := proto.Now()
+	if s.UserID() != proto.ZeroUid {
+		s.reply(proto.Ctrl(l.ID, "", proto.CodeConflict, "already authenticated", now))
+		return
+	}
+	var uid proto.Uid
+	var level int
+	var err error
+	switch l.Scheme {
+	case schemeBasic:
+		uid, level, err = s.checkBasic(l.Secret)
+	case schemeToken:
+		uid, level, _, err = s.deps.Tokens.Verify(l.Secret)
+		if err == nil {
+			_, err = s.deps.Users.GetUser(s.deps.Hub.Context(), uid)
+		}
+	default:
+		s.reply(proto.Ctrl(l.ID, "", proto.CodeAuthFailed, "unknown authentication scheme", now))
+		return
+	}
+	if err != nil {
+		s.deps.Log.Info("login failed", "scheme", l.Scheme, "remote", s.remote, "err", err)
+		s.reply(proto.AuthFailed(l.ID, "", now))
+		return
+	}
+	params := map[string]any{"user": uid.UserID(), "authlvl": auth.LevelName(level)}
+	s.loggedIn(uid, level, params)
+	s.reply(proto.CtrlParams(l.ID, "", proto.CodeOK, "ok", params, now))
+}
+
+func (s *Session) checkBasic(secret []byte) (proto.Uid, int, error) {
+	login, password, err := auth.ParseBasic(secret)
+	if err != nil {
+		return 0, 0, err
+	}
+	rec, err := s.deps.Users.GetAuth(s.deps.Hub.Context(), auth.BasicUnique(login))
+	if err != nil {
+		return 0, 0, err
+	}
+	if !auth.CheckPassword(rec.Secret, password) {
+		return 0, 0, errors.New("wrong password")
+	}
+	return rec.UserID, rec.AuthLevel, nil
+}
+
+// loggedIn binds the session to uid and adds a fresh token to params.
+func (s *Session) loggedIn(uid proto.Uid, level int, params map[string]any) {
+	s.uid.Store(uint64(uid))
+	s.level.Store(int32(level))
+	token, expires := s.deps.Tokens.Issue(uid, level)
+	params["token"] = token
+	params["expires"] = proto.TimeOf(expires)
+	s.deps.Hub.SessionStarted(uid)
+}
+
+// newUid returns a random user id; the store rejects the rare collision.
+func newUid() proto.Uid {
+	var b [8]byte
+	for {
+		rand.Read(b[:])
+		if v := binary.LittleEndian.Uint64(b[:]) >> 1; v != 0 {
+			return proto.Uid(v)
+		}
+	}
+}

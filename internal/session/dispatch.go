@@ -1,0 +1,132 @@
+package session
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/parley-im/parley/internal/proto"
+)
+
+// probe is the raw network probe Tinode clients send; the answer is probeAck.
+const (
+	probe    = "1"
+	probeAck = "0"
+)
+
+// Receive handles one client frame. Transports call it from one goroutine.
+func (s *Session) Receive(frame []byte) {
+	if string(frame) == probe {
+		s.out.push([]byte(probeAck))
+		return
+	}
+	msg, err := proto.DecodeClient(frame)
+	if err != nil {
+		s.reply(proto.Malformed("", "", proto.Now()))
+		return
+	}
+	if !s.limit.Allow() {
+		if id := msg.ID(); id != "" {
+			s.reply(proto.TooMany(id, msg.Topic(), proto.Now()))
+		}
+		return
+	}
+	if msg.Pub != nil && len(frame) > s.cfg.MaxMessageSize {
+		s.reply(proto.TooLarge(msg.Pub.ID, msg.Pub.Topic, proto.Now()))
+		return
+	}
+	s.dispatch(msg)
+}
+
+func (s *Session) dispatch(m *proto.ClientMsg) {
+	now := proto.Now()
+	if m.Hi != nil {
+		s.hello(m.Hi)
+		return
+	}
+	if !s.hiDone {
+		if m.Note == nil {
+			s.reply(proto.OutOfSequence(m.ID(), m.Topic(), now))
+		}
+		return
+	}
+	switch {
+	case m.Acc != nil:
+		s.account(m.Acc)
+	case m.Login != nil:
+		s.login(m.Login)
+	case m.Action != nil:
+		s.reply(proto.Ctrl(m.Action.ID, m.Action.Topic, proto.CodeNotImplemented, "unknown action", now))
+	case m.DataRes != nil:
+		s.dataRes(m.DataRes)
+	case m.Del != nil && (m.Del.What == "user" || m.Del.What == "cred"):
+		s.reply(proto.NotImplemented(m.Del.ID, m.Del.Topic, now))
+	default:
+		s.topicRequest(m)
+	}
+}
+
+// hello answers {hi}: the first one creates the session (201 on WebSocket,
+// 200 on long polling, as Tinode does); later ones only update it.
+func (s *Session) hello(hi *proto.MsgClientHi) {
+	now := proto.Now()
+	if hi.Version != "" {
+		major, minor, ok := parseVersion(hi.Version)
+		if !ok {
+			s.reply(proto.Malformed(hi.ID, "", now))
+			return
+		}
+		if major == 0 && minor < 20 {
+			s.reply(proto.Ctrl(hi.ID, "", proto.CodeVersion, "version not supported", now))
+			return
+		}
+	}
+	if s.hiDone {
+		s.reply(proto.OK(hi.ID, "", now))
+		return
+	}
+	s.hiDone = true
+	code, text := proto.CodeCreated, "created"
+	if s.kind == KindLongPoll {
+		code, text = proto.CodeOK, "ok"
+	}
+	s.reply(proto.CtrlParams(hi.ID, "", code, text, map[string]any{
+		"ver":                s.cfg.Version,
+		"build":              s.cfg.Build,
+		"sid":                s.id,
+		"maxMessageSize":     s.cfg.MaxMessageSize,
+		"maxSubscriberCount": s.cfg.MaxSubscribers,
+		"maxTagCount":        16,
+		"minTagLength":       2,
+		"maxTagLength":       96,
+		"maxFileUploadSize":  0,
+	}, now))
+}
+
+// parseVersion reads "major.minor[.patch]" with an optional "v".
+func parseVersion(v string) (int, int, bool) {
+	parts := strings.Split(strings.TrimPrefix(v, "v"), ".")
+	if len(parts) < 2 || len(parts) > 3 {
+		return 0, 0, false
+	}
+	nums := make([]int, len(parts))
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 {
+			return 0, 0, false
+		}
+		nums[i] = n
+	}
+	return nums[0], nums[1], true
+}
+
+// dataRes turns each acknowledgement of a {datares} into a recv note.
+func (s *Session) dataRes(d *proto.MsgClientDataRes) {
+	for _, ack := range d.Acks {
+		if ack.Seq > 0 {
+			s.topicRequest(&proto.ClientMsg{Note: &proto.MsgClientNote{Topic: ack.Topic, What: "recv", SeqID: ack.Seq}})
+		}
+	}
+	if d.ID != "" {
+		s.reply(proto.OK(d.ID, "", proto.Now()))
+	}
+}

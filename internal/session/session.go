@@ -1,0 +1,167 @@
+// Package session runs one client connection, whatever its transport: it
+// decodes frames, holds the session's identity and attachments, routes
+// requests to topics through the hub, and queues replies in a bounded
+// outbox that the transport's writer drains.
+package session
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/time/rate"
+
+	"github.com/parley-im/parley/internal/auth"
+	"github.com/parley-im/parley/internal/hub"
+	"github.com/parley-im/parley/internal/proto"
+	"github.com/parley-im/parley/internal/store"
+)
+
+// Config holds the limits and identity a session works with.
+type Config struct {
+	Version        string  // protocol version reported in hi, "0.25"
+	Build          string  // server build reported in hi
+	MaxMessageSize int     // bytes of one client frame carrying a pub
+	MaxSubscribers int     // reported in hi
+	MaxTopics      int     // topics one session may attach to
+	OutboxBytes    int     // queued outbound bytes before a slow-consumer close
+	RatePerSecond  float64 // client messages per second, sustained
+	RateBurst      int     // client messages in a burst
+}
+
+// Deps are the services a session uses.
+type Deps struct {
+	Hub    *hub.Hub
+	Users  store.Users
+	Tokens *auth.Tokens
+	Log    *slog.Logger
+	// Ended, if set, is called once when a session has ended.
+	Ended func(*Session)
+}
+
+// Transport kinds, which differ in small protocol details.
+const (
+	KindWebSocket = "ws"
+	KindLongPoll  = "lp"
+)
+
+// Session is one client connection.
+type Session struct {
+	// Static after construction.
+	id     string
+	kind   string
+	remote string
+	cfg    *Config
+	deps   *Deps
+	out    *outbox
+	limit  *rate.Limiter
+
+	// Owned by the goroutine calling Receive (transports call it serially).
+	hiDone bool
+
+	// Read by topic actors, written by Receive.
+	uid   atomic.Uint64
+	level atomic.Int32
+
+	// Guarded by mu.
+	mu       sync.Mutex
+	attached map[string]string // view → internal name, for attached topics
+	pending  map[string]int    // view → sub requests not yet answered
+	ended    bool
+}
+
+// New returns a session for a connection of the given kind.
+func New(deps *Deps, cfg *Config, kind, remote string) *Session {
+	return &Session{
+		id: newSessionID(), kind: kind, remote: remote, cfg: cfg, deps: deps,
+		out:      newOutbox(cfg.OutboxBytes),
+		limit:    rate.NewLimiter(rate.Limit(cfg.RatePerSecond), cfg.RateBurst),
+		attached: map[string]string{},
+		pending:  map[string]int{},
+	}
+}
+
+func newSessionID() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// SessionID identifies the session in logs and traces.
+func (s *Session) SessionID() string { return s.id }
+
+// UserID is the logged-in user, zero before login.
+func (s *Session) UserID() proto.Uid { return proto.Uid(s.uid.Load()) }
+
+// AuthLevel is the login's auth level, zero before login.
+func (s *Session) AuthLevel() int { return int(s.level.Load()) }
+
+// Send queues a frame for the client (hub.Subscriber).
+func (s *Session) Send(f hub.Frame) bool { return s.out.push(f.Bytes) }
+
+// SubDone is told by a topic that a sub request for view was handled.
+func (s *Session) SubDone(view string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pending[view]--; s.pending[view] <= 0 {
+		delete(s.pending, view)
+	}
+	if ok {
+		s.attached[view] = s.resolveAttached(view)
+	}
+}
+
+// Detached is told by a topic that the session is no longer attached.
+func (s *Session) Detached(view string) {
+	s.mu.Lock()
+	delete(s.attached, view)
+	s.mu.Unlock()
+}
+
+// Ready is signalled when outbound frames or a close are waiting.
+func (s *Session) Ready() <-chan struct{} { return s.out.ready }
+
+// Drain returns queued frames (at most max; all when max ≤ 0) and, once
+// everything before it is drained, the reason to close the connection.
+func (s *Session) Drain(max int) ([][]byte, *proto.Disconnect) { return s.out.drain(max) }
+
+// Close asks the transport to end the connection with d.
+func (s *Session) Close(d proto.Disconnect) { s.out.close(d) }
+
+// End releases everything the session holds. Transports call it once when
+// the connection is gone.
+func (s *Session) End() {
+	s.mu.Lock()
+	if s.ended {
+		s.mu.Unlock()
+		return
+	}
+	s.ended = true
+	topics := make([]string, 0, len(s.attached))
+	for _, internal := range s.attached {
+		topics = append(topics, internal)
+	}
+	s.mu.Unlock()
+	s.out.close(proto.DisconnectShutdown)
+	for _, name := range topics {
+		s.deps.Hub.Leave(name, s)
+	}
+	if uid := s.UserID(); uid != proto.ZeroUid {
+		s.deps.Hub.SessionEnded(uid)
+	}
+	if s.deps.Ended != nil {
+		s.deps.Ended(s)
+	}
+}
+
+// reply queues a server message for the client.
+func (s *Session) reply(m *proto.ServerMsg) {
+	b, err := proto.Encode(m)
+	if err != nil {
+		s.deps.Log.Error("encode reply", "err", err)
+		return
+	}
+	s.out.push(b)
+}
