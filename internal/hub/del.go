@@ -59,15 +59,34 @@ func (t *topic) delMessages(r *Request) *proto.ServerMsg {
 	}
 	t.desc.DelID = delID
 	t.reply(r, proto.CtrlParams(d.ID, r.View, proto.CodeOK, "ok", map[string]any{"del": delID}, proto.Now()))
-	wire := fromRanges(ranges)
+	t.announceDel(r.Sess, hard, delID, fromRanges(ranges))
+	return nil
+}
+
+// announceDel tells who can see a deletion: attached sessions on the topic
+// and, for a hard delete, the other readers on "me". A soft delete concerns
+// the deleter's other sessions only.
+func (t *topic) announceDel(by Subscriber, hard bool, delID int, ranges []proto.MsgDelRange) {
+	uid := by.UserID()
+	attached := map[proto.Uid]bool{}
 	for s, view := range t.attached {
-		if s == r.Sess || (!hard && s.UserID() != uid) {
+		attached[s.UserID()] = true
+		if s == by || (!hard && s.UserID() != uid) {
 			continue
 		}
 		t.send(s, &proto.ServerMsg{Pres: &proto.MsgServerPres{Topic: view, Src: view, What: "del",
-			DelID: delID, DelSeq: wire}})
+			DelID: delID, DelSeq: ranges}})
 	}
-	return nil
+	if !hard {
+		return
+	}
+	for member, sub := range t.subs {
+		if attached[member] || !sub.Mode().IsSet(proto.ModeRead) {
+			continue
+		}
+		t.hub.presToUser(member, &proto.MsgServerPres{Topic: proto.TopicMe, Src: t.viewFor(member), What: "del",
+			DelID: delID, DelSeq: ranges}, nil)
+	}
 }
 
 // validRanges converts and checks delete ranges: non-empty, starting within

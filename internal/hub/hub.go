@@ -104,7 +104,11 @@ func (h *Hub) Leave(internal string, s Subscriber) {
 }
 
 // route delivers ev to the topic, starting its actor when it is not running.
+// It returns false when the topic's queue is full or the hub is stopping.
 func (h *Hub) route(name string, ev event) bool {
+	if h.ctx.Err() != nil {
+		return false // stopped topics no longer read their queues
+	}
 	for {
 		h.mu.RLock()
 		t := h.topics[name]
@@ -114,7 +118,10 @@ func (h *Hub) route(name string, ev event) bool {
 			return ok
 		}
 		h.mu.RUnlock()
-		h.start(name)
+		// Once the hub stops no topic starts, so retrying would spin.
+		if !h.start(name) {
+			return false
+		}
 	}
 }
 
@@ -128,16 +135,22 @@ func (h *Hub) routeLoaded(name string, ev event) {
 	h.mu.RUnlock()
 }
 
-func (h *Hub) start(name string) {
+// start runs the topic's actor unless it is running already. It returns
+// false once the hub is stopping.
+func (h *Hub) start(name string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.topics[name] != nil || h.ctx.Err() != nil {
-		return
+	if h.ctx.Err() != nil {
+		return false
+	}
+	if h.topics[name] != nil {
+		return true
 	}
 	t := newTopic(h, name)
 	h.topics[name] = t
 	h.wg.Add(1)
 	go t.run()
+	return true
 }
 
 // tryRemove unregisters t if nothing is waiting in its inbox.

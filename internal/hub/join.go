@@ -177,24 +177,21 @@ func (t *topic) joinGroup(r *Request) (*proto.MsgAccessMode, *proto.ServerMsg) {
 	}
 	t.subs[uid] = &sub
 	t.deliverToAttached(&proto.ServerMsg{Pres: &proto.MsgServerPres{Topic: t.name, Src: uid.UserID(),
-		What: "acs", Acs: proto.Acs(want, given)}}, nil)
+		What: "acs", Acs: dacs(want, given)}}, nil)
 	return proto.Acs(want, given), nil
 }
 
 // notifyAcs tells uid on "me" that actor changed uid's access to this topic;
-// the client then fetches the subscription.
+// the client then fetches the subscription. There is no tgt: the recipient
+// is the target, and Tinode's captured frames leave it out.
 func (t *topic) notifyAcs(uid, actor proto.Uid, sub *store.Subscription) {
-	acs := proto.Acs(sub.ModeWant, sub.ModeGiven)
-	acs.Mode = ""
 	t.hub.presToUser(uid, &proto.MsgServerPres{Topic: proto.TopicMe, Src: t.viewFor(uid),
-		What: "acs", AcsActor: actor.UserID(), AcsTarget: targetOf(uid, actor), Acs: acs}, nil)
+		What: "acs", AcsActor: actor.UserID(), Acs: dacs(sub.ModeWant, sub.ModeGiven)}, nil)
 }
 
-func targetOf(uid, actor proto.Uid) string {
-	if uid == actor {
-		return ""
-	}
-	return uid.UserID()
+// dacs is the access delta of a {pres acs}: want and given, no mode.
+func dacs(want, given proto.AccessMode) *proto.MsgAccessMode {
+	return &proto.MsgAccessMode{Want: want.String(), Given: given.String()}
 }
 
 // requestedMode is the mode the client asked for in sub.set.sub.mode.

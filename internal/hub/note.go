@@ -52,19 +52,21 @@ func (t *topic) raiseMark(uid proto.Uid, what string, seq int) bool {
 	return true
 }
 
-// forwardInfo sends {info} to other users' attached sessions, and on "me" to
-// members who have no session attached here.
+// forwardInfo sends {info} to the other attached sessions, and on "me" to
+// members who have no session attached here. Typing goes to other users
+// only; a read or recv also reaches the sender's other devices.
 func (t *topic) forwardInfo(from Subscriber, what string, seq int) {
 	uid := from.UserID()
+	mark := what == "read" || what == "recv"
 	attached := map[proto.Uid]bool{}
 	for s, view := range t.attached {
 		attached[s.UserID()] = true
-		if s.UserID() == uid {
+		if s == from || (!mark && s.UserID() == uid) {
 			continue
 		}
 		t.send(s, &proto.ServerMsg{Info: &proto.MsgServerInfo{Topic: view, From: uid.UserID(), What: what, SeqID: seq}})
 	}
-	if what != "read" && what != "recv" {
+	if !mark {
 		return
 	}
 	for member, sub := range t.subs {

@@ -20,8 +20,17 @@ const maxAppendBatch = 1024
 type publisher struct {
 	queue    []pendingPub
 	inflight bool
-	// deferred are reads that must see the messages queued before them.
-	deferred []func()
+	// queued and done count messages ever queued and ever finished.
+	queued, done int
+	// deferred are reads that must see the messages queued before them,
+	// oldest first.
+	deferred []deferredRead
+}
+
+// deferredRead runs once the first upTo messages of the topic are done.
+type deferredRead struct {
+	upTo int
+	run  func()
 }
 
 type pendingPub struct {
@@ -58,6 +67,7 @@ func (t *topic) handlePub(r *Request) {
 	msg := &store.Message{Topic: t.name, MsgID: msgID, From: r.Sess.UserID(),
 		CreatedAt: now.Time, Head: pub.Head, Content: pub.Content}
 	t.pub.queue = append(t.pub.queue, pendingPub{req: r, msg: msg})
+	t.pub.queued++
 	t.pub.flush(t)
 }
 
@@ -102,23 +112,25 @@ func (p *publisher) finish(t *topic, d appendDone) {
 		}
 		t.published(&d.batch[i], res)
 	}
+	p.done += len(d.batch)
 	p.flush(t)
-	if !p.busy() {
-		for _, run := range p.deferred {
-			run()
-		}
-		p.deferred = nil
+	// Only the reads waiting for this batch run, not all of them once the
+	// publisher idles: under a steady stream of pubs it never would.
+	for len(p.deferred) > 0 && p.deferred[0].upTo <= p.done {
+		next := p.deferred[0]
+		p.deferred = p.deferred[1:]
+		next.run()
 	}
 }
 
 // afterWrites runs fn once every message queued so far is stored, so a
 // client reading right after publishing sees its own messages.
 func (p *publisher) afterWrites(fn func()) {
-	if !p.busy() {
+	if p.done == p.queued {
 		fn()
 		return
 	}
-	p.deferred = append(p.deferred, fn)
+	p.deferred = append(p.deferred, deferredRead{upTo: p.queued, run: fn})
 }
 
 // published acknowledges one stored message to its sender and fans it out.

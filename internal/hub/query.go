@@ -1,7 +1,9 @@
 package hub
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/parley-im/parley/internal/proto"
@@ -15,11 +17,29 @@ func (t *topic) handleGet(r *Request) {
 		t.reply(r, proto.AttachFirst(g.ID, r.View, proto.Now()))
 		return
 	}
-	if strings.TrimSpace(g.What) == "" {
+	// A get that asks for nothing Parley knows would otherwise go
+	// unanswered, and clients wait for every id they send.
+	if len(parseWhat(g.What)) == 0 {
 		t.reply(r, proto.Malformed(g.ID, r.View, proto.Now()))
 		return
 	}
 	t.query(r, g.ID, &g.MsgGetQuery)
+}
+
+// getParts are the parts a get may ask for. Parley keeps no credentials or
+// aux data, so those parts are answered empty rather than ignored.
+var getParts = map[string]bool{"desc": true, "sub": true, "tags": true, "cred": true, "aux": true,
+	"data": true, "del": true}
+
+// parseWhat returns the known parts named in a get's what.
+func parseWhat(s string) map[string]bool {
+	what := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		if getParts[w] {
+			what[w] = true
+		}
+	}
+	return what
 }
 
 // snapshot is what a query needs of the topic, copied inside the actor so the
@@ -40,21 +60,31 @@ func (t *topic) snapshot(uid proto.Uid) *snapshot {
 	for _, sub := range t.subs {
 		s.subs = append(s.subs, *sub)
 	}
+	// Map order is random; members are listed in the order they joined so
+	// that the same question gets the same answer.
+	slices.SortFunc(s.subs, func(a, b store.Subscription) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.User, b.User)
+	})
 	return s
 }
 
 // query answers the parts of q in the protocol's order: desc, sub, data,
-// del. Store reads happen on a goroutine so a slow read never stalls the
-// topic; replies of one query still arrive in order.
+// del. A query for data first waits for the messages published before it.
 func (t *topic) query(r *Request, id string, q *proto.MsgGetQuery) {
-	what := map[string]bool{}
-	for _, w := range strings.Fields(q.What) {
-		what[w] = true
-	}
-	if what["data"] && t.pub.busy() {
-		t.pub.afterWrites(func() { t.query(r, id, q) })
+	what := parseWhat(q.What)
+	if what["data"] {
+		t.pub.afterWrites(func() { t.runQuery(r, id, q, what) })
 		return
 	}
+	t.runQuery(r, id, q, what)
+}
+
+// runQuery does the reads on a goroutine so a slow read never stalls the
+// topic; replies of one query still arrive in order.
+func (t *topic) runQuery(r *Request, id string, q *proto.MsgGetQuery, what map[string]bool) {
 	qr := &querier{hub: t.hub, kind: t.kind, name: t.name, view: r.View, id: id,
 		sess: r.Sess, snap: t.snapshot(r.Sess.UserID())}
 	go func() {
@@ -65,8 +95,12 @@ func (t *topic) query(r *Request, id string, q *proto.MsgGetQuery) {
 			qr.subs(q.Sub)
 		}
 		if what["tags"] {
-			qr.send(&proto.ServerMsg{Meta: &proto.MsgServerMeta{ID: id, Topic: r.View,
-				Timestamp: proto.Now(), Tags: qr.snap.topic.Tags}})
+			qr.tags()
+		}
+		for _, part := range []string{"cred", "aux"} {
+			if what[part] {
+				qr.send(proto.NoContent(id, r.View, part, proto.Now()))
+			}
 		}
 		if what["data"] {
 			qr.data(q.Data)
@@ -100,6 +134,19 @@ func (q *querier) fail(err error) {
 func (q *querier) meta(m *proto.MsgServerMeta) {
 	m.ID, m.Topic, m.Timestamp = q.id, q.view, proto.Now()
 	q.send(&proto.ServerMsg{Meta: m})
+}
+
+// tags sends the topic's tags, or the user's on "me"; none is ctrl 204.
+func (q *querier) tags() {
+	tags := q.snap.topic.Tags
+	if q.kind == kindMe {
+		tags = q.snap.user.Tags
+	}
+	if len(tags) == 0 {
+		q.send(proto.NoContent(q.id, q.view, "tags", proto.Now()))
+		return
+	}
+	q.meta(&proto.MsgServerMeta{Tags: tags})
 }
 
 // data sends the matching messages, newest first, then ctrl 208 or 204.

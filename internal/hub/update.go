@@ -47,11 +47,17 @@ func (t *topic) removeMember(r *Request, uid proto.Uid) *proto.ServerMsg {
 	}
 	delete(t.subs, uid)
 	t.evictUser(uid, true, r.Sess)
-	none := &proto.MsgAccessMode{Want: "N", Given: "N"}
+	none := dacs(proto.ModeNone, proto.ModeNone)
+	// Someone leaving on their own is src alone; a removal by another member
+	// names who did it to whom.
+	var actor, target string
+	if actorUid := r.Sess.UserID(); actorUid != uid {
+		actor, target = actorUid.UserID(), uid.UserID()
+	}
 	for s, view := range t.attached {
 		if s.UserID() != uid {
 			t.send(s, &proto.ServerMsg{Pres: &proto.MsgServerPres{Topic: view, Src: t.viewOf(uid, s.UserID()),
-				What: "acs", AcsActor: r.Sess.UserID().UserID(), AcsTarget: uid.UserID(), Acs: none}})
+				What: "acs", AcsActor: actor, AcsTarget: target, Acs: none}})
 		}
 	}
 	if uid != r.Sess.UserID() {

@@ -36,7 +36,7 @@ func (s *Session) account(acc *proto.MsgClientAcc) {
 	}
 	if err := s.deps.Users.CreateUser(s.deps.Hub.Context(), user, rec); err != nil {
 		if errors.Is(err, store.ErrDuplicate) {
-			s.reply(proto.CtrlParams(acc.ID, "", proto.CodeConflict, "duplicate credential", map[string]any{"what": "auth"}, now))
+			s.reply(duplicateCredential(acc.ID, now))
 		} else {
 			s.deps.Log.Error("create user", "err", err)
 			s.reply(proto.Internal(acc.ID, "", now))
@@ -90,6 +90,11 @@ func (s *Session) newUser(acc *proto.MsgClientAcc) (*store.User, *store.AuthReco
 		if err := auth.CheckPolicy(login, password); err != nil {
 			return nil, nil, proto.CtrlParams(acc.ID, "", proto.CodePolicy, "policy violation", map[string]any{"what": "auth"}, now)
 		}
+		// A taken login is refused before the deliberately slow hash, so
+		// retries cannot burn CPU; CreateUser still catches a race.
+		if _, err := s.deps.Users.GetAuth(s.deps.Hub.Context(), auth.BasicUnique(login)); err == nil {
+			return nil, nil, duplicateCredential(acc.ID, now)
+		}
 		hash, err := auth.HashPassword(password)
 		if err != nil {
 			return nil, nil, proto.Internal(acc.ID, "", now)
@@ -98,6 +103,10 @@ func (s *Session) newUser(acc *proto.MsgClientAcc) (*store.User, *store.AuthReco
 			AuthLevel: store.AuthAuth, Secret: hash}, nil
 	}
 	return nil, nil, proto.Ctrl(acc.ID, "", proto.CodeMalformed, "unknown authentication scheme", now)
+}
+
+func duplicateCredential(id string, now proto.Time) *proto.ServerMsg {
+	return proto.CtrlParams(id, "", proto.CodeConflict, "duplicate credential", map[string]any{"what": "auth"}, now)
 }
 
 // login authenticates the session with the basic or token scheme.

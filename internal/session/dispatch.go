@@ -13,8 +13,12 @@ const (
 	probeAck = "0"
 )
 
-// Receive handles one client frame. Transports call it from one goroutine.
+// Receive handles one client frame. Transports call it from one goroutine,
+// or serialize their calls. Frames after End are dropped.
 func (s *Session) Receive(frame []byte) {
+	if s.isEnded() {
+		return
+	}
 	if string(frame) == probe {
 		s.out.push([]byte(probeAck))
 		return

@@ -139,9 +139,16 @@ func (s *Session) End() {
 		return
 	}
 	s.ended = true
-	topics := make([]string, 0, len(s.attached))
+	topics := make([]string, 0, len(s.attached)+len(s.pending))
 	for _, internal := range s.attached {
 		topics = append(topics, internal)
+	}
+	// A sub still on its way will attach the session after this; the
+	// detach queued behind it at the same topic undoes that.
+	for view := range s.pending {
+		if _, ok := s.attached[view]; !ok {
+			topics = append(topics, s.resolveAttached(view))
+		}
 	}
 	s.mu.Unlock()
 	s.out.close(proto.DisconnectShutdown)
@@ -154,6 +161,12 @@ func (s *Session) End() {
 	if s.deps.Ended != nil {
 		s.deps.Ended(s)
 	}
+}
+
+func (s *Session) isEnded() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ended
 }
 
 // reply queues a server message for the client.

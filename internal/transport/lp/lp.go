@@ -31,6 +31,9 @@ type Handler struct {
 type lpSession struct {
 	sess     *session.Session
 	lastSeen time.Time // guarded by Handler.mu
+	// recv serializes the session's client messages: each arrives in its
+	// own request, requests may overlap, and a session reads one at a time.
+	recv sync.Mutex
 }
 
 // New returns a long-polling handler and starts its idle sweeper, which stops
@@ -65,7 +68,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(body) > 0 {
+		ls.recv.Lock()
 		ls.sess.Receive(body)
+		ls.recv.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
@@ -127,7 +132,11 @@ func (h *Handler) end(sid string) {
 	delete(h.sessions, sid)
 	h.mu.Unlock()
 	if ls != nil {
+		// Not while a request is handing the session a message: one
+		// received after End would attach topics nobody detaches.
+		ls.recv.Lock()
 		ls.sess.End()
+		ls.recv.Unlock()
 	}
 }
 

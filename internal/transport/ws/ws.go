@@ -5,12 +5,15 @@ package ws
 
 import (
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
 	"github.com/gorilla/websocket"
 
+	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/session"
 )
 
@@ -42,13 +45,41 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sess := h.NewSession(session.KindWebSocket, r.RemoteAddr)
 	done := make(chan struct{})
 	go h.writeLoop(conn, sess, done)
-	h.readLoop(conn, sess)
+	err = h.readLoop(conn, sess)
 	close(done)
+	// A client that went quiet is told why before the socket closes.
+	var nerr net.Error
+	if errors.As(err, &nerr) && nerr.Timeout() {
+		bye := proto.DisconnectIdle
+		conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(bye.Code, bye.Reason),
+			time.Now().Add(writeTimeout))
+	}
 	sess.End()
+	if errors.Is(err, websocket.ErrReadLimit) {
+		lingerClose(conn)
+	}
 	conn.Close()
 }
 
-func (h *Handler) readLoop(conn *websocket.Conn, sess *session.Session) {
+// lingerTimeout bounds how long lingerClose reads what a client still sends.
+const lingerTimeout = 2 * time.Second
+
+// lingerClose lets a client read the 1009 close frame the library sent for
+// an oversized frame. Closing with the rest of that frame unread would reset
+// the connection, which can destroy the close frame on its way and fails the
+// client's write; so stop writing, and read and drop what still comes.
+func lingerClose(conn *websocket.Conn) {
+	nc := conn.UnderlyingConn()
+	if hc, ok := nc.(interface{ CloseWrite() error }); ok {
+		hc.CloseWrite()
+	}
+	nc.SetReadDeadline(time.Now().Add(lingerTimeout))
+	io.Copy(io.Discard, nc)
+}
+
+// readLoop hands frames to the session until the connection fails, and
+// returns why.
+func (h *Handler) readLoop(conn *websocket.Conn, sess *session.Session) error {
 	conn.SetReadLimit(h.MaxFrame)
 	extend := func() { conn.SetReadDeadline(time.Now().Add(h.IdleTimeout)) }
 	extend()
@@ -59,7 +90,7 @@ func (h *Handler) readLoop(conn *websocket.Conn, sess *session.Session) {
 			if !errors.Is(err, websocket.ErrReadLimit) && !websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) {
 				h.Log.Debug("ws read ended", "session", sess.SessionID(), "err", err)
 			}
-			return
+			return err
 		}
 		extend()
 		if kind == websocket.TextMessage || kind == websocket.BinaryMessage {

@@ -1,0 +1,41 @@
+# Parley's commands. `make run` and `make test` are the two the README gives.
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+.PHONY: build run test test-deps bench bench-short crash lint clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/parley ./cmd/parley
+
+# Parley on its embedded defaults: 127.0.0.1:6060, data in ./data.
+run: build
+	./bin/parley serve
+
+# Node packages for the tinode-sdk conformance test.
+test-deps:
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix test/sdk --no-audit --no-fund; \
+	else echo "npm not found: the tinode-sdk conformance test will be skipped"; fi
+
+# Every test, with the race detector.
+test: test-deps
+	$(GO) test -race -count=1 ./...
+
+# Benchmarks; figures go to docs/benchmarks.md.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
+
+# Each benchmark once, so they keep compiling and running (CI).
+bench-short:
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+# The long kill -9 run: 20 kills of a real gateway process.
+crash:
+	PARLEY_CRASH_ROUNDS=20 $(GO) test -race -count=1 -v -run KillNine ./test/crash/
+
+lint:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+
+clean:
+	rm -rf bin

@@ -1,0 +1,190 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/parley-im/parley/internal/proto"
+	"github.com/parley-im/parley/internal/store"
+)
+
+// Statements of the Append hot path, prepared once on the write connection.
+// The msgid lookup repeats the partial index's condition (a non-empty
+// msgid): SQLite uses a partial index only when the query states its
+// condition, and without it every dedup check scans the topic.
+const (
+	sqlTopicSeq  = `SELECT seq FROM topics WHERE name = ?`
+	sqlFindMsgID = `SELECT seq, created FROM messages WHERE topic = ? AND msgid = ? AND msgid <> ''`
+	sqlInsertMsg = `INSERT INTO messages (topic, seq, msgid, sender, created, head, content)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`
+	sqlBumpTopic = `UPDATE topics SET seq = ?, touched = MAX(COALESCE(touched, 0), ?)
+		WHERE name = ?`
+	sqlRaiseSenderMarks = `UPDATE subscriptions SET recv = MAX(recv, ?), read = MAX(read, ?)
+		WHERE topic = ? AND user = ?`
+)
+
+// writeStmts holds the prepared statements of the write connection.
+type writeStmts struct {
+	topicSeq, findMsgID, insertMsg, bumpTopic, raiseMarks *sql.Stmt
+}
+
+func prepareWriteStmts(db *sql.DB) (*writeStmts, error) {
+	ws := &writeStmts{}
+	targets := []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&ws.topicSeq, sqlTopicSeq},
+		{&ws.findMsgID, sqlFindMsgID},
+		{&ws.insertMsg, sqlInsertMsg},
+		{&ws.bumpTopic, sqlBumpTopic},
+		{&ws.raiseMarks, sqlRaiseSenderMarks},
+	}
+	for _, t := range targets {
+		st, err := db.Prepare(t.query)
+		if err != nil {
+			return nil, errors.Join(err, ws.close())
+		}
+		*t.dst = st
+	}
+	return ws, nil
+}
+
+func (ws *writeStmts) close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{ws.topicSeq, ws.findMsgID, ws.insertMsg, ws.bumpTopic, ws.raiseMarks} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Append queues the messages for the committer; see store.Messages.
+func (s *Store) Append(ctx context.Context, msgs []*store.Message) ([]store.AppendResult, error) {
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	res := make([]store.AppendResult, len(msgs))
+	err := s.submit(ctx, func(w *writeTx) error { return w.appendAll(msgs, res) })
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// senderKey identifies a subscription whose marks a batch raises.
+type senderKey struct {
+	topic string
+	from  proto.Uid
+}
+
+// appendAll stores msgs in order, writing each outcome to res, then moves
+// the topics' seq and the senders' marks once per topic and sender.
+func (w *writeTx) appendAll(msgs []*store.Message, res []store.AppendResult) error {
+	// Stamped here rather than by the caller, so creation times follow seq
+	// order across concurrent callers.
+	now := time.Now()
+	touched := map[string]time.Time{}
+	marks := map[senderKey]int{}
+	for i, m := range msgs {
+		r, err := w.appendOne(m, now)
+		if err != nil {
+			return err
+		}
+		res[i] = r
+		if r.Err != nil || r.Duplicate {
+			continue
+		}
+		if at, ok := touched[m.Topic]; !ok || r.CreatedAt.After(at) {
+			touched[m.Topic] = r.CreatedAt
+		}
+		if m.From != proto.ZeroUid {
+			marks[senderKey{m.Topic, m.From}] = r.SeqID
+		}
+	}
+	return w.flushAppend(touched, marks)
+}
+
+// appendOne stores one message, or explains why not in the result. The
+// error return is for failures that must undo the whole request.
+func (w *writeTx) appendOne(m *store.Message, now time.Time) (store.AppendResult, error) {
+	if m == nil {
+		return store.AppendResult{Err: errors.New("sqlite: nil message")}, nil
+	}
+	seq, err := w.lastSeq(m.Topic)
+	if err != nil || seq < 0 {
+		return store.AppendResult{Err: store.ErrNotFound}, err
+	}
+	if m.MsgID != "" {
+		dup, found, err := w.findMsgID(m.Topic, m.MsgID)
+		if err != nil || found {
+			return dup, err
+		}
+	}
+	head, err := headArg(m.Head)
+	if err != nil {
+		return store.AppendResult{Err: err}, nil
+	}
+	created := stored(m.CreatedAt)
+	if created.IsZero() {
+		created = stored(now)
+	}
+	_, err = w.stmt(w.stmts.insertMsg).Exec(m.Topic, seq+1, m.MsgID, uidArg(m.From),
+		millis(created), head, jsonArg(m.Content))
+	if err != nil {
+		return store.AppendResult{}, err
+	}
+	w.seqs[m.Topic] = seq + 1
+	return store.AppendResult{SeqID: seq + 1, CreatedAt: created}, nil
+}
+
+// lastSeq returns the topic's last seq in this transaction, -1 if there is
+// no such topic.
+func (w *writeTx) lastSeq(topic string) (int, error) {
+	if seq, ok := w.seqs[topic]; ok {
+		return seq, nil
+	}
+	var seq int
+	err := w.stmt(w.stmts.topicSeq).QueryRow(topic).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		seq, err = -1, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	w.seqs[topic] = seq
+	return seq, nil
+}
+
+// findMsgID looks for an earlier message with the same client id, including
+// ones stored earlier in this transaction.
+func (w *writeTx) findMsgID(topic, msgID string) (store.AppendResult, bool, error) {
+	r := store.AppendResult{Duplicate: true}
+	err := w.stmt(w.stmts.findMsgID).QueryRow(topic, msgID).Scan(&r.SeqID, intoTime{&r.CreatedAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.AppendResult{}, false, nil
+	}
+	if err != nil {
+		return store.AppendResult{}, false, err
+	}
+	return r, true, nil
+}
+
+// flushAppend records the topics' new seq and touch time and raises the
+// senders' read marks: once per topic and sender rather than per message.
+func (w *writeTx) flushAppend(touched map[string]time.Time, marks map[senderKey]int) error {
+	for topic, at := range touched {
+		if _, err := w.stmt(w.stmts.bumpTopic).Exec(w.seqs[topic], millis(at), topic); err != nil {
+			return err
+		}
+	}
+	for k, seq := range marks {
+		if _, err := w.stmt(w.stmts.raiseMarks).Exec(seq, seq, k.topic, uidArg(k.from)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,144 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migration1 is the first schema. Times are milliseconds since the Unix
+// epoch, NULL for "never"; JSON is TEXT; user ids are bit-cast int64.
+//
+// messages.sender is the message's From ("from" is an SQL keyword).
+// dellog.user is the user a deletion hides messages from, 0 for a hard
+// delete that wiped them for everyone.
+const migration1 = `
+CREATE TABLE users (
+	id          INTEGER PRIMARY KEY,
+	created     INTEGER,
+	updated     INTEGER,
+	auth_access INTEGER NOT NULL DEFAULT 0,
+	anon_access INTEGER NOT NULL DEFAULT 0,
+	public      TEXT,
+	trusted     TEXT,
+	tags        TEXT
+);
+
+CREATE TABLE auth (
+	uniq    TEXT PRIMARY KEY,
+	user    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	scheme  TEXT NOT NULL,
+	level   INTEGER NOT NULL,
+	secret  BLOB,
+	expires INTEGER
+);
+CREATE INDEX auth_user ON auth(user);
+
+CREATE TABLE topics (
+	name        TEXT PRIMARY KEY,
+	created     INTEGER,
+	updated     INTEGER,
+	touched     INTEGER,
+	owner       INTEGER NOT NULL DEFAULT 0,
+	auth_access INTEGER NOT NULL DEFAULT 0,
+	anon_access INTEGER NOT NULL DEFAULT 0,
+	seq         INTEGER NOT NULL DEFAULT 0,
+	delid       INTEGER NOT NULL DEFAULT 0,
+	epoch       INTEGER NOT NULL DEFAULT 0,
+	public      TEXT,
+	trusted     TEXT,
+	tags        TEXT
+);
+
+CREATE TABLE subscriptions (
+	topic   TEXT NOT NULL REFERENCES topics(name) ON DELETE CASCADE,
+	user    INTEGER NOT NULL,
+	created INTEGER,
+	updated INTEGER,
+	want    INTEGER NOT NULL DEFAULT 0,
+	given   INTEGER NOT NULL DEFAULT 0,
+	private TEXT,
+	recv    INTEGER NOT NULL DEFAULT 0,
+	read    INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (topic, user)
+) WITHOUT ROWID;
+CREATE INDEX subscriptions_user ON subscriptions(user);
+
+CREATE TABLE messages (
+	topic   TEXT NOT NULL REFERENCES topics(name) ON DELETE CASCADE,
+	seq     INTEGER NOT NULL,
+	msgid   TEXT NOT NULL DEFAULT '',
+	sender  INTEGER NOT NULL DEFAULT 0,
+	created INTEGER,
+	deleted INTEGER,
+	head    TEXT,
+	content TEXT,
+	PRIMARY KEY (topic, seq)
+);
+CREATE UNIQUE INDEX messages_msgid ON messages(topic, msgid) WHERE msgid <> '';
+
+CREATE TABLE dellog (
+	topic TEXT NOT NULL REFERENCES topics(name) ON DELETE CASCADE,
+	delid INTEGER NOT NULL,
+	user  INTEGER NOT NULL,
+	low   INTEGER NOT NULL,
+	hi    INTEGER NOT NULL
+);
+CREATE INDEX dellog_topic ON dellog(topic, delid);
+
+CREATE TABLE kv (
+	name  TEXT PRIMARY KEY,
+	value BLOB NOT NULL
+);
+`
+
+// migrations lists the schema steps in order: entry i takes the database
+// from version i to version i+1. Released entries are never edited; a schema
+// change is a new entry at the end.
+func migrations() []string {
+	return []string{migration1}
+}
+
+// migrate brings the database to the newest schema in one transaction, so a
+// crash mid-way leaves the old version intact.
+func migrate(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	if err := applyMigrations(ctx, tx, migrations()); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	return tx.Commit()
+}
+
+// applyMigrations runs the steps the database has not seen yet and records
+// the new version.
+func applyMigrations(ctx context.Context, tx *sql.Tx, steps []string) error {
+	const create = `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`
+	if _, err := tx.ExecContext(ctx, create); err != nil {
+		return err
+	}
+	var version int
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&version)
+	if err != nil {
+		return err
+	}
+	if version > len(steps) {
+		return fmt.Errorf("database schema version %d is newer than this build knows (%d)", version, len(steps))
+	}
+	if version == len(steps) {
+		return nil
+	}
+	for i := version; i < len(steps); i++ {
+		if _, err := tx.ExecContext(ctx, steps[i]); err != nil {
+			return fmt.Errorf("step %d: %w", i+1, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM schema_version`); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, len(steps))
+	return err
+}

@@ -1,0 +1,194 @@
+// Package sqlite is Parley's embedded default store: one SQLite file, so a
+// small deployment needs no database server. It uses modernc.org/sqlite, a
+// pure-Go build of SQLite, so the server stays a single static binary.
+//
+// SQLite allows one writer at a time, and a durable commit costs an fsync,
+// which would cap message throughput at the disk's fsync rate. So every
+// write goes to a single committer goroutine owning the only write
+// connection; it drains whatever requests are queued into one transaction
+// (group commit), gives each request its own SAVEPOINT so one failing
+// request does not fail the others, commits once and then replies to all.
+// Reads use a separate pool of connections, which WAL mode lets run
+// alongside the writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/parley-im/parley/internal/store"
+)
+
+// Defaults for the zero Options.
+const (
+	DefaultMaxBatch    = 256
+	DefaultReadConns   = 4
+	DefaultBusyTimeout = 5 * time.Second
+)
+
+// ErrClosed is returned by writes to a closed store.
+const ErrClosed = constError("sqlite: store is closed")
+
+// constError lets sentinel errors be constants.
+type constError string
+
+func (e constError) Error() string { return string(e) }
+
+// Options tunes a store; the zero value is sensible.
+type Options struct {
+	// MaxBatch caps how many queued write requests share one transaction
+	// and so one fsync. 1 commits each request on its own.
+	MaxBatch int
+	// ReadConns is the number of read connections.
+	ReadConns int
+	// BusyTimeout is how long to wait for a lock held by another process
+	// (a backup tool, say) before failing.
+	BusyTimeout time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = DefaultMaxBatch
+	}
+	if o.ReadConns <= 0 {
+		o.ReadConns = DefaultReadConns
+	}
+	if o.BusyTimeout <= 0 {
+		o.BusyTimeout = DefaultBusyTimeout
+	}
+	return o
+}
+
+// Store is the SQLite adapter. It is safe for concurrent use.
+type Store struct {
+	wdb      *sql.DB // exactly one connection, used only by the committer
+	rdb      *sql.DB // read-only pool
+	stmts    *writeStmts
+	maxBatch int
+
+	mu     sync.RWMutex // closed and sends on jobs: Close must not race a send
+	closed bool
+	jobs   chan *job
+	done   chan struct{} // closed when the committer has exited
+
+	commits atomic.Int64 // successful transactions, for tests and benchmarks
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens or creates the database file at path (and its directory),
+// brings its schema up to date and starts the committer.
+func Open(path string, opts Options) (*Store, error) {
+	opts = opts.withDefaults()
+	if strings.ContainsAny(path, "?#") || path == "" {
+		return nil, fmt.Errorf("sqlite: unsupported database path %q", path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	wdb, err := openWriter(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	rdb, err := openReaders(path, opts)
+	if err != nil {
+		wdb.Close()
+		return nil, err
+	}
+	stmts, err := prepareWriteStmts(wdb)
+	if err != nil {
+		rdb.Close()
+		wdb.Close()
+		return nil, err
+	}
+	s := &Store{
+		wdb:      wdb,
+		rdb:      rdb,
+		stmts:    stmts,
+		maxBatch: opts.MaxBatch,
+		jobs:     make(chan *job, opts.MaxBatch),
+		done:     make(chan struct{}),
+	}
+	go s.commitLoop()
+	return s, nil
+}
+
+// dsn builds a modernc.org/sqlite data source name; the driver runs the
+// pragmas on every new connection.
+func dsn(path string, opts Options, pragmas ...string) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds()))
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
+	}
+	// IMMEDIATE takes the write lock at BEGIN, so a transaction never fails
+	// half-way for want of it.
+	q.Set("_txlock", "immediate")
+	return path + "?" + q.Encode()
+}
+
+// openWriter opens the single write connection and migrates the schema.
+// synchronous=FULL makes every COMMIT wait for the disk, so a message is on
+// disk before it is acknowledged.
+func openWriter(path string, opts Options) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn(path, opts,
+		"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	if err := migrate(context.Background(), db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// openReaders opens the read pool. query_only guards against a write
+// slipping past the committer.
+func openReaders(path string, opts Options) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn(path, opts, "query_only(1)"))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	db.SetMaxOpenConns(opts.ReadConns)
+	db.SetMaxIdleConns(opts.ReadConns)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	return db, nil
+}
+
+// Close waits for the queued writes to commit, then closes the database.
+// Later calls return nil.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.jobs)
+	s.mu.Unlock()
+	<-s.done
+	return errors.Join(s.stmts.close(), s.rdb.Close(), s.wdb.Close())
+}
+
+// Commits reports how many write transactions have committed; comparing it
+// with the number of writes shows how well group commit batches.
+func (s *Store) Commits() int64 { return s.commits.Load() }

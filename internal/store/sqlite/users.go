@@ -1,0 +1,105 @@
+package sqlite
+
+import (
+	"context"
+
+	"github.com/parley-im/parley/internal/proto"
+	"github.com/parley-im/parley/internal/store"
+)
+
+const (
+	sqlInsertUser = `INSERT INTO users (id, created, updated, auth_access, anon_access, public, trusted, tags)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlGetUser = `SELECT id, created, updated, auth_access, anon_access, public, trusted, tags
+		FROM users WHERE id = ?`
+	sqlInsertAuth = `INSERT INTO auth (uniq, user, scheme, level, secret, expires) VALUES (?, ?, ?, ?, ?, ?)`
+	sqlGetAuth    = `SELECT uniq, user, scheme, level, secret, expires FROM auth WHERE uniq = ?`
+	sqlInsertKey  = `INSERT INTO kv (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`
+	sqlGetKey     = `SELECT value FROM kv WHERE name = ?`
+)
+
+// CreateUser stores u and, if given, its auth record under u.ID.
+func (s *Store) CreateUser(ctx context.Context, u *store.User, auth *store.AuthRecord) error {
+	tags, err := tagsArg(u.Tags)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(w *writeTx) error {
+		_, err := w.exec(sqlInsertUser, uidArg(u.ID), millis(u.CreatedAt), millis(u.UpdatedAt),
+			modeArg(u.Access.Auth), modeArg(u.Access.Anon), jsonArg(u.Public), jsonArg(u.Trusted), tags)
+		if err != nil || auth == nil {
+			return storeErr(err)
+		}
+		_, err = w.exec(sqlInsertAuth, auth.Unique, uidArg(u.ID), auth.Scheme, auth.AuthLevel,
+			secretArg(auth.Secret), millis(auth.Expires))
+		return storeErr(err)
+	})
+}
+
+// secretArg keeps an empty secret distinct from none.
+func secretArg(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return b
+}
+
+// GetUser returns the user or ErrNotFound.
+func (s *Store) GetUser(ctx context.Context, id proto.Uid) (*store.User, error) {
+	u := &store.User{}
+	err := s.rdb.QueryRowContext(ctx, sqlGetUser, uidArg(id)).Scan(intoUid{&u.ID},
+		intoTime{&u.CreatedAt}, intoTime{&u.UpdatedAt}, intoMode{&u.Access.Auth}, intoMode{&u.Access.Anon},
+		intoJSON{&u.Public}, intoJSON{&u.Trusted}, intoTags{&u.Tags})
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	return u, nil
+}
+
+// UpdateUser changes the set fields of upd; ErrNotFound if there is no user.
+func (s *Store) UpdateUser(ctx context.Context, id proto.Uid, upd store.UserUpdate) error {
+	var set setList
+	set.time("updated", upd.UpdatedAt)
+	if upd.Access != nil {
+		set.add("auth_access", modeArg(upd.Access.Auth))
+		set.add("anon_access", modeArg(upd.Access.Anon))
+	}
+	set.json("public", upd.Public)
+	set.json("trusted", upd.Trusted)
+	if err := set.tags("tags", upd.Tags); err != nil {
+		return err
+	}
+	return s.write(ctx, func(w *writeTx) error {
+		return set.apply(w, "users", "id = ?", uidArg(id))
+	})
+}
+
+// GetAuth returns the auth record or ErrNotFound.
+func (s *Store) GetAuth(ctx context.Context, unique string) (*store.AuthRecord, error) {
+	a := &store.AuthRecord{}
+	err := s.rdb.QueryRowContext(ctx, sqlGetAuth, unique).Scan(&a.Unique, intoUid{&a.UserID},
+		&a.Scheme, &a.AuthLevel, &a.Secret, intoTime{&a.Expires})
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	return a, nil
+}
+
+// GetOrCreateKey returns the key stored under name, storing fresh first if
+// there is none. It runs in the committer so two first callers agree.
+func (s *Store) GetOrCreateKey(ctx context.Context, name string, fresh []byte) ([]byte, error) {
+	if fresh == nil {
+		fresh = []byte{}
+	}
+	var key []byte
+	err := s.write(ctx, func(w *writeTx) error {
+		if _, err := w.exec(sqlInsertKey, name, fresh); err != nil {
+			return err
+		}
+		return w.queryRow(sqlGetKey, name).Scan(&key)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return key, nil
+}
