@@ -38,6 +38,8 @@ type Subscriber interface {
 	// Detached tells the session that it is no longer attached to view
 	// (it left, was evicted, or the topic was deleted).
 	Detached(view string)
+	// Gone reports whether the session has ended.
+	Gone() bool
 }
 
 // Limits bounds what clients may do through topics.

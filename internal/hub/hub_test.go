@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,20 +20,23 @@ const timeout = 5 * time.Second
 
 // session is a Subscriber that hands every frame to the test.
 type session struct {
-	id     string
-	uid    proto.Uid
-	frames chan hub.Frame
+	id       string
+	uid      proto.Uid
+	frames   chan hub.Frame
+	gone     atomic.Bool
+	detached chan string
 }
 
 func newSession(id string, uid proto.Uid) *session {
-	return &session{id: id, uid: uid, frames: make(chan hub.Frame, 1024)}
+	return &session{id: id, uid: uid, frames: make(chan hub.Frame, 1024), detached: make(chan string, 16)}
 }
 
 func (s *session) SessionID() string     { return s.id }
 func (s *session) UserID() proto.Uid     { return s.uid }
 func (s *session) AuthLevel() int        { return store.AuthAuth }
 func (s *session) SubDone(string, bool)  {}
-func (s *session) Detached(string)       {}
+func (s *session) Gone() bool            { return s.gone.Load() }
+func (s *session) Detached(v string)     { s.detached <- v }
 func (s *session) Send(f hub.Frame) bool { s.frames <- f; return true }
 func (s *session) request(m *proto.ClientMsg, topic string) *hub.Request {
 	return &hub.Request{Sess: s, Msg: m, Topic: topic, View: topic}
@@ -171,5 +175,32 @@ func TestGetDataNotStarvedByPublishing(t *testing.T) {
 	params, _ := c["params"].(map[string]any)
 	if c["code"] != 208.0 || params["count"] != 1.0 {
 		t.Fatalf("get: %v, want 208 with the one stored message", c)
+	}
+}
+
+// A session that ended is dropped by the topic even when its detach never
+// arrived (Leave drops it when the topic's queue is full).
+func TestEndedSessionDroppedWithoutDetach(t *testing.T) {
+	const owner proto.Uid = 42
+	st := openStore(t)
+	name := newGroup(t, st, owner)
+	limits := hub.DefaultLimits
+	limits.IdleTopicUnload = 40 * time.Millisecond
+	h := hub.New(st, limits, quiet)
+	t.Cleanup(h.Shutdown)
+
+	s := newSession("s1", owner)
+	h.Dispatch(s.request(&proto.ClientMsg{Sub: &proto.MsgClientSub{ID: "sub", Topic: name}}, name))
+	if c := s.ctrl(t, "sub"); c["code"] != 200.0 {
+		t.Fatalf("sub: %v", c)
+	}
+	s.gone.Store(true) // ended, and no Leave sent
+	select {
+	case v := <-s.detached:
+		if v != name {
+			t.Fatalf("detached from %q, want %q", v, name)
+		}
+	case <-time.After(timeout):
+		t.Fatal("the topic kept a session that had ended")
 	}
 }

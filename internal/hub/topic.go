@@ -87,6 +87,7 @@ func (t *topic) run() {
 		case err := <-t.marked:
 			t.marks.finish(t, err)
 		case <-tick.C:
+			t.dropGone()
 			if t.idle() && t.hub.tryRemove(t) {
 				return
 			}
@@ -172,6 +173,16 @@ func (t *topic) detachSession(s Subscriber) {
 	s.Detached(view)
 	if len(t.attached) == 0 {
 		t.idleAt = time.Now()
+	}
+}
+
+// dropGone detaches sessions that ended without their detach reaching the
+// topic (it is dropped when the inbox is full).
+func (t *topic) dropGone() {
+	for s := range t.attached {
+		if s.Gone() {
+			t.detachSession(s)
+		}
 	}
 }
 

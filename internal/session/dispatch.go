@@ -16,7 +16,7 @@ const (
 // Receive handles one client frame. Transports call it from one goroutine,
 // or serialize their calls. Frames after End are dropped.
 func (s *Session) Receive(frame []byte) {
-	if s.isEnded() {
+	if s.Gone() {
 		return
 	}
 	if string(frame) == probe {

@@ -163,7 +163,9 @@ func (s *Session) End() {
 	}
 }
 
-func (s *Session) isEnded() bool {
+// Gone reports whether the session has ended (hub.Subscriber): topics drop
+// such sessions even if the detach they were sent was lost to a full queue.
+func (s *Session) Gone() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.ended

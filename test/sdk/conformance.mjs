@@ -135,11 +135,8 @@ test('b. me: desc and sub; a new p2p topic reaches the peer\'s contact list', TI
 
 // Tinode clears pres.tgt (and act) when it names the recipient. The SDK
 // reads a tgt on 'me' as "someone else's access changed" and then ignores the
-// change for a contact it already knows. Marked todo while Parley sends it, so
-// the deviation shows in the report without failing the run.
-test('b1. pres acs on the peer\'s me carries no tgt naming the peer itself', {
-  ...TIMEOUT, todo: 'Parley sends tgt = the recipient\'s own id',
-}, () => {
+// change for a contact it already knows.
+test('b1. pres acs on the peer\'s me carries no tgt naming the peer itself', TIMEOUT, () => {
   need(S.presAcs, 'flow b received the pres acs');
   assert.notEqual(S.presAcs.tgt, S.uid.bob, `pres acs to bob names bob as tgt: ${JSON.stringify(S.presAcs)}`);
 });

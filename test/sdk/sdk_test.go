@@ -1,8 +1,8 @@
 // Package sdk_test checks that the unmodified tinode-sdk npm package (0.25.3)
 // works against a real Parley server.
 //
-// TestTinodeSDK builds cmd/parley, starts it as a separate process on a free
-// loopback port with a fresh data directory, and runs conformance.mjs with
+// TestTinodeSDK starts cmd/parley as a separate process on a free loopback
+// port with a fresh data directory (servertest.StartProcess), and runs conformance.mjs with
 // Node's built-in test runner against it. It needs Node 20+ and this folder's
 // npm dependencies:
 //
@@ -16,37 +16,38 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/parley-im/parley/internal/server/servertest"
 )
 
-const (
-	startTimeout = 15 * time.Second // server: process start to accepting TCP
-	nodeTimeout  = 5 * time.Minute  // the whole node --test run
-	stopTimeout  = 5 * time.Second  // SIGTERM to exit, then SIGKILL
-)
+// nodeTimeout bounds the whole node --test run.
+const nodeTimeout = 5 * time.Minute
 
 func TestTinodeSDK(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and starts a server and runs Node: skipped in -short mode")
 	}
 	node := requireNode(t)
-	root := moduleRoot(t)
-	sdkDir := filepath.Join(root, "test", "sdk")
+	sdkDir, err := os.Getwd() // go test runs in the package's folder: test/sdk
+	if err != nil {
+		t.Fatal(err)
+	}
 	requireNodeModules(t, sdkDir)
 
-	bin := buildServer(t, root)
-	addr := startServer(t, bin)
-	runConformance(t, node, sdkDir, addr)
+	srv := servertest.StartProcess(t, t.TempDir())
+	runConformance(t, node, sdkDir, srv.Addr)
+	srv.Terminate()
+	if code := srv.ExitCode(); code != 0 {
+		t.Fatalf("parley exited with %d after SIGTERM:\n%s", code, srv.Log())
+	}
 }
 
 // requireNode returns the path of node, or skips the test.
@@ -71,103 +72,6 @@ func requireNodeModules(t *testing.T, sdkDir string) {
 		t.Fatal(msg)
 	}
 	t.Skip(msg)
-}
-
-// moduleRoot is the directory holding go.mod.
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		t.Fatalf("go env GOMOD: %v", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		t.Fatal("not inside a Go module")
-	}
-	return filepath.Dir(gomod)
-}
-
-// buildServer compiles cmd/parley into a temporary directory.
-func buildServer(t *testing.T, root string) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "parley")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/parley")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/parley: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// startServer runs `parley serve` on a free loopback port and returns its
-// address once it accepts TCP connections. The server is stopped at cleanup.
-func startServer(t *testing.T, bin string) string {
-	t.Helper()
-	addr := freeAddr(t)
-	cmd := exec.Command(bin, "serve", "--listen", addr, "--data", t.TempDir())
-	log := newLineLogger(t, "parley: ")
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		stopServer(t, cmd, exited)
-		log.Flush()
-	})
-	waitListening(t, addr, exited)
-	return addr
-}
-
-// freeAddr picks a loopback port that is free right now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("find a free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// waitListening polls until addr accepts a TCP connection, the server exits,
-// or startTimeout passes.
-func waitListening(t *testing.T, addr string, exited <-chan error) {
-	t.Helper()
-	deadline := time.Now().Add(startTimeout)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			conn.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server did not accept connections on %s within %v: %v", addr, startTimeout, err)
-		}
-		select {
-		case werr := <-exited:
-			t.Fatalf("server exited before listening on %s: %v", addr, werr)
-		case <-tick.C:
-		}
-	}
-}
-
-// stopServer sends SIGTERM, then SIGKILL if the server does not exit in time.
-func stopServer(t *testing.T, cmd *exec.Cmd, exited <-chan error) {
-	t.Helper()
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		t.Logf("signal server: %v", err)
-	}
-	select {
-	case <-exited:
-	case <-time.After(stopTimeout):
-		t.Logf("server did not exit %v after SIGTERM; killing it", stopTimeout)
-		_ = cmd.Process.Kill()
-		<-exited
-	}
 }
 
 // runConformance runs conformance.mjs against addr and fails if node does.
