@@ -1,6 +1,8 @@
 package hub
 
 import (
+	"time"
+
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/store"
 )
@@ -58,6 +60,12 @@ func (t *topic) delMessages(r *Request) *proto.ServerMsg {
 		return storeErr(r, err)
 	}
 	t.desc.DelID = delID
+	if hard {
+		now := time.Now().UTC()
+		for _, rg := range ranges {
+			t.recent.wipe(rg.Low, rg.Hi, now)
+		}
+	}
 	t.reply(r, proto.CtrlParams(d.ID, r.View, proto.CodeOK, "ok", map[string]any{"del": delID}, proto.Now()))
 	t.announceDel(r.Sess, hard, delID, fromRanges(ranges))
 	return nil

@@ -14,14 +14,19 @@ import (
 
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/internal/trace"
 )
 
 // Frame is one encoded server message on its way to a session. Topic and Seq
 // are set for {data} frames so a session can track delivery.
 type Frame struct {
 	Bytes []byte
-	Topic string
+	Topic string // the topic as the session sees it
 	Seq   int
+	// Name and MsgID identify the message in traces: the internal topic
+	// name and the client message id.
+	Name  string
+	MsgID string
 }
 
 // Subscriber is a session as the hub needs it. Sessions implement it.
@@ -68,6 +73,7 @@ type Hub struct {
 	log    *slog.Logger
 	ctx    context.Context
 	cancel context.CancelFunc
+	trace  *trace.Recorder // nil records nothing
 
 	// Guarded by mu. A request is put into a topic's inbox only while mu is
 	// read-held, and a topic leaves the map only while mu is write-held and
@@ -91,6 +97,10 @@ func (h *Hub) Shutdown() {
 	h.cancel()
 	h.wg.Wait()
 }
+
+// SetTrace makes the hub record each message's life in r. Call it before
+// the hub is used.
+func (h *Hub) SetTrace(r *trace.Recorder) { h.trace = r }
 
 // Context is cancelled when the hub shuts down.
 func (h *Hub) Context() context.Context { return h.ctx }

@@ -14,6 +14,7 @@ import (
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/store"
 	"github.com/parley-im/parley/internal/store/sqlite"
+	"github.com/parley-im/parley/internal/trace"
 )
 
 const timeout = 5 * time.Second
@@ -202,5 +203,45 @@ func TestEndedSessionDroppedWithoutDetach(t *testing.T) {
 		}
 	case <-time.After(timeout):
 		t.Fatal("the topic kept a session that had ended")
+	}
+}
+
+// The hub records each published message's life, so one query answers
+// "where is message X": accepted, stored with its seq; a retry is a duplicate.
+func TestPublishIsTraced(t *testing.T) {
+	const owner proto.Uid = 42
+	st := openStore(t)
+	name := newGroup(t, st, owner)
+	h := hub.New(st, hub.DefaultLimits, quiet)
+	rec := trace.NewRecorder(100, nil)
+	h.SetTrace(rec)
+	t.Cleanup(h.Shutdown)
+
+	s := newSession("s1", owner)
+	h.Dispatch(s.request(&proto.ClientMsg{Sub: &proto.MsgClientSub{ID: "sub", Topic: name}}, name))
+	s.ctrl(t, "sub")
+	for _, id := range []string{"p1", "p2"} {
+		h.Dispatch(s.request(&proto.ClientMsg{Pub: &proto.MsgClientPub{ID: id, Topic: name,
+			Head: map[string]any{"msgid": "m-1"}, Content: json.RawMessage(`"hi"`)}}, name))
+		s.ctrl(t, id)
+	}
+	var stages []trace.Stage
+	for _, e := range rec.ByMsgID(name, "m-1") {
+		stages = append(stages, e.Stage)
+		if e.Session != "s1" {
+			t.Errorf("event %+v has no session", e)
+		}
+	}
+	want := []trace.Stage{trace.Accepted, trace.Stored, trace.Accepted, trace.Duplicate}
+	if len(stages) != len(want) {
+		t.Fatalf("stages %v, want %v", stages, want)
+	}
+	for i := range want {
+		if stages[i] != want[i] {
+			t.Fatalf("stages %v, want %v", stages, want)
+		}
+	}
+	if ev := rec.BySeq(name, 1); len(ev) != 4 {
+		t.Fatalf("by seq 1: %d events, want the same 4", len(ev))
 	}
 }

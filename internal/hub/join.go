@@ -54,6 +54,7 @@ func (t *topic) handleSub(r *Request) {
 		params = nil
 	}
 	t.reply(r, proto.CtrlParams(sub.ID, r.View, proto.CodeOK, "ok", params, proto.Now()))
+	t.startAt(r)
 	if sub.Get != nil && sub.Get.What != "" {
 		t.query(r, sub.ID, sub.Get)
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/internal/trace"
 )
 
 // maxMsgIDLen bounds the client message id (a UUID is 36 characters).
@@ -66,6 +67,7 @@ func (t *topic) handlePub(r *Request) {
 	}
 	msg := &store.Message{Topic: t.name, MsgID: msgID, From: r.Sess.UserID(),
 		CreatedAt: now.Time, Head: pub.Head, Content: pub.Content}
+	t.record(trace.Accepted, r, msg, 0, "")
 	t.pub.queue = append(t.pub.queue, pendingPub{req: r, msg: msg})
 	t.pub.queued++
 	t.pub.flush(t)
@@ -138,10 +140,16 @@ func (t *topic) published(pp *pendingPub, res store.AppendResult) {
 	r := pp.req
 	id := r.Msg.Pub.ID
 	if res.Err != nil {
+		t.record(trace.Failed, r, pp.msg, 0, res.Err.Error())
 		t.hub.log.Error("append failed", "topic", t.name, "msgid", pp.msg.MsgID, "err", res.Err)
 		t.reply(r, storeErr(r, res.Err))
 		return
 	}
+	stage := trace.Stored
+	if res.Duplicate {
+		stage = trace.Duplicate
+	}
+	t.record(stage, r, pp.msg, res.SeqID, "")
 	if id != "" {
 		params := map[string]any{"seq": res.SeqID}
 		if res.Duplicate {
@@ -155,6 +163,7 @@ func (t *topic) published(pp *pendingPub, res store.AppendResult) {
 	m := pp.msg
 	m.SeqID, m.CreatedAt = res.SeqID, res.CreatedAt
 	t.desc.SeqID, t.desc.TouchedAt = m.SeqID, m.CreatedAt
+	t.recent.add(m)
 	if sub := t.subs[m.From]; sub != nil {
 		sub.RecvSeqID, sub.ReadSeqID = m.SeqID, m.SeqID
 	}
@@ -177,6 +186,7 @@ func (t *topic) broadcast(m *store.Message, skip Subscriber) {
 		}
 		attachedBy[uid][s.SessionID()] = true
 		if s == skip || !t.mode(uid).IsSet(proto.ModeRead) {
+			t.pushed[s] = m.SeqID // nothing owed: not a hole to fill later
 			continue
 		}
 		f, ok := frames[view]
@@ -184,7 +194,8 @@ func (t *topic) broadcast(m *store.Message, skip Subscriber) {
 			f = t.hub.encode(dataMsg(m, view))
 			frames[view] = f
 		}
-		s.Send(Frame{Bytes: f, Topic: view, Seq: m.SeqID})
+		t.catchUp(s, view, m.SeqID-1)
+		t.pushData(s, view, m, f)
 	}
 	for uid, sub := range t.subs {
 		if !sub.Mode().IsSet(proto.ModeRead) {
@@ -193,4 +204,10 @@ func (t *topic) broadcast(m *store.Message, skip Subscriber) {
 		t.hub.presToUser(uid, &proto.MsgServerPres{Topic: proto.TopicMe, Src: t.viewFor(uid),
 			What: "msg", SeqID: m.SeqID, AcsActor: m.From.UserID()}, attachedBy[uid])
 	}
+}
+
+// record notes a step of a published message in the hub's trace.
+func (t *topic) record(stage trace.Stage, r *Request, m *store.Message, seq int, detail string) {
+	t.hub.trace.Record(trace.Event{Stage: stage, Topic: t.name, Seq: seq, MsgID: m.MsgID,
+		Session: r.Sess.SessionID(), User: r.Sess.UserID().UserID(), Detail: detail})
 }

@@ -48,6 +48,8 @@ type topic struct {
 	attached map[Subscriber]string             // session → the name it sees
 	pub      publisher
 	marks    markFlusher
+	recent   recentLog
+	pushed   map[Subscriber]int // session → last seq pushed to it (range rule)
 	idleAt   time.Time
 }
 
@@ -59,6 +61,7 @@ func newTopic(h *Hub, name string) *topic {
 		marked:   make(chan error, 1),
 		subs:     map[proto.Uid]*store.Subscription{},
 		attached: map[Subscriber]string{},
+		pushed:   map[Subscriber]int{},
 	}
 }
 
@@ -155,6 +158,9 @@ func (t *topic) load() error {
 		for i := range subs {
 			t.subs[subs[i].User] = &subs[i]
 		}
+		if err := t.loadRecent(); err != nil {
+			return err
+		}
 	}
 	t.loaded = true
 	return nil
@@ -170,6 +176,7 @@ func (t *topic) detachSession(s Subscriber) {
 		return
 	}
 	delete(t.attached, s)
+	delete(t.pushed, s)
 	s.Detached(view)
 	if len(t.attached) == 0 {
 		t.idleAt = time.Now()

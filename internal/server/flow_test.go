@@ -21,6 +21,7 @@ func TestSlowConsumer(t *testing.T) {
 	t.Parallel()
 	srv := servertest.Start(t, func(c *server.Config) {
 		c.MaxMessageSize, c.OutboxBytes = 64<<10, 256<<10
+		c.RetransmitAfter = server.Duration(time.Hour) // the reader never acks
 	})
 	pub, reader := anon(t, srv), anon(t, srv)
 	name := group(t, pub, reader)

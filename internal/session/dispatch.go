@@ -123,12 +123,14 @@ func parseVersion(v string) (int, int, bool) {
 	return nums[0], nums[1], true
 }
 
-// dataRes turns each acknowledgement of a {datares} into a recv note.
+// dataRes turns each cumulative acknowledgement of a {datares} into a recv
+// note, and releases individually acknowledged ranges from the window.
 func (s *Session) dataRes(d *proto.MsgClientDataRes) {
 	for _, ack := range d.Acks {
 		if ack.Seq > 0 {
 			s.topicRequest(&proto.ClientMsg{Note: &proto.MsgClientNote{Topic: ack.Topic, What: "recv", SeqID: ack.Seq}})
 		}
+		s.acknowledgeRanges(ack.Topic, ack.Ranges)
 	}
 	if d.ID != "" {
 		s.reply(proto.OK(d.ID, "", proto.Now()))

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/parley-im/parley/internal/hub"
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/internal/trace"
 )
 
 // Config holds the limits and identity a session works with.
@@ -29,7 +31,18 @@ type Config struct {
 	OutboxBytes    int     // queued outbound bytes before a slow-consumer close
 	RatePerSecond  float64 // client messages per second, sustained
 	RateBurst      int     // client messages in a burst
+	// RetransmitAfter is how long a pushed {data} frame may stay
+	// unacknowledged before it is sent again; each later attempt waits
+	// twice as long. After RetransmitLimit attempts the session is lagging.
+	RetransmitAfter time.Duration
+	RetransmitLimit int
 }
+
+// Retransmission defaults, used when Config leaves them zero.
+const (
+	DefaultRetransmitAfter = 5 * time.Second
+	DefaultRetransmitLimit = 5
+)
 
 // Deps are the services a session uses.
 type Deps struct {
@@ -37,6 +50,8 @@ type Deps struct {
 	Users  store.Users
 	Tokens *auth.Tokens
 	Log    *slog.Logger
+	// Trace, if set, records each message's pushes, acks and retries.
+	Trace *trace.Recorder
 	// Ended, if set, is called once when a session has ended.
 	Ended func(*Session)
 }
@@ -56,6 +71,7 @@ type Session struct {
 	cfg    *Config
 	deps   *Deps
 	out    *outbox
+	win    *window
 	limit  *rate.Limiter
 
 	// Owned by the goroutine calling Receive (transports call it serially).
@@ -74,13 +90,22 @@ type Session struct {
 
 // New returns a session for a connection of the given kind.
 func New(deps *Deps, cfg *Config, kind, remote string) *Session {
-	return &Session{
+	s := &Session{
 		id: newSessionID(), kind: kind, remote: remote, cfg: cfg, deps: deps,
 		out:      newOutbox(cfg.OutboxBytes),
 		limit:    rate.NewLimiter(rate.Limit(cfg.RatePerSecond), cfg.RateBurst),
 		attached: map[string]string{},
 		pending:  map[string]int{},
 	}
+	rto, limit := cfg.RetransmitAfter, cfg.RetransmitLimit
+	if rto <= 0 {
+		rto = DefaultRetransmitAfter
+	}
+	if limit <= 0 {
+		limit = DefaultRetransmitLimit
+	}
+	s.win = newWindow(rto, limit, s.retransmit, s.gaveUp)
+	return s
 }
 
 func newSessionID() string {
@@ -98,8 +123,19 @@ func (s *Session) UserID() proto.Uid { return proto.Uid(s.uid.Load()) }
 // AuthLevel is the login's auth level, zero before login.
 func (s *Session) AuthLevel() int { return int(s.level.Load()) }
 
-// Send queues a frame for the client (hub.Subscriber).
-func (s *Session) Send(f hub.Frame) bool { return s.out.push(f.Bytes) }
+// Send queues a frame for the client (hub.Subscriber). A {data} frame stays
+// in the delivery window until the client acknowledges it.
+func (s *Session) Send(f hub.Frame) bool {
+	tracked := f.Seq > 0 && f.Topic != "" && s.win.track(f)
+	if !s.out.push(f.Bytes) {
+		s.record(trace.Dropped, f, 0)
+		return false
+	}
+	if tracked {
+		s.record(trace.Pushed, f, 1)
+	}
+	return true
+}
 
 // SubDone is told by a topic that a sub request for view was handled.
 func (s *Session) SubDone(view string, ok bool) {
@@ -152,6 +188,7 @@ func (s *Session) End() {
 	}
 	s.mu.Unlock()
 	s.out.close(proto.DisconnectShutdown)
+	s.win.stop()
 	for _, name := range topics {
 		s.deps.Hub.Leave(name, s)
 	}

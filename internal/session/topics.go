@@ -20,6 +20,9 @@ func (s *Session) topicRequest(m *proto.ClientMsg) {
 		}
 		return
 	}
+	if n := m.Note; n != nil && (n.What == "recv" || n.What == "read") && n.SeqID > 0 {
+		s.acknowledge(view, n.SeqID)
+	}
 	req := &hub.Request{Sess: s, Msg: m, View: view}
 	if m.Sub != nil {
 		s.subscribe(req)

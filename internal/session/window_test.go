@@ -1,0 +1,111 @@
+package session
+
+import (
+	"testing"
+	"time"
+
+	"github.com/parley-im/parley/internal/hub"
+)
+
+type resent struct {
+	seq     int
+	attempt int
+}
+
+func testWindow(rto time.Duration, limit int) (*window, chan resent, chan resent) {
+	again, lost := make(chan resent, 64), make(chan resent, 64)
+	w := newWindow(rto, limit,
+		func(f hub.Frame, n int) { again <- resent{f.Seq, n} },
+		func(f hub.Frame, n int) { lost <- resent{f.Seq, n} })
+	return w, again, lost
+}
+
+func frame(topic string, seq int) hub.Frame {
+	return hub.Frame{Bytes: []byte("x"), Topic: topic, Seq: seq}
+}
+
+func next(t *testing.T, c chan resent) resent {
+	t.Helper()
+	select {
+	case r := <-c:
+		return r
+	case <-time.After(5 * time.Second):
+		t.Fatal("nothing within the deadline")
+		return resent{}
+	}
+}
+
+func TestWindowAckReleasesUpToSeq(t *testing.T) {
+	w, _, _ := testWindow(time.Hour, 3)
+	defer w.stop()
+	for seq := 1; seq <= 5; seq++ {
+		if !w.track(frame("t", seq)) {
+			t.Fatalf("seq %d not tracked", seq)
+		}
+	}
+	if w.track(frame("t", 3)) {
+		t.Fatal("a frame already pending was tracked twice")
+	}
+	if got := len(w.ack("t", 3)); got != 3 {
+		t.Fatalf("ack 3 released %d frames, want 3", got)
+	}
+	if w.track(frame("t", 2)) {
+		t.Fatal("an acknowledged seq was tracked again")
+	}
+	if got := len(w.ackRange("t", 5, 6)); got != 1 {
+		t.Fatalf("range ack released %d, want 1", got)
+	}
+	if got := w.pendingCount(); got != 1 {
+		t.Fatalf("%d pending, want only seq 4", got)
+	}
+	if got := len(w.ack("other", 9)); got != 0 {
+		t.Fatalf("ack on another topic released %d", got)
+	}
+}
+
+// Unacknowledged frames are sent again with growing intervals, then given up
+// on, and the session is lagging.
+func TestWindowRetransmitsThenGivesUp(t *testing.T) {
+	w, again, lost := testWindow(10*time.Millisecond, 2)
+	defer w.stop()
+	w.track(frame("t", 1))
+	w.track(frame("t", 2))
+	var got []resent
+	for len(got) < 4 {
+		got = append(got, next(t, again))
+	}
+	for i, want := range []resent{{1, 1}, {2, 1}, {1, 2}, {2, 2}} {
+		if got[i] != want {
+			t.Fatalf("retransmissions %v, want seq 1 and 2 twice, attempts 1 then 2", got)
+		}
+	}
+	if a, b := next(t, lost), next(t, lost); a.seq != 1 || b.seq != 2 {
+		t.Fatalf("gave up on %v %v, want 1 and 2", a, b)
+	}
+	if !w.isLagging() || w.pendingCount() != 0 {
+		t.Fatalf("lagging=%v pending=%d after giving up", w.isLagging(), w.pendingCount())
+	}
+}
+
+// An acknowledged frame is not sent again.
+func TestWindowAckStopsRetransmission(t *testing.T) {
+	w, again, _ := testWindow(10*time.Millisecond, 5)
+	defer w.stop()
+	w.track(frame("t", 1))
+	w.track(frame("t", 2))
+	w.ack("t", 1)
+	for i := 0; i < 3; i++ {
+		if r := next(t, again); r.seq != 2 {
+			t.Fatalf("retransmitted seq %d after it was acknowledged", r.seq)
+		}
+	}
+}
+
+func TestBackoffDoublesAndCaps(t *testing.T) {
+	if backoff(time.Second, 1) != 2*time.Second || backoff(time.Second, 3) != 8*time.Second {
+		t.Fatal("backoff does not double")
+	}
+	if backoff(time.Second, 40) != maxBackoff {
+		t.Fatal("backoff not capped")
+	}
+}
