@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/parley-im/parley/internal/action"
 	"github.com/parley-im/parley/internal/proto"
 )
 
@@ -59,7 +60,7 @@ func (s *Session) dispatch(m *proto.ClientMsg) {
 	case m.Login != nil:
 		s.login(m.Login)
 	case m.Action != nil:
-		s.reply(proto.Ctrl(m.Action.ID, m.Action.Topic, proto.CodeNotImplemented, "unknown action", now))
+		s.act(m.Action)
 	case m.DataRes != nil:
 		s.dataRes(m.DataRes)
 	case m.Del != nil && (m.Del.What == "user" || m.Del.What == "cred"):
@@ -135,4 +136,18 @@ func (s *Session) dataRes(d *proto.MsgClientDataRes) {
 	if d.ID != "" {
 		s.reply(proto.OK(d.ID, "", proto.Now()))
 	}
+}
+
+// act answers an {action} through the action registry. Actions need a
+// logged-in user: they act on the user's behalf.
+func (s *Session) act(a *proto.MsgClientAction) {
+	if s.UserID() == proto.ZeroUid {
+		s.reply(proto.AuthRequired(a.ID, a.Topic, proto.Now()))
+		return
+	}
+	reg := s.deps.Actions
+	if reg == nil {
+		reg = action.NewRegistry()
+	}
+	s.reply(reg.Handle(a.ID, &action.Request{Caller: s, Topic: a.Topic, What: a.What, Params: a.Params}))
 }

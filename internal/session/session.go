@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/parley-im/parley/internal/action"
 	"github.com/parley-im/parley/internal/auth"
 	"github.com/parley-im/parley/internal/hub"
 	"github.com/parley-im/parley/internal/proto"
@@ -50,6 +51,8 @@ type Deps struct {
 	Users  store.Users
 	Tokens *auth.Tokens
 	Log    *slog.Logger
+	// Actions answers {action}; nil serves only the built-in actions.
+	Actions *action.Registry
 	// Trace, if set, records each message's pushes, acks and retries.
 	Trace *trace.Recorder
 	// Ended, if set, is called once when a session has ended.

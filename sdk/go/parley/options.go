@@ -1,0 +1,86 @@
+package parley
+
+import (
+	"time"
+
+	"github.com/parley-im/parley/sdk/go/internal/netlink"
+)
+
+// Option configures a Client.
+type Option func(*options)
+
+type options struct {
+	url          func() string
+	dial         netlink.Dialer
+	backoff      netlink.Backoff
+	healthyAfter time.Duration
+	idle         time.Duration
+	probeEvery   time.Duration
+	after        func(time.Duration) <-chan time.Time
+	now          func() time.Time
+	sendTimeout  time.Duration
+	maxAttempts  int
+	ackDelay     time.Duration
+	history      int
+	filter       func(*Message) bool
+	userAgent    string
+}
+
+func defaults() options {
+	return options{
+		url:          func() string { return "ws://localhost:6060/v0/channels" },
+		backoff:      netlink.Backoff{Base: 500 * time.Millisecond, Max: 30 * time.Second},
+		healthyAfter: 10 * time.Second,
+		idle:         70 * time.Second, // the server pings every ~50 s
+		probeEvery:   25 * time.Second,
+		sendTimeout:  10 * time.Second,
+		maxAttempts:  5,
+		ackDelay:     50 * time.Millisecond,
+		history:      100,
+		userAgent:    "parley-go/0.1",
+	}
+}
+
+// WithAddress dials ws://addr/v0/channels.
+func WithAddress(addr string) Option {
+	return WithURLFunc(func() string { return "ws://" + addr + "/v0/channels" })
+}
+
+// WithURLFunc asks fn for the WebSocket URL before every dial, so a client
+// can follow a server that moved (a restart on a new port, a fail-over).
+func WithURLFunc(fn func() string) Option { return func(o *options) { o.url = fn } }
+
+// WithDialer replaces the WebSocket dialer, for tests and custom transports.
+func WithDialer(d Dialer) Option { return func(o *options) { o.dial = d } }
+
+// WithBackoff sets the reconnect delay's base and cap; the delay before the
+// n-th retry is uniform in [0, min(max, base·2ⁿ)).
+func WithBackoff(base, max time.Duration) Option {
+	return func(o *options) { o.backoff.Base, o.backoff.Max = base, max }
+}
+
+// WithHeartbeat sets how long a silent connection is trusted (idle) and how
+// often the client sends the probe "1" (probe; negative disables).
+func WithHeartbeat(idle, probe time.Duration) Option {
+	return func(o *options) { o.idle, o.probeEvery = idle, probe }
+}
+
+// WithSendTimeout sets how long a send waits for its ack before it is
+// repeated (same msgid), and after how many timeouts it fails.
+func WithSendTimeout(timeout time.Duration, attempts int) Option {
+	return func(o *options) { o.sendTimeout, o.maxAttempts = timeout, max(attempts, 1) }
+}
+
+// WithAckDelay sets the debounce of receipts: all messages received within
+// it are acknowledged in one {datares} frame.
+func WithAckDelay(d time.Duration) Option { return func(o *options) { o.ackDelay = d } }
+
+// WithHistory sets how many recent messages a first Join loads.
+func WithHistory(n int) Option { return func(o *options) { o.history = n } }
+
+// WithFilter drops received messages for which keep returns false before
+// they enter any pool (they are still acknowledged).
+func WithFilter(keep func(*Message) bool) Option { return func(o *options) { o.filter = keep } }
+
+// WithUserAgent sets the hi.ua string.
+func WithUserAgent(ua string) Option { return func(o *options) { o.userAgent = ua } }
