@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/parley-im/parley/internal/admin"
+	"github.com/parley-im/parley/internal/loadtest"
 	"github.com/parley-im/parley/internal/server"
 )
 
@@ -22,6 +24,8 @@ const usage = `usage: parley <command> [flags]
 
 commands:
   serve     run the gateway (parley serve --help for flags)
+  bench     measure a Tinode-protocol server under load (parley bench --help)
+  trace     show where a message went (parley trace --help)
   version   print the version
 `
 
@@ -36,6 +40,10 @@ func main() {
 			fmt.Fprintln(os.Stderr, "parley:", err)
 			os.Exit(1)
 		}
+	case "bench":
+		os.Exit(loadtest.Main(os.Args[2:], os.Stdout, os.Stderr))
+	case "trace":
+		os.Exit(admin.TraceCommand(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
 	case "version", "--version", "-v":
 		fmt.Println("parley", version, "protocol", server.ProtocolVersion)
 	default:

@@ -69,7 +69,7 @@ func TestBasicPolicy(t *testing.T) {
 }
 
 func TestPasswordHash(t *testing.T) {
-	h, err := HashPassword("pass123")
+	h, err := HashPassword("pass123", MinPasswordCost)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,11 @@ const (
 	minLoginLen    = 2
 	maxLoginLen    = 32
 	minPasswordLen = 3
-	bcryptCost     = bcrypt.DefaultCost
+	// DefaultPasswordCost is bcrypt's work factor for stored passwords.
+	DefaultPasswordCost = bcrypt.DefaultCost
+	// MinPasswordCost is the cheapest allowed, for tests that create many
+	// accounts and are not about hashing.
+	MinPasswordCost = bcrypt.MinCost
 )
 
 var loginPattern = regexp.MustCompile(`^[\pL\pN][_.\pL\pN]*[\pL\pN]+$`)
@@ -52,9 +56,13 @@ func CheckPolicy(login, password string) error {
 // BasicUnique is the auth record key of a basic login.
 func BasicUnique(login string) string { return "basic:" + login }
 
-// HashPassword returns the stored form of a password.
-func HashPassword(password string) ([]byte, error) {
-	return bcrypt.GenerateFromPassword([]byte(password), bcryptCost)
+// HashPassword returns the stored form of a password, hashed with the given
+// bcrypt cost (zero means DefaultPasswordCost).
+func HashPassword(password string, cost int) ([]byte, error) {
+	if cost == 0 {
+		cost = DefaultPasswordCost
+	}
+	return bcrypt.GenerateFromPassword([]byte(password), cost)
 }
 
 // CheckPassword reports whether password matches the stored hash.

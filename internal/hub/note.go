@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"sync"
 
 	"github.com/parley-im/parley/internal/proto"
 )
@@ -58,6 +59,9 @@ func (t *topic) raiseMark(uid proto.Uid, what string, seq int) bool {
 func (t *topic) forwardInfo(from Subscriber, what string, seq int) {
 	uid := from.UserID()
 	mark := what == "read" || what == "recv"
+	if mark && t.kind == kindGroup && len(t.subs) > maxReceiptGroup {
+		return
+	}
 	attached := map[proto.Uid]bool{}
 	for s, view := range t.attached {
 		attached[s.UserID()] = true
@@ -77,6 +81,13 @@ func (t *topic) forwardInfo(from Subscriber, what string, seq int) {
 			From: uid.UserID(), What: what, SeqID: seq}, nil)
 	}
 }
+
+// maxReceiptGroup is the largest group whose members' delivery and read
+// receipts are forwarded to each other. Every member acknowledges every
+// burst of messages, so forwarding grows with the square of the group's
+// size; customer-service chats are far smaller than this, and a large group
+// needs counts, not a receipt per member.
+const maxReceiptGroup = 32
 
 // markFlusher writes recv/read marks behind the actor: clients send a recv
 // note after every burst of data, so marks are coalesced per user and at most
@@ -102,9 +113,23 @@ func (m *markFlusher) flush(t *topic) {
 	batch := m.dirty
 	m.dirty, m.flushing = nil, true
 	go func() {
-		var err error
+		// Concurrent calls share one commit in a group-committing store; one
+		// after another they would cost a disk flush per member, and message
+		// appends would queue behind them.
+		var wg sync.WaitGroup
+		errs := make(chan error, len(batch))
 		for uid, v := range batch {
-			if e := t.hub.store.UpdateMarks(context.Background(), t.name, uid, v[0], v[1]); e != nil {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- t.hub.store.UpdateMarks(context.Background(), t.name, uid, v[0], v[1])
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		var err error
+		for e := range errs {
+			if e != nil {
 				err = e
 			}
 		}

@@ -62,7 +62,11 @@ var ErrBadMode = errors.New("invalid access mode")
 // ParseMode parses a letter string such as "JRWP" or "N". Letters are
 // case-insensitive.
 func ParseMode(s string) (AccessMode, error) {
-	s = strings.ToUpper(strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
+	if !isASCII(s) {
+		return ModeInvalid, ErrBadMode // ToUpper would turn 'ſ' into 'S'
+	}
+	s = strings.ToUpper(s)
 	if s == "N" || s == "" {
 		return ModeNone, nil
 	}
@@ -82,6 +86,9 @@ func ApplyMode(m AccessMode, s string) (AccessMode, error) {
 	s = strings.TrimSpace(s)
 	if s == "" || (s[0] != '+' && s[0] != '-') {
 		return ParseMode(s)
+	}
+	if !isASCII(s) {
+		return ModeInvalid, ErrBadMode
 	}
 	add := true
 	for _, c := range strings.ToUpper(s) {
@@ -108,4 +115,13 @@ func ApplyMode(m AccessMode, s string) (AccessMode, error) {
 // Acs builds the wire form of a subscription's access.
 func Acs(want, given AccessMode) *MsgAccessMode {
 	return &MsgAccessMode{Want: want.String(), Given: given.String(), Mode: (want & given).String()}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -26,6 +26,10 @@ const (
 	TopicSys    = "sys"
 )
 
+// strictB64 rejects unused bits in the last character and line breaks, so
+// every id has exactly one spelling.
+var strictB64 = base64.RawURLEncoding.Strict()
+
 func encodeID(v uint64) string {
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], v)
@@ -36,7 +40,7 @@ func decodeID(s string) (uint64, bool) {
 	if len(s) != 11 {
 		return 0, false
 	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
+	b, err := strictB64.DecodeString(s)
 	if err != nil || len(b) != 8 {
 		return 0, false
 	}
@@ -92,10 +96,10 @@ func P2PName(a, b Uid) string {
 
 // ParseP2P returns the two users of a p2p topic name.
 func ParseP2P(name string) (Uid, Uid, bool) {
-	if !strings.HasPrefix(name, PrefixP2P) {
+	if !strings.HasPrefix(name, PrefixP2P) || len(name) != len(PrefixP2P)+22 {
 		return 0, 0, false
 	}
-	b, err := base64.RawURLEncoding.DecodeString(name[len(PrefixP2P):])
+	b, err := strictB64.DecodeString(name[len(PrefixP2P):])
 	if err != nil || len(b) != 16 {
 		return 0, 0, false
 	}

@@ -2,8 +2,11 @@ package proto
 
 import (
 	"encoding/json"
+	"errors"
 	"time"
 )
+
+var errTimeRange = errors.New("time outside years 1 to 9999")
 
 // Time is a UTC timestamp with millisecond precision. Tinode clients parse a
 // timestamp as a date only when its text is 20–24 characters long, so nanosecond
@@ -45,6 +48,9 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	v, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return err
+	}
+	if y := TimeOf(v).Year(); y < 1 || y > 9999 {
+		return errTimeRange // it could not be written back as RFC 3339
 	}
 	*t = TimeOf(v)
 	return nil

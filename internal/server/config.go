@@ -1,6 +1,8 @@
 package server
 
 import (
+	"github.com/parley-im/parley/internal/auth"
+
 	"encoding/json"
 	"fmt"
 	"os"
@@ -32,7 +34,22 @@ type Config struct {
 
 	TokenLifetime Duration `json:"token_lifetime"` // PARLEY_TOKEN_LIFETIME, e.g. "336h"
 	IdleTimeout   Duration `json:"idle_timeout"`   // PARLEY_IDLE_TIMEOUT
-	LogLevel      string   `json:"log_level"`      // PARLEY_LOG_LEVEL: debug, info, warn, error
+	// RetransmitAfter is how long a pushed message may stay unacknowledged
+	// before it is sent again (then twice as long each time), up to
+	// RetransmitLimit times; after that the session is lagging.
+	RetransmitAfter Duration `json:"retransmit_after"` // PARLEY_RETRANSMIT_AFTER
+	RetransmitLimit int      `json:"retransmit_limit"` // PARLEY_RETRANSMIT_LIMIT
+	// PasswordCost is the bcrypt cost for new passwords (4–31).
+	PasswordCost int    `json:"password_cost"` // PARLEY_PASSWORD_COST
+	LogLevel     string `json:"log_level"`     // PARLEY_LOG_LEVEL: debug, info, warn, error
+
+	// TraceCapacity is how many message events (accepted, stored, pushed,
+	// acked, …) are kept in memory for `parley trace`; about 200 bytes each.
+	TraceCapacity int `json:"trace_capacity"` // PARLEY_TRACE_CAPACITY
+	// AdminToken, when set, enables the admin endpoints (/v0/admin/…) for
+	// requests that send "Authorization: Bearer <token>". Empty disables
+	// them: they answer 404.
+	AdminToken string `json:"admin_token"` // PARLEY_ADMIN_TOKEN
 }
 
 // Defaults returns the embedded defaults: listen on loopback, data in ./data.
@@ -49,7 +66,11 @@ func Defaults() Config {
 		GroupCommit:         256,
 		TokenLifetime:       Duration(14 * 24 * time.Hour),
 		IdleTimeout:         Duration(55 * time.Second),
+		RetransmitAfter:     Duration(5 * time.Second),
+		RetransmitLimit:     5,
+		PasswordCost:        auth.DefaultPasswordCost,
 		LogLevel:            "info",
+		TraceCapacity:       100_000,
 	}
 }
 
@@ -86,6 +107,7 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 	str("PARLEY_DATA", &c.DataDir)
 	str("PARLEY_API_KEY", &c.APIKey)
 	str("PARLEY_LOG_LEVEL", &c.LogLevel)
+	str("PARLEY_ADMIN_TOKEN", &c.AdminToken)
 	if v := getenv("PARLEY_ALLOWED_ORIGINS"); v != "" {
 		c.AllowedOrigins = strings.Split(v, ",")
 	}
@@ -95,11 +117,15 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 	num("PARLEY_RATE_BURST", &c.RateBurst)
 	num("PARLEY_OUTBOX_BYTES", &c.OutboxBytes)
 	num("PARLEY_GROUP_COMMIT", &c.GroupCommit)
+	num("PARLEY_TRACE_CAPACITY", &c.TraceCapacity)
+	num("PARLEY_RETRANSMIT_LIMIT", &c.RetransmitLimit)
+	num("PARLEY_PASSWORD_COST", &c.PasswordCost)
 	if v := getenv("PARLEY_RATE_PER_SECOND"); v != "" && err == nil {
 		c.RatePerSecond, err = strconv.ParseFloat(v, 64)
 		err = wrapEnv("PARLEY_RATE_PER_SECOND", err)
 	}
-	for name, dst := range map[string]*Duration{"PARLEY_TOKEN_LIFETIME": &c.TokenLifetime, "PARLEY_IDLE_TIMEOUT": &c.IdleTimeout} {
+	for name, dst := range map[string]*Duration{"PARLEY_TOKEN_LIFETIME": &c.TokenLifetime, "PARLEY_IDLE_TIMEOUT": &c.IdleTimeout,
+		"PARLEY_RETRANSMIT_AFTER": &c.RetransmitAfter} {
 		if v := getenv(name); v != "" && err == nil {
 			var d time.Duration
 			d, err = time.ParseDuration(v)
@@ -130,8 +156,14 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("limits must be positive")
 	case c.OutboxBytes < c.MaxMessageSize*2:
 		return fmt.Errorf("outbox_bytes must be at least twice max_message_size")
+	case c.RetransmitAfter <= 0 || c.RetransmitLimit < 1:
+		return fmt.Errorf("retransmit_after and retransmit_limit must be positive")
+	case c.PasswordCost < auth.MinPasswordCost || c.PasswordCost > 31:
+		return fmt.Errorf("password_cost must be between %d and 31", auth.MinPasswordCost)
 	case c.GroupCommit < 1:
 		return fmt.Errorf("group_commit must be at least 1")
+	case c.TraceCapacity < 1:
+		return fmt.Errorf("trace_capacity must be at least 1")
 	}
 	return nil
 }

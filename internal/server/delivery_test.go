@@ -7,6 +7,7 @@ import (
 
 	"github.com/parley-im/parley/internal/server"
 	"github.com/parley-im/parley/internal/server/servertest"
+	"github.com/parley-im/parley/internal/trace"
 )
 
 // A {data} frame the receiver does not acknowledge is sent again, byte for
@@ -114,5 +115,56 @@ func TestDataResAcknowledges(t *testing.T) {
 	b.Until("seq 3", isData(3))
 	if m := b.Until("next data", hasKey("data")); m.Int("data.seq") != 3 {
 		t.Fatalf("after acknowledging 1 and 2 got %v", m)
+	}
+}
+
+// Real traffic is traced end to end: "where is message X" is one query.
+func TestMessageLifeIsTraced(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t)
+	a, b := anon(t, srv), anon(t, srv)
+	p2p(t, a, b)
+	mustCode(t, "pub", a.Pub(b.User, "traced", "m-trace"), 202)
+	b.Until("data", isData(1))
+	b.Send(Msg{"note": Msg{"topic": a.User, "what": "recv", "seq": 1}})
+
+	rec := srv.Server().Trace()
+	want := map[trace.Stage]bool{trace.Accepted: true, trace.Stored: true, trace.Pushed: true, trace.Acked: true}
+	deadline := time.Now().Add(servertest.Timeout)
+	for {
+		seen := map[trace.Stage]bool{}
+		for _, e := range rec.ByMsgID("", "m-trace") {
+			seen[e.Stage] = true
+		}
+		if len(seen) == len(want) && seen[trace.Acked] && seen[trace.Pushed] {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("traced stages %v, want %v", seen, want)
+		}
+		time.Sleep(5 * time.Millisecond) // polling the recorder with a deadline
+	}
+}
+
+// Receipts are not forwarded member to member in large groups (the traffic
+// grows with the square of the size); typing still is.
+func TestNoReceiptStormInLargeGroups(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t)
+	owner := anon(t, srv)
+	members := make([]*servertest.Client, 33)
+	for i := range members {
+		members[i] = anon(t, srv)
+	}
+	name := group(t, owner, members...)
+	mustCode(t, "pub", members[0].Pub(name, "hi", ""), 202)
+	owner.Until("data", isData(1))
+	m := members[1] // not the sender, whose marks are already at 1
+	m.Until("data", isData(1))
+	m.Send(Msg{"note": Msg{"topic": name, "what": "recv", "seq": 1}})
+	m.Send(Msg{"note": Msg{"topic": name, "what": "kp"}})
+	info := owner.Until("info", hasKey("info"))
+	if info.Get("info.what") != "kp" {
+		t.Fatalf("owner of a 34-member group got %v before the typing note", info)
 	}
 }

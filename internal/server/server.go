@@ -15,12 +15,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parley-im/parley/internal/action"
 	"github.com/parley-im/parley/internal/auth"
 	"github.com/parley-im/parley/internal/hub"
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/session"
 	"github.com/parley-im/parley/internal/store"
 	"github.com/parley-im/parley/internal/store/sqlite"
+	"github.com/parley-im/parley/internal/trace"
 	"github.com/parley-im/parley/internal/transport/lp"
 	"github.com/parley-im/parley/internal/transport/ws"
 )
@@ -40,6 +42,7 @@ type Server struct {
 	scfg    *session.Config
 	http    *http.Server
 	done    chan struct{}
+	trace   *trace.Recorder // every message's events, for metrics and `parley trace`
 
 	mu       sync.Mutex // guards sessions
 	sessions map[*session.Session]struct{}
@@ -61,15 +64,19 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 	}
 	limits := hub.DefaultLimits
 	limits.MaxMessageSize, limits.MaxSubscribers = cfg.MaxMessageSize, cfg.MaxSubscribers
-	s := &Server{cfg: cfg, version: version, log: log, store: st, done: make(chan struct{}),
+	rec := trace.NewRecorder(cfg.TraceCapacity, log)
+	s := &Server{cfg: cfg, version: version, log: log, store: st, done: make(chan struct{}), trace: rec,
 		hub:      hub.New(st, limits, log),
 		sessions: map[*session.Session]struct{}{}}
+	s.hub.SetTrace(rec)
 	s.deps = &session.Deps{Hub: s.hub, Users: st, Tokens: auth.NewTokens(key, time.Duration(cfg.TokenLifetime)),
-		Log: log, Ended: s.sessionEnded}
+		Log: log, Trace: rec, Actions: action.NewRegistry(), Ended: s.sessionEnded}
 	s.scfg = &session.Config{Version: ProtocolVersion, Build: "parley:" + version,
 		MaxMessageSize: cfg.MaxMessageSize, MaxSubscribers: cfg.MaxSubscribers,
 		MaxTopics: cfg.MaxTopicsPerSession, OutboxBytes: cfg.OutboxBytes,
-		RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst}
+		RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst,
+		RetransmitAfter: time.Duration(cfg.RetransmitAfter), RetransmitLimit: cfg.RetransmitLimit,
+		PasswordCost: cfg.PasswordCost}
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
 	return s, nil
 }
@@ -94,6 +101,7 @@ func (s *Server) routes() http.Handler {
 		MaxFrame: maxFrame, PingEvery: idle * 9 / 10, IdleTimeout: idle, Log: s.log}))
 	mux.Handle("/v0/channels/lp", s.requireAPIKey(lp.New(s.newSession, maxFrame, idle/2, idle, s.log, s.done)))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+	s.opsRoutes(mux)
 	return mux
 }
 
@@ -187,6 +195,19 @@ func (s *Server) shutdown() {
 		s.log.Error("closing store", "err", err)
 	}
 	s.log.Info("parley stopped")
+}
+
+// countLagging is the number of live sessions that gave up retransmitting.
+func (s *Server) countLagging() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for sess := range s.sessions {
+		if sess.Lagging() {
+			n++
+		}
+	}
+	return n
 }
 
 // SessionCount is the number of live sessions.

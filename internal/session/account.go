@@ -95,7 +95,7 @@ func (s *Session) newUser(acc *proto.MsgClientAcc) (*store.User, *store.AuthReco
 		if _, err := s.deps.Users.GetAuth(s.deps.Hub.Context(), auth.BasicUnique(login)); err == nil {
 			return nil, nil, duplicateCredential(acc.ID, now)
 		}
-		hash, err := auth.HashPassword(password)
+		hash, err := auth.HashPassword(password, s.cfg.PasswordCost)
 		if err != nil {
 			return nil, nil, proto.Internal(acc.ID, "", now)
 		}

@@ -37,6 +37,8 @@ type Config struct {
 	// twice as long. After RetransmitLimit attempts the session is lagging.
 	RetransmitAfter time.Duration
 	RetransmitLimit int
+	// PasswordCost is the bcrypt cost of new passwords; zero is the default.
+	PasswordCost int
 }
 
 // Retransmission defaults, used when Config leaves them zero.

@@ -81,8 +81,9 @@ func (w *window) ack(topic string, seq int) []hub.Frame {
 	defer w.mu.Unlock()
 	tw := w.topics[topic]
 	if tw == nil {
-		tw = &topicWindow{}
-		w.topics[topic] = tw
+		// Nothing was ever pushed here: remembering the ack would let a
+		// client grow this map with made-up topic names.
+		return nil
 	}
 	if seq <= tw.acked {
 		return nil

@@ -109,3 +109,19 @@ func TestBackoffDoublesAndCaps(t *testing.T) {
 		t.Fatal("backoff not capped")
 	}
 }
+
+// Acks for topics nothing was pushed to leave no trace: otherwise a client
+// could grow the window without bound with made-up topic names.
+func TestWindowIgnoresAcksForUnknownTopics(t *testing.T) {
+	w, _, _ := testWindow(time.Hour, 3)
+	defer w.stop()
+	for i := 0; i < 1000; i++ {
+		w.ack("made-up-"+string(rune('a'+i%26))+time.Duration(i).String(), 1)
+	}
+	w.mu.Lock()
+	n := len(w.topics)
+	w.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("%d window entries after acks for unknown topics", n)
+	}
+}

@@ -81,7 +81,11 @@ func (r *Recorder) Record(e Event) {
 	}
 	r.mu.Lock()
 	if old := r.ring[r.next]; r.full && old.MsgID != "" && old.Stage == Stored {
-		delete(r.msgSeq, old.Topic+"\x00"+old.MsgID)
+		// Forget the msgid only if it still points at this event's seq: a
+		// later Stored event for the same msgid owns the entry now.
+		if k := old.Topic + "\x00" + old.MsgID; r.msgSeq[k] == (key{old.Topic, old.Seq}) {
+			delete(r.msgSeq, k)
+		}
 	}
 	r.ring[r.next] = e
 	r.next = (r.next + 1) % len(r.ring)
@@ -97,8 +101,12 @@ func (r *Recorder) Record(e Event) {
 	}
 }
 
-// Count returns how many events of a stage were recorded since start.
+// Count returns how many events of a stage were recorded since start; a nil
+// Recorder counts nothing.
 func (r *Recorder) Count(s Stage) uint64 {
+	if r == nil {
+		return 0
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.counts[s]
@@ -106,8 +114,12 @@ func (r *Recorder) Count(s Stage) uint64 {
 
 // ByMsgID returns the events of the message with this msgid, in any topic
 // when topic is empty, oldest first. Events that carry only the seq (pushes,
-// acks) are included once the message's stored event is known.
+// acks) are included once the message's stored event is known. An empty
+// msgID matches nothing.
 func (r *Recorder) ByMsgID(topic, msgID string) []Event {
+	if r == nil || msgID == "" {
+		return nil
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	seqs := map[key]bool{}
@@ -122,7 +134,11 @@ func (r *Recorder) ByMsgID(topic, msgID string) []Event {
 }
 
 // BySeq returns the events of the message at seq in topic, oldest first.
+// Seqs start at 1; a smaller seq matches nothing.
 func (r *Recorder) BySeq(topic string, seq int) []Event {
+	if r == nil || seq < 1 {
+		return nil
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var msgID string

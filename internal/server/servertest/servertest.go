@@ -5,6 +5,8 @@
 package servertest
 
 import (
+	"github.com/parley-im/parley/internal/auth"
+
 	"context"
 	"io"
 	"log/slog"
@@ -18,6 +20,7 @@ import (
 type Server struct {
 	Addr string // host:port
 	Dir  string // data directory
+	srv  *server.Server
 	stop func()
 }
 
@@ -33,6 +36,7 @@ func StartIn(t testing.TB, dir string, opts ...func(*server.Config)) *Server {
 	cfg := server.Defaults()
 	cfg.DataDir = dir
 	cfg.Listen = "127.0.0.1:0"
+	cfg.PasswordCost = auth.MinPasswordCost // tests create many accounts
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -51,7 +55,7 @@ func StartIn(t testing.TB, dir string, opts ...func(*server.Config)) *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
-	s := &Server{Addr: ln.Addr().String(), Dir: dir}
+	s := &Server{Addr: ln.Addr().String(), Dir: dir, srv: srv}
 	stopped := false
 	s.stop = func() {
 		if stopped {
@@ -66,6 +70,10 @@ func StartIn(t testing.TB, dir string, opts ...func(*server.Config)) *Server {
 	t.Cleanup(s.stop)
 	return s
 }
+
+// Server is the running server itself, for tests that look inside it (its
+// trace recorder, say).
+func (s *Server) Server() *server.Server { return s.srv }
 
 // Stop shuts the server down gracefully and waits for it.
 func (s *Server) Stop() { s.stop() }
