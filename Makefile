@@ -3,7 +3,7 @@ GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build run test test-deps bench bench-short crash lint clean
+.PHONY: build run test test-deps bench bench-short crash chaos fuzz fuzz-short lint clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/parley ./cmd/parley
@@ -32,6 +32,25 @@ bench-short:
 # The long kill -9 run: 20 kills of a real gateway process.
 crash:
 	PARLEY_CRASH_ROUNDS=20 $(GO) test -race -count=1 -v -run KillNine ./test/crash/
+
+# The long chaos runs (kill mode and lossy relay); figures go to docs/reliability.md.
+chaos:
+	PARLEY_CHAOS_KILLS=20 PARLEY_CHAOS_MESSAGES=10000 PARLEY_CHAOS_REPORT=docs/reliability-runs.md \
+		$(GO) test -count=1 -v -timeout 60m -run 'TestChaos' ./test/chaos/
+
+# Every fuzz target for FUZZTIME each (make fuzz FUZZTIME=10m for a long run).
+FUZZTIME ?= 5s
+FUZZ_TARGETS := internal/proto:FuzzDecodeClient internal/proto:FuzzParseMode internal/proto:FuzzApplyMode \
+	internal/proto:FuzzParseUserID internal/proto:FuzzTimeUnmarshal internal/session:FuzzSessionReceive \
+	internal/server:FuzzWireFrames
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "fuzz $$fn ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10x ./$$pkg/; done
+
+# A short fuzz run for CI: crashes in the committed corpus and a few seconds more.
+fuzz-short:
+	$(MAKE) fuzz FUZZTIME=3s
 
 lint:
 	$(GO) vet ./...
