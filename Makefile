@@ -35,8 +35,9 @@ crash:
 
 # The long chaos runs (kill mode and lossy relay); figures go to docs/reliability.md.
 chaos:
-	PARLEY_CHAOS_KILLS=20 PARLEY_CHAOS_MESSAGES=10000 PARLEY_CHAOS_REPORT=docs/reliability-runs.md \
-		$(GO) test -count=1 -v -timeout 60m -run 'TestChaos' ./test/chaos/
+	PARLEY_CHAOS_KILLS=20 PARLEY_CHAOS_MESSAGES=10000 PARLEY_CHAOS_FAULT=0.05 \
+	PARLEY_CHAOS_REPORT=$(CURDIR)/docs/reliability.md \
+	$(GO) test -race -count=1 -v -timeout 30m -run '^TestChaos' ./test/chaos/
 
 # Every fuzz target for FUZZTIME each (make fuzz FUZZTIME=10m for a long run).
 FUZZTIME ?= 5s
