@@ -94,6 +94,10 @@ type Hub struct {
 
 // New returns a hub over st.
 func New(st store.Store, limits Limits, log *slog.Logger) *Hub {
+	if limits.MaxDevices <= 0 {
+		// Zero would forget every device's mark as soon as it is written.
+		limits.MaxDevices = DefaultLimits.MaxDevices
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Hub{store: st, limits: limits, log: log, ctx: ctx, cancel: cancel,
 		topics: map[string]*topic{}, online: map[proto.Uid]int{}}
