@@ -92,6 +92,15 @@ func (d *deviceMarks) forget(uid proto.Uid) {
 	}
 }
 
+// resetPositions forgets the device marks and reported positions of an
+// earlier life of the topic: a one-to-one topic deleted and created again
+// keeps its name, and possibly its actor.
+func (t *topic) resetPositions() {
+	t.devices = deviceMarks{}
+	t.marks.devices = nil
+	t.claimed, t.epochAt = 0, time.Time{}
+}
+
 // raiseDeviceMark records that s's device acknowledged up to seq and queues
 // the mark for writing. Sessions without a device id have no mark of their
 // own; their user's mark covers them.

@@ -162,10 +162,11 @@ func TestDeviceMarkRaisedBelowUserMark(t *testing.T) {
 	}
 }
 
-// nextMilli returns once the clock has moved to a later millisecond.
+// nextMilli returns once the clock has moved on by more than a millisecond,
+// so times rounded to the millisecond (as the store keeps them) differ.
 func nextMilli() {
 	start := time.Now().UnixMilli()
-	for time.Now().UnixMilli() <= start {
+	for time.Now().UnixMilli() <= start+1 {
 		runtime.Gosched()
 	}
 }

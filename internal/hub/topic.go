@@ -153,6 +153,7 @@ func (t *topic) load() error {
 		t.user = *u
 	case kindFnd:
 	default:
+		t.resetPositions()
 		desc, err := t.hub.store.GetTopic(ctx, t.name)
 		if err != nil {
 			return err
