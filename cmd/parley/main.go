@@ -58,6 +58,7 @@ func serve(args []string) error {
 	configPath := fs.String("config", "", "JSON config file")
 	listen := fs.String("listen", "", "address to listen on (default "+cfg.Listen+")")
 	data := fs.String("data", "", "data directory (default ./"+cfg.DataDir+")")
+	newEpochs := fs.Bool("new-epochs", false, "give every topic a new epoch before serving (after restoring a backup)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -78,6 +79,7 @@ func serve(args []string) error {
 	if *data != "" {
 		cfg.DataDir = *data
 	}
+	cfg.NewEpochs = *newEpochs
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
 		return fmt.Errorf("log level: %w", err)

@@ -67,3 +67,11 @@ func TestUnknownCommand(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+// The operator's step after restoring a backup is a serve flag.
+func TestServeHasNewEpochsFlag(t *testing.T) {
+	code, _, stderr := parley(t, "serve", "--help")
+	if code != 0 || !strings.Contains(stderr, "-new-epochs") {
+		t.Fatalf("serve --help: exit %d, flags:\n%s", code, stderr)
+	}
+}

@@ -32,6 +32,7 @@ type benchSession struct {
 func (s *benchSession) SessionID() string         { return s.id }
 func (s *benchSession) UserID() proto.Uid         { return s.uid }
 func (s *benchSession) AuthLevel() int            { return store.AuthAuth }
+func (s *benchSession) DeviceID() string          { return "" }
 func (s *benchSession) Gone() bool                { return false }
 func (s *benchSession) Detached(string)           {}
 func (s *benchSession) SubDone(_ string, ok bool) { s.subs <- ok }

@@ -14,8 +14,8 @@ import (
 
 // startAt sets where a newly attached session stands and catches it up. A
 // client that asked for data with the sub gets that page from the store and
-// stands at the latest seq; otherwise it stands at its user's delivered mark
-// and is pushed everything after it.
+// stands at the latest seq; otherwise it stands at its device's delivered
+// mark (or its user's, see startFrom) and is pushed everything after it.
 func (t *topic) startAt(r *Request) {
 	if t.kind != kindP2P && t.kind != kindGroup {
 		return
@@ -25,10 +25,7 @@ func (t *topic) startAt(r *Request) {
 		t.pushed[r.Sess] = t.desc.SeqID
 		return
 	}
-	from := 0
-	if sub := t.subs[uid]; sub != nil {
-		from = sub.RecvSeqID
-	}
+	from := t.startFrom(r.Sess, uid)
 	if get := r.Msg.Sub.Get; get != nil && get.Data != nil && parseWhat(get.What)["data"] {
 		from = t.desc.SeqID
 	}

@@ -45,6 +45,9 @@ type Subscriber interface {
 	Detached(view string)
 	// Gone reports whether the session has ended.
 	Gone() bool
+	// DeviceID is the client's device id from hi.dev, empty if it sent
+	// none. Sessions of one device share its delivered marks.
+	DeviceID() string
 }
 
 // Limits bounds what clients may do through topics.
@@ -54,6 +57,9 @@ type Limits struct {
 	MaxResults      int // messages in one get data page
 	TopicQueue      int // requests waiting at one topic before 503
 	IdleTopicUnload time.Duration
+	// MaxDevices is how many devices per user keep delivered marks; the
+	// least recently seen is forgotten first.
+	MaxDevices int
 }
 
 // DefaultLimits are the limits used when none are configured.
@@ -63,6 +69,7 @@ var DefaultLimits = Limits{
 	MaxResults:      100,
 	TopicQueue:      4096,
 	IdleTopicUnload: time.Minute,
+	MaxDevices:      16,
 }
 
 // Hub is the registry of running topic actors.
@@ -87,6 +94,10 @@ type Hub struct {
 
 // New returns a hub over st.
 func New(st store.Store, limits Limits, log *slog.Logger) *Hub {
+	if limits.MaxDevices <= 0 {
+		// Zero would forget every device's mark as soon as it is written.
+		limits.MaxDevices = DefaultLimits.MaxDevices
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Hub{store: st, limits: limits, log: log, ctx: ctx, cancel: cancel,
 		topics: map[string]*topic{}, online: map[proto.Uid]int{}}

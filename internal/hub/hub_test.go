@@ -23,6 +23,7 @@ const timeout = 5 * time.Second
 type session struct {
 	id       string
 	uid      proto.Uid
+	dev      string
 	frames   chan hub.Frame
 	gone     atomic.Bool
 	detached chan string
@@ -35,6 +36,7 @@ func newSession(id string, uid proto.Uid) *session {
 func (s *session) SessionID() string     { return s.id }
 func (s *session) UserID() proto.Uid     { return s.uid }
 func (s *session) AuthLevel() int        { return store.AuthAuth }
+func (s *session) DeviceID() string      { return s.dev }
 func (s *session) SubDone(string, bool)  {}
 func (s *session) Gone() bool            { return s.gone.Load() }
 func (s *session) Detached(v string)     { s.detached <- v }

@@ -1,8 +1,6 @@
 package hub
 
 import (
-	"crypto/rand"
-	"encoding/binary"
 	"errors"
 	"time"
 
@@ -95,7 +93,7 @@ func (t *topic) joinP2P(r *Request) (*proto.MsgAccessMode, *proto.ServerMsg) {
 		theirs := store.Subscription{Topic: t.name, User: peer, CreatedAt: now, UpdatedAt: now,
 			ModeWant:  other.Access.Auth&p2pMask | proto.ModeApprove,
 			ModeGiven: self.Access.Auth&p2pMask | proto.ModeApprove}
-		desc := store.Topic{Name: t.name, CreatedAt: now, UpdatedAt: now, TouchedAt: now, Epoch: newEpoch()}
+		desc := store.Topic{Name: t.name, CreatedAt: now, UpdatedAt: now, TouchedAt: now, Epoch: NewEpoch()}
 		if err := t.hub.store.CreateTopic(ctx, &desc, []store.Subscription{mine, theirs}); err != nil {
 			return nil, storeErr(r, err)
 		}
@@ -114,7 +112,7 @@ func (t *topic) createGroup(r *Request) (*proto.MsgAccessMode, *proto.ServerMsg)
 	uid := r.Sess.UserID()
 	now := time.Now().UTC()
 	desc := store.Topic{Name: t.name, CreatedAt: now, UpdatedAt: now, TouchedAt: now, Owner: uid,
-		Access: store.DefaultAccess{Auth: proto.ModeCPublic, Anon: proto.ModeNone}, Epoch: newEpoch()}
+		Access: store.DefaultAccess{Auth: proto.ModeCPublic, Anon: proto.ModeNone}, Epoch: NewEpoch()}
 	owner := store.Subscription{Topic: t.name, User: uid, CreatedAt: now, UpdatedAt: now,
 		ModeWant: proto.ModeCFull, ModeGiven: proto.ModeCFull}
 	if set := r.Msg.Sub.Set; set != nil {
@@ -224,11 +222,4 @@ func applyDefAcs(r *Request, into *store.DefaultAccess, req *proto.MsgDefaultAcs
 		*f.dst = m &^ proto.ModeOwner
 	}
 	return nil
-}
-
-// newEpoch returns a random, positive topic epoch.
-func newEpoch() int64 {
-	var b [8]byte
-	rand.Read(b[:])
-	return int64(binary.LittleEndian.Uint64(b[:]) >> 12)
 }

@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/parley-im/parley/internal/proto"
+	"github.com/parley-im/parley/internal/store"
 )
 
 // handleNote handles fire-and-forget notes: typing, delivered, read. Invalid
@@ -21,6 +22,13 @@ func (t *topic) handleNote(r *Request) {
 			t.forwardInfo(r.Sess, n.What, 0)
 		}
 	case "recv", "read":
+		if n.SeqID > t.desc.SeqID {
+			t.beyondHistory(uid, n.SeqID, "note "+n.What)
+			return
+		}
+		// A device's own mark moves even when its user's does not: another
+		// device of the user may have acknowledged more already.
+		t.raiseDeviceMark(r.Sess, n.SeqID)
 		if t.raiseMark(uid, n.What, n.SeqID) {
 			t.forwardInfo(r.Sess, n.What, n.SeqID)
 			t.hub.presToUser(uid, &proto.MsgServerPres{Topic: proto.TopicMe, Src: t.viewFor(uid),
@@ -90,14 +98,32 @@ func (t *topic) forwardInfo(from Subscriber, what string, seq int) {
 const maxReceiptGroup = 32
 
 // markFlusher writes recv/read marks behind the actor: clients send a recv
-// note after every burst of data, so marks are coalesced per user and at most
-// one write is in flight per topic.
+// note after every burst of data, so marks are coalesced per user (and per
+// device) and at most one write is in flight per topic.
 type markFlusher struct {
 	dirty    map[proto.Uid][2]int
+	devices  map[devKey]devMark
 	flushing bool
 }
 
-func (m *markFlusher) busy() bool { return m.flushing || len(m.dirty) > 0 }
+func (m *markFlusher) busy() bool { return m.flushing || len(m.dirty) > 0 || len(m.devices) > 0 }
+
+func (m *markFlusher) markDevice(k devKey, v devMark) {
+	if m.devices == nil {
+		m.devices = map[devKey]devMark{}
+	}
+	m.devices[k] = v
+}
+
+// forgetUser drops uid's unwritten marks when uid leaves the topic.
+func (m *markFlusher) forgetUser(uid proto.Uid) {
+	delete(m.dirty, uid)
+	for k := range m.devices {
+		if k.uid == uid {
+			delete(m.devices, k)
+		}
+	}
+}
 
 func (m *markFlusher) mark(uid proto.Uid, recv, read int) {
 	if m.dirty == nil {
@@ -107,17 +133,22 @@ func (m *markFlusher) mark(uid proto.Uid, recv, read int) {
 }
 
 func (m *markFlusher) flush(t *topic) {
-	if m.flushing || len(m.dirty) == 0 {
+	if m.flushing || (len(m.dirty) == 0 && len(m.devices) == 0) {
 		return
 	}
-	batch := m.dirty
-	m.dirty, m.flushing = nil, true
+	batch, devs := m.dirty, deviceBatch(m.devices)
+	m.dirty, m.devices, m.flushing = nil, nil, true
 	go func() {
 		// Concurrent calls share one commit in a group-committing store; one
 		// after another they would cost a disk flush per member, and message
 		// appends would queue behind them.
 		var wg sync.WaitGroup
-		errs := make(chan error, len(batch))
+		errs := make(chan error, len(batch)+1)
+		if len(devs) > 0 {
+			wg.Go(func() {
+				errs <- t.hub.store.SaveDeviceMarks(context.Background(), t.name, devs, t.hub.limits.MaxDevices)
+			})
+		}
 		for uid, v := range batch {
 			wg.Add(1)
 			go func() {
@@ -135,6 +166,15 @@ func (m *markFlusher) flush(t *topic) {
 		}
 		t.marked <- err
 	}()
+}
+
+// deviceBatch lists coalesced device marks for the store.
+func deviceBatch(devs map[devKey]devMark) []store.DeviceMark {
+	out := make([]store.DeviceMark, 0, len(devs))
+	for k, v := range devs {
+		out = append(out, store.DeviceMark{User: k.uid, Device: k.dev, SeqID: v.seq, SeenAt: v.seen})
+	}
+	return out
 }
 
 func (m *markFlusher) finish(t *topic, err error) {

@@ -167,6 +167,7 @@ func (t *topic) published(pp *pendingPub, res store.AppendResult) {
 	if sub := t.subs[m.From]; sub != nil {
 		sub.RecvSeqID, sub.ReadSeqID = m.SeqID, m.SeqID
 	}
+	t.senderDeviceMark(r.Sess, m.SeqID)
 	var skip Subscriber
 	if r.Msg.Pub.NoEcho {
 		skip = r.Sess

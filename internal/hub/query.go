@@ -75,6 +75,11 @@ func (t *topic) snapshot(uid proto.Uid) *snapshot {
 // del. A query for data first waits for the messages published before it.
 func (t *topic) query(r *Request, id string, q *proto.MsgGetQuery) {
 	what := parseWhat(q.What)
+	// Asking for messages from since on says the client has since-1: more
+	// than the topic has ever had if since is past the next seq.
+	if what["data"] && q.Data != nil && q.Data.SinceID > t.desc.SeqID+1 {
+		t.beyondHistory(r.Sess.UserID(), q.Data.SinceID-1, "get data since")
+	}
 	if what["data"] {
 		t.pub.afterWrites(func() { t.runQuery(r, id, q, what) })
 		return

@@ -48,9 +48,14 @@ type topic struct {
 	attached map[Subscriber]string             // session → the name it sees
 	pub      publisher
 	marks    markFlusher
+	devices  deviceMarks // delivered marks per device (device.go)
 	recent   recentLog
 	pushed   map[Subscriber]int // session → last seq pushed to it (range rule)
 	idleAt   time.Time
+	// claimed is the highest position a client reported beyond the latest
+	// seq, and epochAt when the epoch last changed for it (epoch.go).
+	claimed int
+	epochAt time.Time
 }
 
 func newTopic(h *Hub, name string) *topic {
@@ -120,13 +125,15 @@ func (t *topic) idle() bool {
 }
 
 // drain waits for writes in flight at shutdown so nothing acknowledged is
-// half done; requests not yet started are dropped (clients retry).
+// half done, and writes the marks still in memory so a restart resumes each
+// device where it was; requests not yet started are dropped (clients retry).
 func (t *topic) drain() {
 	for t.pub.inflight {
 		t.pub.finish(t, <-t.appended)
 	}
-	if t.marks.flushing {
-		<-t.marked
+	for t.marks.busy() {
+		t.marks.flush(t)
+		t.marks.finish(t, <-t.marked)
 	}
 }
 
@@ -146,6 +153,7 @@ func (t *topic) load() error {
 		t.user = *u
 	case kindFnd:
 	default:
+		t.resetPositions()
 		desc, err := t.hub.store.GetTopic(ctx, t.name)
 		if err != nil {
 			return err
@@ -154,7 +162,12 @@ func (t *topic) load() error {
 		if err != nil {
 			return err
 		}
+		marks, err := t.hub.store.DeviceMarks(ctx, t.name)
+		if err != nil {
+			return err
+		}
 		t.desc = *desc
+		t.devices.load(marks)
 		for i := range subs {
 			t.subs[subs[i].User] = &subs[i]
 		}

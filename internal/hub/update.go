@@ -46,6 +46,8 @@ func (t *topic) removeMember(r *Request, uid proto.Uid) *proto.ServerMsg {
 		return storeErr(r, err)
 	}
 	delete(t.subs, uid)
+	t.devices.forget(uid)
+	t.marks.forgetUser(uid)
 	t.evictUser(uid, true, r.Sess)
 	none := dacs(proto.ModeNone, proto.ModeNone)
 	// Someone leaving on their own is src alone; a removal by another member

@@ -57,6 +57,9 @@ type MsgServerPres struct {
 	AcsTarget string         `json:"tgt,omitempty"`
 	AcsActor  string         `json:"act,omitempty"`
 	Acs       *MsgAccessMode `json:"dacs,omitempty"`
+	// Epoch is Parley's extension to what=upd: the topic's new epoch after
+	// its history was found rolled back.
+	Epoch int64 `json:"epoch,omitempty"`
 }
 
 // MsgServerInfo forwards a client's note (typing, delivered, read) to others.

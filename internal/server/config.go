@@ -50,6 +50,13 @@ type Config struct {
 	// requests that send "Authorization: Bearer <token>". Empty disables
 	// them: they answer 404.
 	AdminToken string `json:"admin_token"` // PARLEY_ADMIN_TOKEN
+
+	// NewEpochs gives every topic a new epoch before serving: the step
+	// after restoring a backup, so clients drop positions from the lost
+	// history. It is a one-time action for one start (`parley serve
+	// --new-epochs`), never read from a file or the environment, where it
+	// would stay set and discard every client's positions on each restart.
+	NewEpochs bool `json:"-"`
 }
 
 // Defaults returns the embedded defaults: listen on loopback, data in ./data.

@@ -62,6 +62,12 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
+	if cfg.NewEpochs {
+		if err := renewEpochs(st, log); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
 	limits := hub.DefaultLimits
 	limits.MaxMessageSize, limits.MaxSubscribers = cfg.MaxMessageSize, cfg.MaxSubscribers
 	rec := trace.NewRecorder(cfg.TraceCapacity, log)
@@ -91,6 +97,16 @@ func tokenKey(st store.Keys) ([]byte, error) {
 		return nil, fmt.Errorf("token key: %w", err)
 	}
 	return key, nil
+}
+
+// renewEpochs gives every topic a new epoch, before any topic is loaded.
+func renewEpochs(st store.Topics, log *slog.Logger) error {
+	n, err := st.RenewEpochs(context.Background(), hub.NewEpoch)
+	if err != nil {
+		return fmt.Errorf("new epochs: %w", err)
+	}
+	log.Warn("every topic has a new epoch: clients will drop the positions they hold", "topics", n)
+	return nil
 }
 
 func (s *Server) routes() http.Handler {

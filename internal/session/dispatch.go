@@ -85,6 +85,10 @@ func (s *Session) hello(hi *proto.MsgClientHi) {
 			return
 		}
 	}
+	if !s.setDevice(hi.DeviceID) {
+		s.reply(proto.Malformed(hi.ID, "", now))
+		return
+	}
 	if s.hiDone {
 		s.reply(proto.OK(hi.ID, "", now))
 		return
@@ -105,6 +109,46 @@ func (s *Session) hello(hi *proto.MsgClientHi) {
 		"maxTagLength":       96,
 		"maxFileUploadSize":  0,
 	}, now))
+}
+
+// maxDeviceID bounds hi.dev: the server stores a mark per topic and device.
+// Push tokens, which Tinode clients send there, fit.
+const maxDeviceID = 255
+
+// nullValue is Tinode's "unset this field" string: hi.dev set to it
+// forgets the session's device.
+const nullValue = "\u2421"
+
+// setDevice takes the device id from a hi: empty keeps the current one, the
+// null value clears it. It reports false for an id that is too long or
+// holds characters other than letters, digits and "._:-".
+func (s *Session) setDevice(dev string) bool {
+	switch {
+	case dev == "":
+		return true
+	case dev == nullValue:
+		dev = ""
+	case !validDeviceID(dev):
+		return false
+	}
+	s.mu.Lock()
+	s.device = dev
+	s.mu.Unlock()
+	return true
+}
+
+func validDeviceID(dev string) bool {
+	if len(dev) > maxDeviceID {
+		return false
+	}
+	for _, c := range []byte(dev) {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '.' || c == '_' || c == ':' || c == '-'
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // parseVersion reads "major.minor[.patch]" with an optional "v".

@@ -91,6 +91,7 @@ type Session struct {
 	attached map[string]string // view → internal name, for attached topics
 	pending  map[string]int    // view → sub requests not yet answered
 	ended    bool
+	device   string // hi.dev, read by topic actors
 }
 
 // New returns a session for a connection of the given kind.
@@ -124,6 +125,14 @@ func (s *Session) SessionID() string { return s.id }
 
 // UserID is the logged-in user, zero before login.
 func (s *Session) UserID() proto.Uid { return proto.Uid(s.uid.Load()) }
+
+// DeviceID is the device id the client sent in hi.dev, empty if none
+// (hub.Subscriber): topics keep a delivered mark per device.
+func (s *Session) DeviceID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.device
+}
 
 // AuthLevel is the login's auth level, zero before login.
 func (s *Session) AuthLevel() int { return int(s.level.Load()) }

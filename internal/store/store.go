@@ -46,9 +46,14 @@ type Topics interface {
 	GetTopic(ctx context.Context, name string) (*Topic, error)
 	// UpdateTopic changes the fields of upd that are set.
 	UpdateTopic(ctx context.Context, name string, upd TopicUpdate) error
-	// DeleteTopic removes the topic with its subscriptions, messages and
-	// deletion log.
+	// DeleteTopic removes the topic with its subscriptions, messages,
+	// deletion log and device marks.
 	DeleteTopic(ctx context.Context, name string) error
+	// RenewEpochs gives every topic a new epoch, fresh() called once per
+	// topic, in one transaction, and returns how many topics it changed.
+	// Operators run it after restoring a backup: clients then drop the
+	// positions they hold from the history that was lost.
+	RenewEpochs(ctx context.Context, fresh func() int64) (int, error)
 }
 
 // Subscriptions keeps who is subscribed to what, with access and read marks.
@@ -67,8 +72,25 @@ type Subscriptions interface {
 	// UpdateMarks raises the recv and read marks; a value at or below the
 	// stored one is ignored, and recv is kept at or above read.
 	UpdateMarks(ctx context.Context, topic string, user proto.Uid, recv, read int) error
-	// DeleteSub removes a subscription; ErrNotFound if there was none.
+	// DeleteSub removes a subscription, with its device marks; ErrNotFound
+	// if there was none.
 	DeleteSub(ctx context.Context, topic string, user proto.Uid) error
+}
+
+// Devices keeps, per topic, the highest seq each device of a user has
+// acknowledged. A user's recv mark is the furthest any of their devices got;
+// a device coming back is pushed from its own mark instead, so it does not
+// miss what only another device received.
+type Devices interface {
+	// SaveDeviceMarks raises the marks of devices on topic (a seq at or
+	// below the stored one leaves it) and records each device as seen at
+	// its SeenAt. Marks for users not subscribed to topic are ignored. Then
+	// each user named keeps only their keep most recently seen devices: the
+	// others are forgotten with their marks on every topic.
+	SaveDeviceMarks(ctx context.Context, topic string, marks []DeviceMark, keep int) error
+	// DeviceMarks lists the topic's device marks, ordered by user, then
+	// device.
+	DeviceMarks(ctx context.Context, topic string) ([]DeviceMark, error)
 }
 
 // Messages keeps each topic's messages in seq order.
@@ -115,6 +137,7 @@ type Store interface {
 	Topics
 	Subscriptions
 	Messages
+	Devices
 	Keys
 	io.Closer
 }

@@ -64,8 +64,10 @@ type Topic struct {
 	// SeqID is the seq of the last stored message; DelID the last delete id.
 	SeqID int
 	DelID int
-	// Epoch is fixed at creation: a client holding positions from another
-	// epoch knows that its history is not this topic's.
+	// Epoch is set at creation and changes only when history is known to
+	// be lost (a restored backup, a client reporting a seq the topic never
+	// reached): a client holding positions from another epoch knows that
+	// its history is not this topic's.
 	Epoch   int64
 	Public  json.RawMessage
 	Trusted json.RawMessage
@@ -77,6 +79,7 @@ type TopicUpdate struct {
 	UpdatedAt time.Time
 	Owner     *proto.Uid
 	Access    *DefaultAccess
+	Epoch     *int64
 	Public    json.RawMessage
 	Trusted   json.RawMessage
 	Tags      []string
@@ -104,6 +107,15 @@ type SubUpdate struct {
 	ModeWant  *proto.AccessMode
 	ModeGiven *proto.AccessMode
 	Private   json.RawMessage
+}
+
+// DeviceMark is the highest seq one device of a user acknowledged on a
+// topic. Device is the client's id from hi.dev.
+type DeviceMark struct {
+	User   proto.Uid
+	Device string
+	SeqID  int
+	SeenAt time.Time
 }
 
 // UserTopic is a user's subscription together with its topic.

@@ -146,6 +146,12 @@ func (c *Client) Hi() Msg {
 	return c.Request(id, Msg{"hi": Msg{"id": id, "ver": "0.25.3", "ua": "servertest"}})
 }
 
+// HiDevice opens the session as device dev (hi.dev).
+func (c *Client) HiDevice(dev string) Msg {
+	id := c.ID()
+	return c.Request(id, Msg{"hi": Msg{"id": id, "ver": "0.25.3", "ua": "servertest", "dev": dev}})
+}
+
 // Signup creates a basic account and logs in; it sets User and Token.
 func (c *Client) Signup(login, password string) Msg {
 	c.t.Helper()

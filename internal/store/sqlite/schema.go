@@ -92,11 +92,32 @@ CREATE TABLE kv (
 );
 `
 
+// migration2 adds per-device delivery marks. devices remembers when each
+// device of a user was last seen, so the oldest can be forgotten;
+// device_marks holds the highest seq each device acknowledged per topic.
+const migration2 = `
+CREATE TABLE devices (
+	user   INTEGER NOT NULL,
+	device TEXT NOT NULL,
+	seen   INTEGER NOT NULL,
+	PRIMARY KEY (user, device)
+) WITHOUT ROWID;
+
+CREATE TABLE device_marks (
+	topic  TEXT NOT NULL REFERENCES topics(name) ON DELETE CASCADE,
+	user   INTEGER NOT NULL,
+	device TEXT NOT NULL,
+	seq    INTEGER NOT NULL,
+	PRIMARY KEY (topic, user, device)
+) WITHOUT ROWID;
+CREATE INDEX device_marks_device ON device_marks(user, device);
+`
+
 // migrations lists the schema steps in order: entry i takes the database
 // from version i to version i+1. Released entries are never edited; a schema
 // change is a new entry at the end.
 func migrations() []string {
-	return []string{migration1}
+	return []string{migration1, migration2}
 }
 
 // migrate brings the database to the newest schema in one transaction, so a

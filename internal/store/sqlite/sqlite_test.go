@@ -103,13 +103,44 @@ func TestMigrations(t *testing.T) {
 	defer db.Close()
 	steps := append(migrations(), `ALTER TABLE users ADD COLUMN state INTEGER NOT NULL DEFAULT 0`)
 	if err := runSteps(t, db, steps); err != nil {
-		t.Fatalf("migration 2: %v", err)
+		t.Fatalf("migration %d: %v", len(steps), err)
 	}
-	if v := schemaVersion(t, db); v != 2 {
-		t.Errorf("schema version after migration 2 = %d, want 2", v)
+	if v := schemaVersion(t, db); v != len(steps) {
+		t.Errorf("schema version after migration %d = %d", len(steps), v)
 	}
 	if _, err := Open(path, Options{}); err == nil {
 		t.Error("Open succeeded on a database newer than the build")
+	}
+}
+
+// A database made by the first release gains the device tables and keeps
+// its data.
+func TestMigrateFromFirstSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "parley.db")
+	db, err := sql.Open("sqlite", dsn(path, Options{}.withDefaults(), "foreign_keys(1)"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := runSteps(t, db, migrations()[:1]); err != nil {
+		t.Fatalf("first schema: %v", err)
+	}
+	if _, err := db.Exec(`INSERT INTO topics (name, seq, epoch) VALUES ('grpOld', 4, 9)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("Open of a first-release database: %v", err)
+	}
+	defer s.Close()
+	if v := schemaVersion(t, s.rdb); v != len(migrations()) {
+		t.Errorf("schema version %d, want %d", v, len(migrations()))
+	}
+	if top, err := s.GetTopic(t.Context(), "grpOld"); err != nil || top.SeqID != 4 || top.Epoch != 9 {
+		t.Errorf("old topic after migration = %+v, %v", top, err)
+	}
+	if marks, err := s.DeviceMarks(t.Context(), "grpOld"); err != nil || len(marks) != 0 {
+		t.Errorf("DeviceMarks after migration = %v, %v", marks, err)
 	}
 }
 

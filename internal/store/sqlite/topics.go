@@ -25,6 +25,7 @@ const (
 	sqlDeleteTopicSubs = `DELETE FROM subscriptions WHERE topic = ?`
 	sqlDeleteTopicMsgs = `DELETE FROM messages WHERE topic = ?`
 	sqlDeleteTopicLog  = `DELETE FROM dellog WHERE topic = ?`
+	sqlDeleteTopicDevs = `DELETE FROM device_marks WHERE topic = ?`
 	sqlDeleteTopic     = `DELETE FROM topics WHERE name = ?`
 )
 
@@ -82,6 +83,9 @@ func (s *Store) UpdateTopic(ctx context.Context, name string, upd store.TopicUpd
 		set.add("auth_access", modeArg(upd.Access.Auth))
 		set.add("anon_access", modeArg(upd.Access.Anon))
 	}
+	if upd.Epoch != nil {
+		set.add("epoch", *upd.Epoch)
+	}
 	set.json("public", upd.Public)
 	set.json("trusted", upd.Trusted)
 	if err := set.tags("tags", upd.Tags); err != nil {
@@ -96,7 +100,7 @@ func (s *Store) UpdateTopic(ctx context.Context, name string, upd store.TopicUpd
 // ErrNotFound if there is no topic.
 func (s *Store) DeleteTopic(ctx context.Context, name string) error {
 	return s.write(ctx, func(w *writeTx) error {
-		for _, q := range []string{sqlDeleteTopicSubs, sqlDeleteTopicMsgs, sqlDeleteTopicLog} {
+		for _, q := range []string{sqlDeleteTopicSubs, sqlDeleteTopicMsgs, sqlDeleteTopicLog, sqlDeleteTopicDevs} {
 			if _, err := w.exec(q, name); err != nil {
 				return err
 			}
@@ -119,7 +123,8 @@ const (
 	// to the new read as well as to the new recv.
 	sqlUpdateMarks = `UPDATE subscriptions SET recv = MAX(recv, ?, ?), read = MAX(read, ?)
 		WHERE topic = ? AND user = ?`
-	sqlDeleteSub = `DELETE FROM subscriptions WHERE topic = ? AND user = ?`
+	sqlDeleteSub     = `DELETE FROM subscriptions WHERE topic = ? AND user = ?`
+	sqlDeleteSubDevs = `DELETE FROM device_marks WHERE topic = ? AND user = ?`
 )
 
 // subDest lists where a scan puts subCols.
@@ -219,9 +224,13 @@ func (s *Store) UpdateMarks(ctx context.Context, topic string, user proto.Uid, r
 	})
 }
 
-// DeleteSub removes the subscription; ErrNotFound if there was none.
+// DeleteSub removes the subscription and its device marks; ErrNotFound if
+// there was none.
 func (s *Store) DeleteSub(ctx context.Context, topic string, user proto.Uid) error {
 	return s.write(ctx, func(w *writeTx) error {
+		if _, err := w.exec(sqlDeleteSubDevs, topic, uidArg(user)); err != nil {
+			return err
+		}
 		return mustAffect(w.exec(sqlDeleteSub, topic, uidArg(user)))
 	})
 }

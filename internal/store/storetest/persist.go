@@ -88,6 +88,7 @@ func writeHistory(t *testing.T, s store.Store) (firstCreated time.Time) {
 	if _, err := s.DeleteMessages(ctx, grpA, proto.ZeroUid, []store.Range{{Low: 2, Hi: 3}}); err != nil {
 		t.Fatal(err)
 	}
+	mustSaveMarks(t, s, grpA, 4, devMark(alice, "phone", 20, 1))
 	return res[0].CreatedAt
 }
 
@@ -120,5 +121,8 @@ func checkHistory(t *testing.T, s store.Store, firstCreated time.Time) {
 	checkTime(t, "first message's CreatedAt", msgs[2].CreatedAt, firstCreated)
 	if sub := mustGetSub(t, s, grpA, bob); sub.RecvSeqID != 2 || sub.ReadSeqID != 2 {
 		t.Errorf("bob's marks after reopen = %d/%d, want 2/2", sub.RecvSeqID, sub.ReadSeqID)
+	}
+	if got := deviceSeqs(t, s, grpA, map[string]int{"phone": 1}); !sameMarks(got, devMark(alice, "phone", 20, 0)) {
+		t.Errorf("device marks after reopen = %+v, want alice's phone at 20", got)
 	}
 }

@@ -35,6 +35,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Messages", func(t *testing.T) { testMessages(t, open) })
 	t.Run("Deletions", func(t *testing.T) { testDeletions(t, open) })
 	t.Run("Keys", func(t *testing.T) { testKeys(t, open) })
+	t.Run("Devices", func(t *testing.T) { testDevices(t, open) })
+	t.Run("Epochs", func(t *testing.T) { testEpochs(t, open) })
 }
 
 // Users of the fixtures. carol's id has the high bit set, so an adapter

@@ -2,6 +2,8 @@ package parley
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,6 +74,9 @@ func New(opts ...Option) *Client {
 	if o.dial == nil {
 		o.dial = netlink.WebSocket(o.idle)
 	}
+	if o.deviceID == "" {
+		o.deviceID = newDeviceID()
+	}
 	c := &Client{o: o, box: outbox.New(o.sendTimeout, o.maxAttempts), ev: newEvents(),
 		kick: make(chan struct{}, 1), quit: make(chan struct{}), hello: make(chan struct{}),
 		convs: map[string]*conv{}, waiters: map[string]*waiter{}, pubs: map[string]pubRef{}}
@@ -109,6 +114,17 @@ func (c *Client) Close() {
 		c.mu.Unlock()
 		c.ev.close()
 	})
+}
+
+// DeviceID is the id this client sends as hi.dev on every connection.
+func (c *Client) DeviceID() string { return c.o.deviceID }
+
+// newDeviceID makes up a device id: 128 random bits, base64url, which the
+// server accepts as is.
+func newDeviceID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return "go-" + base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 // UserID is the logged-in user's id ("usr…").

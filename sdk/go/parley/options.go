@@ -24,6 +24,7 @@ type options struct {
 	history      int
 	filter       func(*Message) bool
 	userAgent    string
+	deviceID     string
 }
 
 func defaults() options {
@@ -81,6 +82,14 @@ func WithHistory(n int) Option { return func(o *options) { o.history = n } }
 // WithFilter drops received messages for which keep returns false before
 // they enter any pool (they are still acknowledged).
 func WithFilter(keep func(*Message) bool) Option { return func(o *options) { o.filter = keep } }
+
+// WithDeviceID sets the device id sent as hi.dev: up to 255 letters,
+// digits and "._:-". The server keeps a delivered mark per device, so a
+// device coming back is sent what it missed even when another device of the
+// same user acknowledged more. Keep it stable across restarts of the app
+// (store it); without this option the client makes one up, stable for the
+// Client's life only.
+func WithDeviceID(id string) Option { return func(o *options) { o.deviceID = id } }
 
 // WithUserAgent sets the hi.ua string.
 func WithUserAgent(ua string) Option { return func(o *options) { o.userAgent = ua } }

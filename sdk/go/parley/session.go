@@ -23,7 +23,8 @@ func (c *Client) establish(gen uint64) {
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
 	_, err := c.request(ctx, gen, func(id string) *proto.ClientMsg {
-		return &proto.ClientMsg{Hi: &proto.MsgClientHi{ID: id, Version: protocolVersion, UserAgent: c.o.userAgent}}
+		return &proto.ClientMsg{Hi: &proto.MsgClientHi{ID: id, Version: protocolVersion, UserAgent: c.o.userAgent,
+			DeviceID: c.o.deviceID}}
 	}, nil)
 	if err != nil {
 		c.dropIfCurrent(gen, err)
