@@ -61,6 +61,31 @@ func (t *topic) raiseMark(uid proto.Uid, what string, seq int) bool {
 	return true
 }
 
+// senderMarks moves the sender's recv and read marks past their own message
+// when they already stood right before it: nobody acknowledges their own
+// message, and without this the sender would be pushed it back on every
+// attach and counted as not having read it. A mark further behind stays:
+// it says what the user has not yet received from the others, which is what
+// resume and the others' delivery receipts rely on. Nothing is forwarded,
+// as the others learn nothing new from it.
+func (t *topic) senderMarks(uid proto.Uid, seq int) {
+	sub := t.subs[uid]
+	if sub == nil {
+		return
+	}
+	moved := false
+	if sub.RecvSeqID == seq-1 {
+		sub.RecvSeqID, moved = seq, true
+	}
+	if sub.ReadSeqID == seq-1 {
+		sub.ReadSeqID, moved = seq, true
+	}
+	if moved {
+		t.marks.mark(uid, sub.RecvSeqID, sub.ReadSeqID)
+		t.marks.flush(t)
+	}
+}
+
 // forwardInfo sends {info} to the other attached sessions, and on "me" to
 // members who have no session attached here. Typing goes to other users
 // only; a read or recv also reaches the sender's other devices.

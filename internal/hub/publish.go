@@ -164,9 +164,7 @@ func (t *topic) published(pp *pendingPub, res store.AppendResult) {
 	m.SeqID, m.CreatedAt = res.SeqID, res.CreatedAt
 	t.desc.SeqID, t.desc.TouchedAt = m.SeqID, m.CreatedAt
 	t.recent.add(m)
-	if sub := t.subs[m.From]; sub != nil {
-		sub.RecvSeqID, sub.ReadSeqID = m.SeqID, m.SeqID
-	}
+	t.senderMarks(m.From, m.SeqID)
 	t.senderDeviceMark(r.Sess, m.SeqID)
 	var skip Subscriber
 	if r.Msg.Pub.NoEcho {
