@@ -103,10 +103,10 @@ func TestMigrations(t *testing.T) {
 	defer db.Close()
 	steps := append(migrations(), `ALTER TABLE users ADD COLUMN state INTEGER NOT NULL DEFAULT 0`)
 	if err := runSteps(t, db, steps); err != nil {
-		t.Fatalf("migration 2: %v", err)
+		t.Fatalf("migration %d: %v", len(steps), err)
 	}
-	if v := schemaVersion(t, db); v != 2 {
-		t.Errorf("schema version after migration 2 = %d, want 2", v)
+	if v := schemaVersion(t, db); v != len(steps) {
+		t.Errorf("schema version after migration %d = %d", len(steps), v)
 	}
 	if _, err := Open(path, Options{}); err == nil {
 		t.Error("Open succeeded on a database newer than the build")
@@ -385,5 +385,39 @@ func TestMsgIDLookupsUseIndex(t *testing.T) {
 		if !strings.Contains(strings.Join(plan, "; "), "messages_msgid") {
 			t.Errorf("plan for %q is %q, want it to use messages_msgid", q, plan)
 		}
+	}
+}
+
+// TestTagIndexBackfill opens a database written before the tag index
+// existed: migration 2 must index the tags already stored.
+func TestTagIndexBackfill(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "parley.db")
+	db, err := sql.Open("sqlite", path) // no migrations: openWriter would run them all
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := runSteps(t, db, migrations()[:1]); err != nil {
+		t.Fatalf("migration 1: %v", err)
+	}
+	for _, q := range []string{
+		`INSERT INTO users (id, tags) VALUES (7, '["Support","night"]')`,
+		`INSERT INTO topics (name, tags) VALUES ('grpAAAAAAAAAAAA', '["support"]')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	got, err := s.FindByTags(t.Context(), []string{"support"}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Topic != "grpAAAAAAAAAAAA" || got[1].User != 7 {
+		t.Errorf("after backfill: %+v", got)
 	}
 }

@@ -25,6 +25,7 @@ const (
 	sqlDeleteTopicSubs = `DELETE FROM subscriptions WHERE topic = ?`
 	sqlDeleteTopicMsgs = `DELETE FROM messages WHERE topic = ?`
 	sqlDeleteTopicLog  = `DELETE FROM dellog WHERE topic = ?`
+	sqlDeleteTopicTags = `DELETE FROM tagindex WHERE topic = ?`
 	sqlDeleteTopic     = `DELETE FROM topics WHERE name = ?`
 )
 
@@ -49,6 +50,9 @@ func (s *Store) CreateTopic(ctx context.Context, t *store.Topic, subs []store.Su
 			t.Epoch, jsonArg(t.Public), jsonArg(t.Trusted), tags)
 		if err != nil {
 			return storeErr(err)
+		}
+		if err := indexTopicTags(w, t.Name, t.Tags); err != nil {
+			return err
 		}
 		for i := range subs {
 			sub := subs[i]
@@ -88,7 +92,10 @@ func (s *Store) UpdateTopic(ctx context.Context, name string, upd store.TopicUpd
 		return err
 	}
 	return s.write(ctx, func(w *writeTx) error {
-		return set.apply(w, "topics", "name = ?", name)
+		if err := set.apply(w, "topics", "name = ?", name); err != nil || upd.Tags == nil {
+			return err
+		}
+		return indexTopicTags(w, name, upd.Tags)
 	})
 }
 
@@ -96,7 +103,7 @@ func (s *Store) UpdateTopic(ctx context.Context, name string, upd store.TopicUpd
 // ErrNotFound if there is no topic.
 func (s *Store) DeleteTopic(ctx context.Context, name string) error {
 	return s.write(ctx, func(w *writeTx) error {
-		for _, q := range []string{sqlDeleteTopicSubs, sqlDeleteTopicMsgs, sqlDeleteTopicLog} {
+		for _, q := range []string{sqlDeleteTopicSubs, sqlDeleteTopicMsgs, sqlDeleteTopicLog, sqlDeleteTopicTags} {
 			if _, err := w.exec(q, name); err != nil {
 				return err
 			}

@@ -35,6 +35,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Messages", func(t *testing.T) { testMessages(t, open) })
 	t.Run("Deletions", func(t *testing.T) { testDeletions(t, open) })
 	t.Run("Keys", func(t *testing.T) { testKeys(t, open) })
+	t.Run("Auths", func(t *testing.T) { testAuths(t, open) })
+	t.Run("Search", func(t *testing.T) { testSearch(t, open) })
 }
 
 // Users of the fixtures. carol's id has the high bit set, so an adapter
