@@ -19,6 +19,10 @@ func (q *querier) desc() {
 			Public: u.Public, Trusted: u.Trusted}})
 		return
 	}
+	if !q.snap.attached && !q.snap.member {
+		q.outsiderDesc()
+		return
+	}
 	tp, sub := q.snap.topic, q.snap.sub
 	d := &proto.MsgTopicDesc{
 		CreatedAt: proto.TimePtr(tp.CreatedAt), UpdatedAt: proto.TimePtr(tp.UpdatedAt),
@@ -43,9 +47,14 @@ func (q *querier) desc() {
 func (q *querier) subs(opts *proto.MsgGetOpts) {
 	var list []proto.MsgTopicSub
 	var err error
-	if q.kind == kindMe {
+	switch {
+	case q.kind == kindMe:
 		list, err = q.userTopics(opts)
-	} else if q.kind != kindFnd {
+	case q.kind == kindFnd:
+		list, err = q.search()
+	case !q.snap.attached:
+		list = q.ownSub()
+	default:
 		list = q.members(opts)
 	}
 	if err != nil {

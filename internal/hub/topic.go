@@ -49,7 +49,8 @@ type topic struct {
 	pub      publisher
 	marks    markFlusher
 	recent   recentLog
-	pushed   map[Subscriber]int // session → last seq pushed to it (range rule)
+	pushed   map[Subscriber]int      // session → last seq pushed to it (range rule)
+	fnd      map[Subscriber][]string // fnd: session → its search terms
 	idleAt   time.Time
 }
 
@@ -62,6 +63,7 @@ func newTopic(h *Hub, name string) *topic {
 		subs:     map[proto.Uid]*store.Subscription{},
 		attached: map[Subscriber]string{},
 		pushed:   map[Subscriber]int{},
+		fnd:      map[Subscriber][]string{},
 	}
 }
 
@@ -91,6 +93,7 @@ func (t *topic) run() {
 			t.marks.finish(t, err)
 		case <-tick.C:
 			t.dropGone()
+			t.dropGoneQueries()
 			if t.idle() && t.hub.tryRemove(t) {
 				return
 			}
@@ -112,7 +115,7 @@ func (t *topic) idleCheckEvery() time.Duration {
 // idle reports whether the topic has nobody attached and nothing in flight
 // for long enough to be unloaded.
 func (t *topic) idle() bool {
-	if len(t.attached) > 0 || t.pub.busy() || t.marks.busy() {
+	if len(t.attached) > 0 || len(t.fnd) > 0 || t.pub.busy() || t.marks.busy() {
 		t.idleAt = time.Now()
 		return false
 	}

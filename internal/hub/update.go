@@ -83,7 +83,9 @@ func (t *topic) viewOf(uid, viewer proto.Uid) string {
 // handleSet changes the description, a subscription or the tags.
 func (t *topic) handleSet(r *Request) {
 	s := r.Msg.Set
-	if _, ok := t.attached[r.Sess]; !ok {
+	// fnd's query may be set without attaching: Tinode clients search
+	// from a fnd topic they never subscribed to.
+	if _, ok := t.attached[r.Sess]; !ok && t.kind != kindFnd {
 		t.reply(r, proto.AttachFirst(s.ID, r.View, proto.Now()))
 		return
 	}
@@ -122,7 +124,7 @@ func (t *topic) setDesc(r *Request, d *proto.MsgSetDesc) *proto.ServerMsg {
 		return nil
 	}
 	if t.kind == kindFnd {
-		return nil
+		return t.setFndQuery(r, d.Public)
 	}
 	if d.Public != nil || d.Trusted != nil || d.DefaultAcs != nil {
 		if t.kind != kindGroup || !t.mode(uid).IsSet(proto.ModeOwner) {
@@ -150,7 +152,13 @@ func (t *topic) setDesc(r *Request, d *proto.MsgSetDesc) *proto.ServerMsg {
 	return nil
 }
 
+// setTags replaces the user's tags on "me" or a group's (owner only). Tags
+// are normalised (proto.NormalizeTags) before they are stored and indexed.
 func (t *topic) setTags(r *Request, tags []string) *proto.ServerMsg {
+	tags = proto.NormalizeTags(tags)
+	if t.kind == kindMe {
+		return t.setUserTags(r, tags)
+	}
 	if t.kind != kindGroup || !t.mode(r.Sess.UserID()).IsSet(proto.ModeOwner) {
 		return proto.Forbidden(r.Msg.ID(), r.View, proto.Now())
 	}

@@ -18,11 +18,12 @@ const (
 	schemeAnonymous = "anonymous"
 )
 
-// account creates a user ("new…") with the basic or anonymous scheme.
+// account creates a user ("new…") with the basic or anonymous scheme, or
+// updates the caller's own account (accupdate.go).
 func (s *Session) account(acc *proto.MsgClientAcc) {
 	now := proto.Now()
 	if !strings.HasPrefix(acc.User, "new") {
-		s.reply(proto.NotImplemented(acc.ID, "", now))
+		s.updateAccount(acc)
 		return
 	}
 	if acc.Login && s.UserID() != proto.ZeroUid {
@@ -63,7 +64,7 @@ func (s *Session) account(acc *proto.MsgClientAcc) {
 func (s *Session) newUser(acc *proto.MsgClientAcc) (*store.User, *store.AuthRecord, *proto.ServerMsg) {
 	now := proto.Now()
 	t := now.Time
-	user := &store.User{ID: newUid(), CreatedAt: t, UpdatedAt: t, Tags: acc.Tags,
+	user := &store.User{ID: newUid(), CreatedAt: t, UpdatedAt: t, Tags: proto.NormalizeTags(acc.Tags),
 		Access: store.DefaultAccess{Auth: proto.ModeCAuth, Anon: proto.ModeNone}}
 	if acc.Desc != nil {
 		user.Public = acc.Desc.Public
