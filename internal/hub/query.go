@@ -54,7 +54,7 @@ type snapshot struct {
 	// says whether the caller has a subscription.
 	loaded bool
 	member bool
-	// attached is false for a session peeking at the topic (peek.go).
+	// attached is false for a session peeking at the topic (see peek).
 	attached bool
 	// fndQuery is the session's search terms on fnd.
 	fndQuery []string
