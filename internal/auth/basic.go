@@ -44,9 +44,22 @@ func ParseBasic(secret []byte) (login, password string, err error) {
 
 // CheckPolicy validates a new login and password.
 func CheckPolicy(login, password string) error {
+	if err := CheckLogin(login); err != nil {
+		return err
+	}
+	return CheckPasswordPolicy(password)
+}
+
+// CheckLogin validates a new login on its own, for a rename.
+func CheckLogin(login string) error {
 	if n := len([]rune(login)); n < minLoginLen || n > maxLoginLen || !loginPattern.MatchString(login) {
 		return ErrLoginPolicy
 	}
+	return nil
+}
+
+// CheckPasswordPolicy validates a new password on its own, for a change.
+func CheckPasswordPolicy(password string) error {
 	if len(password) < minPasswordLen {
 		return ErrPasswordPolicy
 	}

@@ -23,6 +23,8 @@ func (t *topic) handleSub(r *Request) {
 	case t.kind == kindMe || t.kind == kindFnd:
 		if err := t.load(); err != nil {
 			fail = storeErr(r, err)
+		} else if set := sub.Set; t.kind == kindFnd && set != nil && set.Desc != nil {
+			fail = t.setFndQuery(r, set.Desc.Public)
 		}
 	case t.kind == kindP2P:
 		acs, fail = t.joinP2P(r)
@@ -122,7 +124,7 @@ func (t *topic) createGroup(r *Request) (*proto.MsgAccessMode, *proto.ServerMsg)
 			}
 			desc.Public, desc.Trusted, owner.Private = set.Desc.Public, set.Desc.Trusted, set.Desc.Private
 		}
-		desc.Tags = set.Tags
+		desc.Tags = proto.NormalizeTags(set.Tags)
 	}
 	if err := t.hub.store.CreateTopic(t.hub.ctx, &desc, []store.Subscription{owner}); err != nil {
 		return nil, storeErr(r, err)

@@ -13,14 +13,14 @@ import (
 // handleGet answers {get}. The reads run off the actor (see query).
 func (t *topic) handleGet(r *Request) {
 	g := r.Msg.Get
-	if _, ok := t.attached[r.Sess]; !ok {
-		t.reply(r, proto.AttachFirst(g.ID, r.View, proto.Now()))
-		return
-	}
 	// A get that asks for nothing Parley knows would otherwise go
 	// unanswered, and clients wait for every id they send.
 	if len(parseWhat(g.What)) == 0 {
 		t.reply(r, proto.Malformed(g.ID, r.View, proto.Now()))
+		return
+	}
+	if _, ok := t.attached[r.Sess]; !ok {
+		t.peek(r)
 		return
 	}
 	t.query(r, g.ID, &g.MsgGetQuery)
@@ -50,12 +50,23 @@ type snapshot struct {
 	sub   store.Subscription
 	subs  []store.Subscription
 	mode  proto.AccessMode
+	// loaded is false for a p2p topic that does not exist yet; member
+	// says whether the caller has a subscription.
+	loaded bool
+	member bool
+	// attached is false for a session peeking at the topic (see peek).
+	attached bool
+	// fndQuery is the session's search terms on fnd.
+	fndQuery []string
 }
 
-func (t *topic) snapshot(uid proto.Uid) *snapshot {
-	s := &snapshot{topic: t.desc, user: t.user, mode: t.mode(uid)}
+func (t *topic) snapshot(r *Request) *snapshot {
+	uid := r.Sess.UserID()
+	_, attached := t.attached[r.Sess]
+	s := &snapshot{topic: t.desc, user: t.user, mode: t.mode(uid), loaded: t.loaded, attached: attached,
+		fndQuery: t.fnd[r.Sess]}
 	if sub := t.subs[uid]; sub != nil {
-		s.sub = *sub
+		s.sub, s.member = *sub, true
 	}
 	for _, sub := range t.subs {
 		s.subs = append(s.subs, *sub)
@@ -91,8 +102,11 @@ func (t *topic) query(r *Request, id string, q *proto.MsgGetQuery) {
 // topic; replies of one query still arrive in order.
 func (t *topic) runQuery(r *Request, id string, q *proto.MsgGetQuery, what map[string]bool) {
 	qr := &querier{hub: t.hub, kind: t.kind, name: t.name, view: r.View, id: id,
-		sess: r.Sess, snap: t.snapshot(r.Sess.UserID())}
+		sess: r.Sess, snap: t.snapshot(r)}
 	go func() {
+		if !qr.snap.attached && !qr.peerKnown() {
+			return
+		}
 		if what["desc"] {
 			qr.desc()
 		}
@@ -144,8 +158,11 @@ func (q *querier) meta(m *proto.MsgServerMeta) {
 // tags sends the topic's tags, or the user's on "me"; none is ctrl 204.
 func (q *querier) tags() {
 	tags := q.snap.topic.Tags
-	if q.kind == kindMe {
+	switch {
+	case q.kind == kindMe:
 		tags = q.snap.user.Tags
+	case !q.snap.attached && !q.snap.member:
+		tags = nil // a topic's tags are its members' business
 	}
 	if len(tags) == 0 {
 		q.send(proto.NoContent(q.id, q.view, "tags", proto.Now()))
@@ -156,7 +173,7 @@ func (q *querier) tags() {
 
 // data sends the matching messages, newest first, then ctrl 208 or 204.
 func (q *querier) data(opts *proto.MsgGetOpts) {
-	if !q.snap.mode.IsSet(proto.ModeRead) {
+	if !q.snap.attached || !q.snap.mode.IsSet(proto.ModeRead) {
 		q.send(proto.Forbidden(q.id, q.view, proto.Now()))
 		return
 	}
@@ -186,6 +203,10 @@ func (q *querier) data(opts *proto.MsgGetOpts) {
 
 // del sends the deletion log the caller can see, or ctrl 204.
 func (q *querier) del(opts *proto.MsgGetOpts) {
+	if !q.snap.attached {
+		q.send(proto.Forbidden(q.id, q.view, proto.Now()))
+		return
+	}
 	since, limit := 0, q.hub.limits.MaxResults
 	if opts != nil {
 		since = opts.SinceID

@@ -48,5 +48,7 @@ func (r *Request) apply(t *topic) {
 		t.handleDel(r)
 	case m.Note != nil:
 		t.handleNote(r)
+	case m.Acc != nil:
+		t.handleAcc(r)
 	}
 }

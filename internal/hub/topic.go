@@ -50,7 +50,8 @@ type topic struct {
 	marks    markFlusher
 	devices  deviceMarks // delivered marks per device (device.go)
 	recent   recentLog
-	pushed   map[Subscriber]int // session → last seq pushed to it (range rule)
+	pushed   map[Subscriber]int      // session → last seq pushed to it (range rule)
+	fnd      map[Subscriber][]string // fnd: session → its search terms
 	idleAt   time.Time
 	// claimed is the highest position a client reported beyond the latest
 	// seq, and epochAt when the epoch last changed for it (epoch.go).
@@ -67,6 +68,7 @@ func newTopic(h *Hub, name string) *topic {
 		subs:     map[proto.Uid]*store.Subscription{},
 		attached: map[Subscriber]string{},
 		pushed:   map[Subscriber]int{},
+		fnd:      map[Subscriber][]string{},
 	}
 }
 
@@ -96,6 +98,7 @@ func (t *topic) run() {
 			t.marks.finish(t, err)
 		case <-tick.C:
 			t.dropGone()
+			t.dropGoneQueries()
 			if t.idle() && t.hub.tryRemove(t) {
 				return
 			}
@@ -117,7 +120,7 @@ func (t *topic) idleCheckEvery() time.Duration {
 // idle reports whether the topic has nobody attached and nothing in flight
 // for long enough to be unloaded.
 func (t *topic) idle() bool {
-	if len(t.attached) > 0 || t.pub.busy() || t.marks.busy() {
+	if len(t.attached) > 0 || len(t.fnd) > 0 || t.pub.busy() || t.marks.busy() {
 		t.idleAt = time.Now()
 		return false
 	}

@@ -104,9 +104,9 @@ func (s *Session) hello(hi *proto.MsgClientHi) {
 		"sid":                s.id,
 		"maxMessageSize":     s.cfg.MaxMessageSize,
 		"maxSubscriberCount": s.cfg.MaxSubscribers,
-		"maxTagCount":        16,
-		"minTagLength":       2,
-		"maxTagLength":       96,
+		"maxTagCount":        proto.MaxTagCount,
+		"minTagLength":       proto.MinTagLength,
+		"maxTagLength":       proto.MaxTagLength,
 		"maxFileUploadSize":  0,
 	}, now))
 }

@@ -47,10 +47,16 @@ const (
 	DefaultRetransmitLimit = 5
 )
 
+// Accounts is what sessions need of the store: users and their logins.
+type Accounts interface {
+	store.Users
+	store.Auths
+}
+
 // Deps are the services a session uses.
 type Deps struct {
 	Hub    *hub.Hub
-	Users  store.Users
+	Users  Accounts
 	Tokens *auth.Tokens
 	Log    *slog.Logger
 	// Actions answers {action}; nil serves only the built-in actions.

@@ -11,7 +11,8 @@ import (
 
 // topicRequest routes sub, leave, pub, get, set, del and note to the topic
 // they name. Requests on topics the session never asked to attach to are
-// answered here, without waking the topic.
+// answered here, without waking the topic, except those Tinode answers
+// without attaching (see peekable).
 func (s *Session) topicRequest(m *proto.ClientMsg) {
 	id, view, now := m.ID(), m.Topic(), proto.Now()
 	if s.UserID() == proto.ZeroUid {
@@ -29,6 +30,10 @@ func (s *Session) topicRequest(m *proto.ClientMsg) {
 		return
 	}
 	internal, known := s.known(view)
+	if !known && peekable(m) {
+		s.peek(req)
+		return
+	}
 	if !known {
 		switch {
 		case m.Note != nil:
@@ -70,6 +75,32 @@ func (s *Session) subscribe(req *hub.Request) {
 	req.Topic = internal
 	if !s.deps.Hub.Dispatch(req) {
 		s.SubDone(req.View, false)
+		s.reply(proto.Unavailable(id, view, now))
+	}
+}
+
+// peekable reports whether a request is answered on a topic the session is
+// not attached to: any get (the topic answers with what outsiders may see),
+// and a set on fnd (the search query), which Tinode clients send without
+// subscribing.
+func peekable(m *proto.ClientMsg) bool {
+	return m.Get != nil || (m.Set != nil && m.Set.Topic == proto.TopicFnd)
+}
+
+// peek hands a request for a topic the session is not attached to to the
+// topic, once the name resolves to one that may exist.
+func (s *Session) peek(req *hub.Request) {
+	id, view, now := req.Msg.ID(), req.View, proto.Now()
+	internal, fail := s.resolve(view)
+	if fail == nil && internal == "" {
+		fail = proto.TopicNotFound // "new…" names no topic yet
+	}
+	if fail != nil {
+		s.reply(fail(id, view, now))
+		return
+	}
+	req.Topic = internal
+	if !s.deps.Hub.Dispatch(req) {
 		s.reply(proto.Unavailable(id, view, now))
 	}
 }

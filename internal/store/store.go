@@ -37,6 +37,29 @@ type Users interface {
 	GetAuth(ctx context.Context, unique string) (*AuthRecord, error)
 }
 
+// Auths changes the login records of existing users.
+type Auths interface {
+	// UserAuth returns the user's authentication record of the given
+	// scheme, or ErrNotFound.
+	UserAuth(ctx context.Context, user proto.Uid, scheme string) (*AuthRecord, error)
+	// UpdateAuth replaces the record stored under oldUnique with rec, in one
+	// transaction; rec.Unique may differ (a renamed login). ErrNotFound if
+	// there is no record under oldUnique, ErrDuplicate if rec.Unique is
+	// another record's key (the old record is then kept).
+	UpdateAuth(ctx context.Context, oldUnique string, rec *AuthRecord) error
+}
+
+// Search finds users and topics by tag. Adapters keep an index of the tags
+// of users and topics, updated in the same transaction as the tags.
+type Search interface {
+	// FindByTags returns up to limit users and topics that carry any of
+	// tags, those matching most tags first, then by user id and topic name.
+	// Matching ignores case. A user also matches the unique key of each of
+	// their authentication records ("basic:alice"), so people can be found
+	// by login. A match lists the tags it matched, sorted.
+	FindByTags(ctx context.Context, tags []string, limit int) ([]TagMatch, error)
+}
+
 // Topics keeps topic descriptions. A topic's seq and delete id only ever grow.
 type Topics interface {
 	// CreateTopic stores a topic and its first subscriptions in one
@@ -134,6 +157,8 @@ type Keys interface {
 // Store is everything an adapter provides.
 type Store interface {
 	Users
+	Auths
+	Search
 	Topics
 	Subscriptions
 	Messages

@@ -162,3 +162,11 @@ type MessageQuery struct {
 	Ranges []Range
 	Limit  int
 }
+
+// TagMatch is one result of a tag search: a user (User set) or a topic
+// (Topic set), and the tags it matched.
+type TagMatch struct {
+	User  proto.Uid
+	Topic string
+	Tags  []string
+}

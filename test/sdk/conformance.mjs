@@ -381,6 +381,79 @@ test('j. long polling: accounts, p2p, 20 messages in order, history paging', TIM
   await Promise.all([close(X), close(Y2)]);
 });
 
+test('k. account: updateAccountBasic changes the password and the login; 409 for a taken login, 403 for another user', TIMEOUT, async () => {
+  need(S.login.alice && S.uid.bob, 'accounts created');
+  await createAccount('dave');
+  const D = await loginFresh('dave');
+  const NEW = 'newpass1';
+  const ok = await within(D.updateAccountBasic(S.uid.dave, null, NEW), 'updateAccountBasic: password');
+  assert.equal(ok.code, 200, `password change: ${JSON.stringify(ok)}`);
+
+  const old = await open('ws', 'dave-old');
+  await assert.rejects(within(old.loginBasic(S.login.dave, PASSWORD), 'login with the old password'),
+    (err) => err.code === 401, 'the old password must be rejected with 401 after the change');
+  const fresh = await open('ws', 'dave-new');
+  const ctrl = await within(fresh.loginBasic(S.login.dave, NEW), 'login with the new password');
+  assert.equal(ctrl.params.user, S.uid.dave, `login with the new password: ${JSON.stringify(ctrl)}`);
+
+  await assert.rejects(within(D.updateAccountBasic(S.uid.dave, S.login.alice, null), 'rename to a taken login'),
+    (err) => err.code === 409, 'a taken login must be rejected with 409');
+  await assert.rejects(within(D.updateAccountBasic(S.uid.bob, null, 'hijack1'), "change bob's password"),
+    (err) => err.code === 403, "another user's account must be rejected with 403");
+  const renamed = `dave2${RUN}`;
+  const rn = await within(D.updateAccountBasic(S.uid.dave, renamed, null), 'updateAccountBasic: login');
+  assert.equal(rn.code, 200, `rename: ${JSON.stringify(rn)}`);
+  const again = await open('ws', 'dave-renamed');
+  const ctrl2 = await within(again.loginBasic(renamed, NEW), 'login with the new login');
+  assert.equal(ctrl2.params.user, S.uid.dave, 'the renamed login logs into the same account');
+  await Promise.all([close(D), close(old), close(fresh), close(again)]);
+});
+
+test('l. fnd: setMeta desc.public then getMeta sub finds users by login and by tag', TIMEOUT, async () => {
+  need(S.A && S.C && S.A.getMeTopic().isSubscribed(), "alice attached to me, carol connected");
+  const fnd = S.C.getFndTopic();
+  await within(fnd.setMeta({ desc: { public: S.login.alice } }), 'fnd setMeta (not subscribed)');
+  const meta = await within(fnd.getMeta(fnd.startMetaQuery().withSub().build()), 'fnd getMeta sub');
+  assert.ok(Array.isArray(meta.sub), `get sub on fnd: want meta.sub, got ${JSON.stringify(meta)}`);
+  const hit = meta.sub.find((s) => s.user === S.uid.alice);
+  assert.ok(hit, `searching alice's login should find her: ${JSON.stringify(meta.sub)}`);
+  assert.equal(hit.public && hit.public.fn, 'alice', 'fnd entry: public.fn');
+  assert.ok(!meta.sub.some((s) => s.user === S.uid.carol), 'the searcher is not in the results');
+  await tick();
+  const found = [];
+  fnd.contacts((c, key) => found.push(key));
+  assert.ok(found.includes(S.uid.alice), `fnd.contacts() ${JSON.stringify(found)} should include alice`);
+
+  // Tags set on me are searchable once set, lowercased.
+  const tag = `conf${RUN}`;
+  const me = S.A.getMeTopic();
+  await within(me.setMeta({ tags: [tag.toUpperCase()] }), 'alice sets tags on me');
+  const tags = await within(me.getMeta(me.startMetaQuery().withTags().build()), 'get tags on me');
+  assert.deepEqual(tags.tags, [tag], `tags on me: ${JSON.stringify(tags)}`);
+  await within(fnd.subscribe(), 'carol subscribes to fnd');
+  await within(fnd.setMeta({ desc: { public: `nobody${RUN}, ${tag}` } }), 'fnd setMeta by tag');
+  const byTag = await within(fnd.getMeta(fnd.startMetaQuery().withSub().build()), 'fnd getMeta sub by tag');
+  assert.deepEqual((byTag.sub || []).map((s) => s.user), [S.uid.alice], `search by tag: ${JSON.stringify(byTag)}`);
+  await within(fnd.setMeta({ desc: { public: `nobody${RUN}` } }), 'fnd setMeta, nothing to find');
+  const none = await within(fnd.getMeta(fnd.startMetaQuery().withSub().build()), 'fnd getMeta sub, no match');
+  assert.equal(none.code, 204, `a search finding nothing answers 204: ${JSON.stringify(none)}`);
+  await within(fnd.leave(false), 'carol leaves fnd');
+});
+
+test('m. get on a topic not attached: desc of a user answers the card, sub 204, data 403', TIMEOUT, async () => {
+  need(S.C && S.uid.bob, 'carol connected');
+  const t = S.C.getTopic(S.uid.bob);
+  assert.ok(!t.isSubscribed(), 'carol is not attached to bob');
+  const meta = await within(t.getMeta(t.startMetaQuery().withDesc().build()), "get bob's desc unattached");
+  assert.equal(meta.desc && meta.desc.public && meta.desc.public.fn, 'bob', `desc of bob: ${JSON.stringify(meta)}`);
+  await waitUntil(() => t.public && t.public.fn === 'bob', "the SDK applies bob's desc to the topic");
+  const sub = await within(t.getMeta(t.startMetaQuery().withSub().build()), 'get sub unattached');
+  assert.equal(sub.code, 204, `get sub on a topic without a subscription: ${JSON.stringify(sub)}`);
+  await assert.rejects(within(t.getMeta(t.startMetaQuery().withData(undefined, undefined, 10).build()), 'get data unattached'),
+    (err) => err.code === 403, 'get data on a topic not attached must be rejected with 403');
+  assert.ok(!t.isSubscribed(), 'a get does not attach');
+});
+
 process.on('exit', () => {
   if (process.exitCode) {
     console.error(`conformance against ${ADDR} failed; rerun with PARLEY_SDK_LOG=1 to see the frames`);

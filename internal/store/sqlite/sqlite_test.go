@@ -418,3 +418,37 @@ func TestMsgIDLookupsUseIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestTagIndexBackfill opens a database written before the tag index
+// existed: migration 2 must index the tags already stored.
+func TestTagIndexBackfill(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "parley.db")
+	db, err := sql.Open("sqlite", path) // no migrations: openWriter would run them all
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := runSteps(t, db, migrations()[:1]); err != nil {
+		t.Fatalf("migration 1: %v", err)
+	}
+	for _, q := range []string{
+		`INSERT INTO users (id, tags) VALUES (7, '["Support","night"]')`,
+		`INSERT INTO topics (name, tags) VALUES ('grpAAAAAAAAAAAA', '["support"]')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	got, err := s.FindByTags(t.Context(), []string{"support"}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Topic != "grpAAAAAAAAAAAA" || got[1].User != 7 {
+		t.Errorf("after backfill: %+v", got)
+	}
+}

@@ -26,6 +26,7 @@ const (
 	sqlDeleteTopicMsgs = `DELETE FROM messages WHERE topic = ?`
 	sqlDeleteTopicLog  = `DELETE FROM dellog WHERE topic = ?`
 	sqlDeleteTopicDevs = `DELETE FROM device_marks WHERE topic = ?`
+	sqlDeleteTopicTags = `DELETE FROM tagindex WHERE topic = ?`
 	sqlDeleteTopic     = `DELETE FROM topics WHERE name = ?`
 )
 
@@ -50,6 +51,9 @@ func (s *Store) CreateTopic(ctx context.Context, t *store.Topic, subs []store.Su
 			t.Epoch, jsonArg(t.Public), jsonArg(t.Trusted), tags)
 		if err != nil {
 			return storeErr(err)
+		}
+		if err := indexTopicTags(w, t.Name, t.Tags); err != nil {
+			return err
 		}
 		for i := range subs {
 			sub := subs[i]
@@ -92,7 +96,10 @@ func (s *Store) UpdateTopic(ctx context.Context, name string, upd store.TopicUpd
 		return err
 	}
 	return s.write(ctx, func(w *writeTx) error {
-		return set.apply(w, "topics", "name = ?", name)
+		if err := set.apply(w, "topics", "name = ?", name); err != nil || upd.Tags == nil {
+			return err
+		}
+		return indexTopicTags(w, name, upd.Tags)
 	})
 }
 
@@ -100,7 +107,7 @@ func (s *Store) UpdateTopic(ctx context.Context, name string, upd store.TopicUpd
 // ErrNotFound if there is no topic.
 func (s *Store) DeleteTopic(ctx context.Context, name string) error {
 	return s.write(ctx, func(w *writeTx) error {
-		for _, q := range []string{sqlDeleteTopicSubs, sqlDeleteTopicMsgs, sqlDeleteTopicLog, sqlDeleteTopicDevs} {
+		for _, q := range []string{sqlDeleteTopicSubs, sqlDeleteTopicMsgs, sqlDeleteTopicLog, sqlDeleteTopicDevs, sqlDeleteTopicTags} {
 			if _, err := w.exec(q, name); err != nil {
 				return err
 			}

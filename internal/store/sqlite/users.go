@@ -27,8 +27,11 @@ func (s *Store) CreateUser(ctx context.Context, u *store.User, auth *store.AuthR
 	return s.write(ctx, func(w *writeTx) error {
 		_, err := w.exec(sqlInsertUser, uidArg(u.ID), millis(u.CreatedAt), millis(u.UpdatedAt),
 			modeArg(u.Access.Auth), modeArg(u.Access.Anon), jsonArg(u.Public), jsonArg(u.Trusted), tags)
-		if err != nil || auth == nil {
+		if err != nil {
 			return storeErr(err)
+		}
+		if err := indexUserTags(w, u.ID, u.Tags); err != nil || auth == nil {
+			return err
 		}
 		_, err = w.exec(sqlInsertAuth, auth.Unique, uidArg(u.ID), auth.Scheme, auth.AuthLevel,
 			secretArg(auth.Secret), millis(auth.Expires))
@@ -70,7 +73,10 @@ func (s *Store) UpdateUser(ctx context.Context, id proto.Uid, upd store.UserUpda
 		return err
 	}
 	return s.write(ctx, func(w *writeTx) error {
-		return set.apply(w, "users", "id = ?", uidArg(id))
+		if err := set.apply(w, "users", "id = ?", uidArg(id)); err != nil || upd.Tags == nil {
+			return err
+		}
+		return indexUserTags(w, id, upd.Tags)
 	})
 }
 

@@ -37,6 +37,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Keys", func(t *testing.T) { testKeys(t, open) })
 	t.Run("Devices", func(t *testing.T) { testDevices(t, open) })
 	t.Run("Epochs", func(t *testing.T) { testEpochs(t, open) })
+	t.Run("Auths", func(t *testing.T) { testAuths(t, open) })
+	t.Run("Search", func(t *testing.T) { testSearch(t, open) })
 }
 
 // Users of the fixtures. carol's id has the high bit set, so an adapter
