@@ -56,22 +56,28 @@ func (c *conn) start() {
 // extend pushes the idle deadline back: the client said something.
 func (c *conn) extend() { c.ws.SetReadDeadline(time.Now().Add(c.h.IdleTimeout)) }
 
-// read waits for one frame and hands it to the session, then continues on a
-// fresh goroutine. Handling a frame (JSON decoding, login, routing) grows a
-// goroutine's stack to 8–16 KB, and a stack shrinks only slowly, at garbage
-// collections; the goroutine that then waits for the next frame would keep
-// it for as long as the client stays idle. A fresh goroutine waits on a
+// read waits for a frame and hands it to the session, and so on while the
+// next frame is already buffered; before it has to wait again it continues
+// on a fresh goroutine. Handling a frame (JSON decoding, login, routing)
+// grows a goroutine's stack to 8–16 KB, and a stack shrinks only slowly, at
+// garbage collections; the goroutine that then waits for the next frame would
+// keep it for as long as the client stays idle. A fresh goroutine waits on a
 // stack sized for waiting. Frames are still handled one at a time, in order.
 func (c *conn) read() {
-	c.waitReadable()
-	kind, frame, err := c.ws.ReadMessage()
-	if err != nil {
-		c.end(err)
-		return
-	}
-	c.extend()
-	if kind == websocket.TextMessage || kind == websocket.BinaryMessage {
-		c.sess.Receive(frame)
+	for {
+		c.waitReadable()
+		kind, frame, err := c.ws.ReadMessage()
+		if err != nil {
+			c.end(err)
+			return
+		}
+		c.extend()
+		if kind == websocket.TextMessage || kind == websocket.BinaryMessage {
+			c.sess.Receive(frame)
+		}
+		if c.br == nil || c.br.Buffered() == 0 {
+			break
+		}
 	}
 	go c.read()
 }
