@@ -18,6 +18,7 @@ type outbox struct {
 	size   int
 	limit  int
 	bye    *proto.Disconnect
+	wake   func() // called after ready is signalled by a producer, if set
 }
 
 func newOutbox(limit int) *outbox {
@@ -35,14 +36,16 @@ func (o *outbox) push(b []byte) bool {
 	if o.size+len(b) > o.limit {
 		d := proto.DisconnectSlow
 		o.bye = &d
+		wake := o.wake
 		o.mu.Unlock()
-		o.signal()
+		o.notify(wake)
 		return false
 	}
 	o.frames = append(o.frames, b)
 	o.size += len(b)
+	wake := o.wake
 	o.mu.Unlock()
-	o.signal()
+	o.notify(wake)
 	return true
 }
 
@@ -52,8 +55,31 @@ func (o *outbox) close(d proto.Disconnect) {
 	if o.bye == nil {
 		o.bye = &d
 	}
+	wake := o.wake
 	o.mu.Unlock()
+	o.notify(wake)
+}
+
+// setWake registers fn to be called whenever a producer signals ready, so a
+// transport can start a writer on demand instead of parking one goroutine
+// per connection on ready. Anything already waiting is announced at once.
+func (o *outbox) setWake(fn func()) {
+	o.mu.Lock()
+	o.wake = fn
+	waiting := len(o.frames) > 0 || o.bye != nil
+	o.mu.Unlock()
+	if waiting {
+		o.notify(fn)
+	}
+}
+
+// notify signals ready, then calls wake. The order matters: a writer that
+// finds ready empty and stops must be sure that a later wake follows.
+func (o *outbox) notify(wake func()) {
 	o.signal()
+	if wake != nil {
+		wake()
+	}
 }
 
 func (o *outbox) signal() {
@@ -77,14 +103,29 @@ func (o *outbox) drain(max int) ([][]byte, *proto.Disconnect) {
 	if max > 0 && n > max {
 		n = max
 	}
-	out := o.frames[:n:n]
-	o.frames = o.frames[n:]
+	out := o.take(n)
 	for _, f := range out {
 		o.size -= len(f)
 	}
 	if len(o.frames) > 0 {
-		o.signal() // more for the next round
+		o.signal() // more for the next round, for the drainer itself
 		return out, nil
 	}
 	return out, o.bye
+}
+
+// take removes the first n frames. The queue keeps no reference to frames it
+// handed out: an idle session would otherwise pin its last burst (and the
+// array holding it) until its next one.
+func (o *outbox) take(n int) [][]byte {
+	if n == len(o.frames) {
+		out := o.frames
+		o.frames = nil
+		return out
+	}
+	out := make([][]byte, n)
+	copy(out, o.frames)
+	clear(o.frames[:n])
+	o.frames = o.frames[n:]
+	return out
 }

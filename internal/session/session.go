@@ -95,7 +95,7 @@ type Session struct {
 	// Guarded by mu.
 	mu       sync.Mutex
 	attached map[string]string // view → internal name, for attached topics
-	pending  map[string]int    // view → sub requests not yet answered
+	pending  map[string]int    // view → sub requests not yet answered; nil when none
 	ended    bool
 	device   string // hi.dev, read by topic actors
 }
@@ -107,7 +107,6 @@ func New(deps *Deps, cfg *Config, kind, remote string) *Session {
 		out:      newOutbox(cfg.OutboxBytes),
 		limit:    rate.NewLimiter(rate.Limit(cfg.RatePerSecond), cfg.RateBurst),
 		attached: map[string]string{},
-		pending:  map[string]int{},
 	}
 	rto, limit := cfg.RetransmitAfter, cfg.RetransmitLimit
 	if rto <= 0 {
@@ -164,6 +163,9 @@ func (s *Session) SubDone(view string, ok bool) {
 	if s.pending[view]--; s.pending[view] <= 0 {
 		delete(s.pending, view)
 	}
+	if len(s.pending) == 0 {
+		s.pending = nil // a map keeps its buckets; most sessions are idle
+	}
 	if ok {
 		s.attached[view] = s.resolveAttached(view)
 	}
@@ -178,6 +180,11 @@ func (s *Session) Detached(view string) {
 
 // Ready is signalled when outbound frames or a close are waiting.
 func (s *Session) Ready() <-chan struct{} { return s.out.ready }
+
+// OnReady registers fn to be called, without locks held, each time frames or
+// a close are queued (after Ready is signalled). A transport uses it to run
+// a writer only while there is something to write; fn must not block.
+func (s *Session) OnReady(fn func()) { s.out.setWake(fn) }
 
 // Drain returns queued frames (at most max; all when max ≤ 0) and, once
 // everything before it is drained, the reason to close the connection.

@@ -70,6 +70,9 @@ func (s *Session) subscribe(req *hub.Request) {
 		s.reply(proto.Ctrl(id, view, proto.CodePolicy, "too many subscriptions", now))
 		return
 	}
+	if s.pending == nil {
+		s.pending = map[string]int{}
+	}
 	s.pending[req.View]++
 	s.mu.Unlock()
 	req.Topic = internal

@@ -94,7 +94,7 @@ func (w *window) ack(topic string, seq int) []hub.Frame {
 	for i := 0; i < n; i++ {
 		released[i] = tw.pending[i].frame
 	}
-	tw.pending = tw.pending[n:]
+	tw.pending = forget(tw.pending, n)
 	return released
 }
 
@@ -115,8 +115,20 @@ func (w *window) ackRange(topic string, low, hi int) []hub.Frame {
 			kept = append(kept, p)
 		}
 	}
+	clear(tw.pending[len(kept):])
 	tw.pending = kept
 	return released
+}
+
+// forget drops the first n frames of pending. The array behind the slice is
+// not allowed to keep them: acknowledged frames would otherwise stay in
+// memory for as long as the session is idle.
+func forget(pending []*inflight, n int) []*inflight {
+	if n == len(pending) {
+		return nil
+	}
+	clear(pending[:n])
+	return pending[n:]
 }
 
 // armLocked makes sure the timer fires within d.

@@ -4,16 +4,16 @@
 package ws
 
 import (
-	"errors"
+	"bufio"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
 
-	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/session"
 )
 
@@ -31,34 +31,54 @@ type Handler struct {
 	PingEvery   time.Duration
 	IdleTimeout time.Duration
 	Log         *slog.Logger
+
+	// writeBufs lends write buffers to connections only while they write a
+	// message, so an idle connection holds none.
+	writeBufs sync.Pool
 }
+
+// readBufferSize is each connection's read buffer, held for its lifetime.
+// Client frames are small (a pub is a few hundred bytes) and a larger frame
+// is read straight into the message, so a big buffer buys nothing for the
+// memory every idle connection would pin. It must stay above 256, or the
+// upgrader would not adopt the reader handed to it by hijack.
+const readBufferSize = 512
 
 const writeTimeout = 10 * time.Second
 
-// ServeHTTP upgrades the request and runs the connection until it ends.
+// ServeHTTP upgrades the request, hands the connection to a goroutine of
+// its own and returns: net/http then releases the request, its 4 KB read and
+// write buffers and the deep stack of its serving goroutine, which an idle
+// connection would otherwise pin for its whole life.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	up := websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 1024, CheckOrigin: h.CheckOrigin}
-	conn, err := up.Upgrade(w, r, nil)
+	hj := &hijacker{ResponseWriter: w}
+	up := websocket.Upgrader{WriteBufferPool: &h.writeBufs, CheckOrigin: h.CheckOrigin}
+	ws, err := up.Upgrade(hj, r, nil)
 	if err != nil {
 		return // the upgrader has answered with an HTTP error
 	}
-	sess := h.NewSession(session.KindWebSocket, r.RemoteAddr)
-	done := make(chan struct{})
-	go h.writeLoop(conn, sess, done)
-	err = h.readLoop(conn, sess)
-	close(done)
-	// A client that went quiet is told why before the socket closes.
-	var nerr net.Error
-	if errors.As(err, &nerr) && nerr.Timeout() {
-		bye := proto.DisconnectIdle
-		conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(bye.Code, bye.Reason),
-			time.Now().Add(writeTimeout))
+	c := newConn(h, ws, hj.br, h.NewSession(session.KindWebSocket, r.RemoteAddr))
+	c.start()
+}
+
+// hijacker hands the upgrader a small read buffer of our own in place of the
+// server's 4 KB one. With ReadBufferSize zero the upgrader reads through the
+// buffer that hijack returns, so the connection can tell whether a frame is
+// already buffered before it waits on the socket (see conn.waitReadable).
+type hijacker struct {
+	http.ResponseWriter
+	br *bufio.Reader
+}
+
+// Hijack takes the connection over from net/http.
+func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	if err != nil || brw.Reader.Buffered() > 0 {
+		return nc, brw, err // the upgrader refuses a client that sent data early
 	}
-	sess.End()
-	if errors.Is(err, websocket.ErrReadLimit) {
-		lingerClose(conn)
-	}
-	conn.Close()
+	h.br = bufio.NewReaderSize(nc, readBufferSize)
+	brw.Reader = h.br
+	return nc, brw, nil
 }
 
 // lingerTimeout bounds how long lingerClose reads what a client still sends.
@@ -75,59 +95,4 @@ func lingerClose(conn *websocket.Conn) {
 	}
 	nc.SetReadDeadline(time.Now().Add(lingerTimeout))
 	io.Copy(io.Discard, nc)
-}
-
-// readLoop hands frames to the session until the connection fails, and
-// returns why.
-func (h *Handler) readLoop(conn *websocket.Conn, sess *session.Session) error {
-	conn.SetReadLimit(h.MaxFrame)
-	extend := func() { conn.SetReadDeadline(time.Now().Add(h.IdleTimeout)) }
-	extend()
-	conn.SetPongHandler(func(string) error { extend(); return nil })
-	for {
-		kind, frame, err := conn.ReadMessage()
-		if err != nil {
-			if !errors.Is(err, websocket.ErrReadLimit) && !websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) {
-				h.Log.Debug("ws read ended", "session", sess.SessionID(), "err", err)
-			}
-			return err
-		}
-		extend()
-		if kind == websocket.TextMessage || kind == websocket.BinaryMessage {
-			sess.Receive(frame)
-		}
-	}
-}
-
-// writeLoop drains the session's outbox to the socket, pings, and writes
-// the close frame when the session ends the connection.
-func (h *Handler) writeLoop(conn *websocket.Conn, sess *session.Session, done <-chan struct{}) {
-	ping := time.NewTicker(h.PingEvery)
-	defer ping.Stop()
-	for {
-		select {
-		case <-done:
-			return
-		case <-ping.C:
-			if conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeTimeout)) != nil {
-				conn.Close()
-				return
-			}
-		case <-sess.Ready():
-			frames, bye := sess.Drain(0)
-			for _, f := range frames {
-				conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-				if conn.WriteMessage(websocket.TextMessage, f) != nil {
-					conn.Close()
-					return
-				}
-			}
-			if bye != nil {
-				msg := websocket.FormatCloseMessage(bye.Code, bye.Reason)
-				conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(writeTimeout))
-				conn.Close()
-				return
-			}
-		}
-	}
 }

@@ -1,0 +1,206 @@
+package ws
+
+import (
+	"bufio"
+	"errors"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/parley-im/parley/internal/proto"
+	"github.com/parley-im/parley/internal/session"
+)
+
+// conn is one WebSocket connection and its session. Reading has a goroutine
+// for the life of the connection; writing has one only while the session has
+// something to send, and pings come from a timer. So an idle connection parks
+// one goroutine, not two, and holds no write buffer.
+type conn struct {
+	// Static after construction.
+	h    *Handler
+	ws   *websocket.Conn
+	sess *session.Session
+	br   *bufio.Reader   // the buffer ws reads through
+	raw  syscall.RawConn // the socket, to wait for bytes; nil if unavailable
+
+	mu      sync.Mutex // guards the fields below
+	writing bool       // a flush goroutine is running
+	done    bool       // the read loop has ended: no more writers or pings
+	ping    *time.Timer
+}
+
+func newConn(h *Handler, ws *websocket.Conn, br *bufio.Reader, sess *session.Session) *conn {
+	c := &conn{h: h, ws: ws, sess: sess, br: br}
+	if sc, ok := ws.UnderlyingConn().(syscall.Conn); ok && br != nil {
+		c.raw, _ = sc.SyscallConn()
+	}
+	return c
+}
+
+// start begins serving the connection: pings on a timer, writes on demand,
+// reads on a goroutine of their own.
+func (c *conn) start() {
+	c.sess.OnReady(c.wake)
+	c.ws.SetReadLimit(c.h.MaxFrame)
+	c.extend()
+	c.ws.SetPongHandler(func(string) error { c.extend(); return nil })
+	c.mu.Lock()
+	c.ping = time.AfterFunc(c.h.PingEvery, c.sendPing)
+	c.mu.Unlock()
+	go c.read()
+}
+
+// extend pushes the idle deadline back: the client said something.
+func (c *conn) extend() { c.ws.SetReadDeadline(time.Now().Add(c.h.IdleTimeout)) }
+
+// read waits for a frame and hands it to the session, and so on while the
+// next frame is already buffered; before it has to wait again it continues
+// on a fresh goroutine. Handling a frame (JSON decoding, login, routing)
+// grows a goroutine's stack to 8–16 KB, and a stack shrinks only slowly, at
+// garbage collections; the goroutine that then waits for the next frame would
+// keep it for as long as the client stays idle. A fresh goroutine waits on a
+// stack sized for waiting. Frames are still handled one at a time, in order.
+func (c *conn) read() {
+	for {
+		c.waitReadable()
+		kind, frame, err := c.ws.ReadMessage()
+		if err != nil {
+			c.end(err)
+			return
+		}
+		c.extend()
+		if kind == websocket.TextMessage || kind == websocket.BinaryMessage {
+			c.sess.Receive(frame)
+		}
+		if c.br == nil || c.br.Buffered() == 0 {
+			break
+		}
+	}
+	go c.read()
+}
+
+// waitReadable returns when the socket has bytes or the connection failed
+// (the read that follows reports why). Waiting here rather than inside the
+// WebSocket library parks the goroutine about a dozen frames shallower,
+// which keeps the runtime's starting stack for new goroutines at its 2 KB
+// minimum when most goroutines are idle readers. Bytes already in the read
+// buffer must not wait for the socket.
+func (c *conn) waitReadable() {
+	if c.raw == nil || c.br.Buffered() > 0 {
+		return
+	}
+	c.raw.Read(readable)
+}
+
+// end stops writers and pings, tells the client why when it went quiet,
+// ends the session and closes the socket.
+func (c *conn) end(err error) {
+	if !errors.Is(err, websocket.ErrReadLimit) && !websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) {
+		c.h.Log.Debug("ws read ended", "session", c.sess.SessionID(), "err", err)
+	}
+	c.mu.Lock()
+	c.done = true
+	c.ping.Stop()
+	c.mu.Unlock()
+	var nerr net.Error
+	if errors.As(err, &nerr) && nerr.Timeout() {
+		bye := proto.DisconnectIdle
+		c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(bye.Code, bye.Reason),
+			time.Now().Add(writeTimeout))
+	}
+	c.sess.End()
+	if errors.Is(err, websocket.ErrReadLimit) {
+		lingerClose(c.ws)
+	}
+	c.ws.Close()
+}
+
+// wake starts a writer unless one is running. The session calls it from
+// whichever goroutine queued a frame or a close, so it must not block.
+func (c *conn) wake() {
+	c.mu.Lock()
+	start := !c.writing && !c.done
+	if start {
+		c.writing = true
+	}
+	c.mu.Unlock()
+	if start {
+		go c.flush()
+	}
+}
+
+// flush writes what the session has queued until nothing is left, then
+// exits. It is the connection's only data writer (gorilla allows one).
+func (c *conn) flush() {
+	for c.more() {
+		frames, bye := c.sess.Drain(0)
+		if !c.write(frames, bye) {
+			return
+		}
+	}
+}
+
+// more reports whether the session signalled something to write; if not,
+// the caller stops being the writer. Checking and giving up under mu, which
+// wake also takes, means a frame queued at any moment either is seen here
+// or starts a new writer.
+func (c *conn) more() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.done {
+		select {
+		case <-c.sess.Ready():
+			return true
+		default:
+		}
+	}
+	c.writing = false
+	return false
+}
+
+// write sends frames, then the close frame if the session ends the
+// connection. It reports whether the connection is still open.
+func (c *conn) write(frames [][]byte, bye *proto.Disconnect) bool {
+	for _, f := range frames {
+		c.ws.SetWriteDeadline(time.Now().Add(writeTimeout))
+		if c.ws.WriteMessage(websocket.TextMessage, f) != nil {
+			c.closeSocket()
+			return false
+		}
+	}
+	if bye != nil {
+		msg := websocket.FormatCloseMessage(bye.Code, bye.Reason)
+		c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(writeTimeout))
+		c.closeSocket()
+		return false
+	}
+	return true
+}
+
+// sendPing pings the client and schedules the next ping.
+func (c *conn) sendPing() {
+	if c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeTimeout)) != nil {
+		c.closeSocket()
+		return
+	}
+	c.mu.Lock()
+	if !c.done {
+		c.ping.Reset(c.h.PingEvery)
+	}
+	c.mu.Unlock()
+}
+
+// closeSocket closes the connection from the writing side (after a failed
+// write or a close frame), so the read loop ends too. Once the read loop has
+// ended the socket is its to close: lingerClose may still be reading the
+// client's last bytes.
+func (c *conn) closeSocket() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.done {
+		c.ws.Close()
+	}
+}
