@@ -16,7 +16,7 @@ import (
 // one JSON server message, and the connection must stay open. One server
 // serves the whole fuzz run. As with FuzzSessionReceive, bound minimisation:
 //
-//	go test -run '^$' -fuzz FuzzWireFrames -fuzztime 20s -fuzzminimizetime 10x ./internal/server/
+//	go test -run '^$' -fuzz FuzzWireFrames -fuzztime 20000x -fuzzminimizetime 10x ./internal/server/
 func FuzzWireFrames(f *testing.F) {
 	srv := servertest.Start(f, func(c *server.Config) { c.MaxMessageSize = 4096 })
 	for _, seed := range []string{

@@ -389,7 +389,7 @@ not json
 // targets, and the fuzzer's default minimisation budget (60s per new input)
 // can swallow a short run. Bound it:
 //
-//	go test -run '^$' -fuzz FuzzSessionReceive -fuzztime 20s -fuzzminimizetime 10x ./internal/session/
+//	go test -run '^$' -fuzz FuzzSessionReceive -fuzztime 20000x -fuzzminimizetime 10x ./internal/session/
 func FuzzSessionReceive(f *testing.F) {
 	env := newFuzzEnv(f)
 	for _, s := range sessionSeeds {
