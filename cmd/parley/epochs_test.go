@@ -1,13 +1,10 @@
 package main
 
 import (
-	"net"
 	"os"
 	"os/exec"
-	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/parley-im/parley/internal/server/servertest"
 )
@@ -17,16 +14,10 @@ import (
 // operator would, when stop is called or the test ends.
 func serveProcess(t *testing.T, dir string, args ...string) (addr string, stop func()) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr = ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(os.Args[0], append([]string{"serve", "--listen", addr, "--data", dir}, args...)...)
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--listen", "127.0.0.1:0", "--data", dir}, args...)...)
 	cmd.Env = append(os.Environ(), "PARLEY_TEST_RUN_MAIN=1", "PARLEY_PASSWORD_COST=4")
-	var log strings.Builder
-	cmd.Stdout, cmd.Stderr = &log, &log
+	out := &servertest.Output{}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -37,21 +28,7 @@ func serveProcess(t *testing.T, dir string, args ...string) (addr string, stop f
 		<-done
 	}
 	t.Cleanup(stop)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
-			return addr, stop
-		}
-		select {
-		case <-done:
-			t.Fatalf("parley serve exited:\n%s", log.String())
-		case <-time.After(20 * time.Millisecond): // polling a port that is not open yet
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("parley serve did not listen:\n%s", log.String())
-		}
-	}
+	return servertest.WaitServing(t, out, done), stop
 }
 
 // epochOf logs in with token over addr and returns the desc epoch of topic.

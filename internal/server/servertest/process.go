@@ -2,7 +2,7 @@ package servertest
 
 import (
 	"bytes"
-	"net"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/parley-im/parley/internal/auth"
 )
 
 // buildOnce builds the parley binary once per test process.
@@ -62,18 +64,20 @@ type Process struct {
 	Addr string
 	Dir  string
 	cmd  *exec.Cmd
-	log  *bytes.Buffer
+	log  *Output
 	done chan struct{}
 }
 
-// StartProcess runs `parley serve` over dir on a free port and waits until
-// it accepts connections. It is killed when the test ends.
+// StartProcess runs `parley serve` over dir on a port the kernel picks and
+// waits until it listens. It is killed when the test ends.
 func StartProcess(t testing.TB, dir string, env ...string) *Process {
 	t.Helper()
-	addr := freeAddr(t)
-	p := &Process{Addr: addr, Dir: dir, log: &bytes.Buffer{}, done: make(chan struct{})}
-	p.cmd = exec.Command(Binary(t), "serve", "--listen", addr, "--data", dir)
-	p.cmd.Env = append(os.Environ(), env...)
+	p := &Process{Dir: dir, log: &Output{}, done: make(chan struct{})}
+	p.cmd = exec.Command(Binary(t), "serve", "--listen", "127.0.0.1:0", "--data", dir)
+	// The cheapest bcrypt cost, as in Start: tests sign many users up, and a
+	// race-detector build on a busy machine can take seconds per default-cost
+	// hash. env comes after, so a test can still choose.
+	p.cmd.Env = append(append(os.Environ(), fmt.Sprintf("PARLEY_PASSWORD_COST=%d", auth.MinPasswordCost)), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start parley: %v", err)
@@ -90,20 +94,8 @@ func StartProcess(t testing.TB, dir string, env ...string) *Process {
 }
 
 func (p *Process) waitReady(t testing.TB) {
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-p.done:
-			t.Fatalf("parley exited during start:\n%s", p.log.String())
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", p.Addr, time.Second); err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(20 * time.Millisecond) // polling a port that is not open yet
-	}
-	t.Fatalf("parley did not start listening on %s", p.Addr)
+	t.Helper()
+	p.Addr = WaitServing(t, p.log, p.done)
 }
 
 // Kill ends the process with SIGKILL, as a crash would, and waits for it.
@@ -124,11 +116,50 @@ func (p *Process) ExitCode() int { return p.cmd.ProcessState.ExitCode() }
 // Log is what the process printed.
 func (p *Process) Log() string { return p.log.String() }
 
-func freeAddr(t testing.TB) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("free port: %v", err)
+// Output collects a child process's output. The child writes from exec's
+// copying goroutine while the test reads, hence the lock.
+type Output struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (o *Output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.Write(p)
+}
+
+func (o *Output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.String()
+}
+
+// servingLine is how `parley serve` announces the address it listens on.
+const servingLine = `msg="parley serving" addr=`
+
+// WaitServing waits until the `parley serve` writing to out announces its
+// address, and returns it. The server is started on port 0 and reports the
+// port it got: choosing a free port first and passing it on would leave a
+// window in which a test running in parallel can take it, and the test would
+// then talk to the wrong server.
+func WaitServing(t testing.TB, out *Output, exited <-chan struct{}) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		log := out.String()
+		if i := strings.Index(log, servingLine); i >= 0 {
+			return strings.Fields(log[i+len(servingLine):])[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("parley did not start listening:\n%s", log)
+		}
+		select {
+		case <-exited:
+			t.Fatalf("parley exited during start:\n%s", out.String())
+		case <-tick.C:
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
