@@ -10,8 +10,8 @@ import (
 const (
 	sqlInsertUser = `INSERT INTO users (id, created, updated, auth_access, anon_access, public, trusted, tags)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-	sqlGetUser = `SELECT id, created, updated, auth_access, anon_access, public, trusted, tags
-		FROM users WHERE id = ?`
+	sqlGetUser = `SELECT id, created, updated, auth_access, anon_access, public, trusted, tags, tokgen
+		FROM users WHERE id = ? AND deleted IS NULL`
 	sqlInsertAuth = `INSERT INTO auth (uniq, user, scheme, level, secret, expires) VALUES (?, ?, ?, ?, ?, ?)`
 	sqlGetAuth    = `SELECT uniq, user, scheme, level, secret, expires FROM auth WHERE uniq = ?`
 	sqlInsertKey  = `INSERT INTO kv (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`
@@ -47,12 +47,12 @@ func secretArg(b []byte) any {
 	return b
 }
 
-// GetUser returns the user or ErrNotFound.
+// GetUser returns the user or ErrNotFound, also for a deleted user.
 func (s *Store) GetUser(ctx context.Context, id proto.Uid) (*store.User, error) {
 	u := &store.User{}
 	err := s.rdb.QueryRowContext(ctx, sqlGetUser, uidArg(id)).Scan(intoUid{&u.ID},
 		intoTime{&u.CreatedAt}, intoTime{&u.UpdatedAt}, intoMode{&u.Access.Auth}, intoMode{&u.Access.Anon},
-		intoJSON{&u.Public}, intoJSON{&u.Trusted}, intoTags{&u.Tags})
+		intoJSON{&u.Public}, intoJSON{&u.Trusted}, intoTags{&u.Tags}, &u.TokenGen)
 	if err != nil {
 		return nil, storeErr(err)
 	}
