@@ -160,18 +160,28 @@ func (t *topic) delTopic(r *Request) *proto.ServerMsg {
 	if !t.mode(uid).IsSet(proto.ModeOwner) {
 		return proto.Forbidden(d.ID, r.View, now)
 	}
-	if err := t.hub.store.DeleteTopic(t.hub.ctx, t.name); err != nil {
+	if err := t.destroy(uid, r.Sess); err != nil {
 		return storeErr(r, err)
 	}
 	t.detachSession(r.Sess)
+	t.reply(r, proto.OK(d.ID, r.View, now))
+	return nil
+}
+
+// destroy deletes the group with everything in it, evicts every session
+// but keep with ctrl 205 and tells the members other than by, who deleted
+// it, on "me" that it is gone.
+func (t *topic) destroy(by proto.Uid, keep Subscriber) error {
+	if err := t.hub.store.DeleteTopic(t.hub.ctx, t.name); err != nil {
+		return err
+	}
 	for member := range t.subs {
-		t.evictUser(member, true, nil)
-		if member != uid {
+		t.evictUser(member, true, keep)
+		if member != by {
 			t.hub.presToUser(member, &proto.MsgServerPres{Topic: proto.TopicMe, Src: t.name, What: "gone"}, nil)
 		}
 	}
 	t.subs = map[proto.Uid]*store.Subscription{}
 	t.loaded = false
-	t.reply(r, proto.OK(d.ID, r.View, now))
 	return nil
 }
