@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/parley-im/parley/internal/auth"
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/store"
 )
@@ -17,6 +18,87 @@ var errRevoked = errors.New("credential revoked")
 // deleteTimeout bounds how long a {del user} waits for the user's topics
 // to let them go before it answers anyway.
 const deleteTimeout = 30 * time.Second
+
+// login authenticates the session with the basic or token scheme.
+func (s *Session) login(l *proto.MsgClientLogin) {
+	now := proto.Now()
+	if s.UserID() != proto.ZeroUid {
+		s.reply(proto.Ctrl(l.ID, "", proto.CodeConflict, "already authenticated", now))
+		return
+	}
+	var uid proto.Uid
+	var level, gen int
+	var err error
+	switch l.Scheme {
+	case schemeBasic:
+		uid, level, gen, err = s.checkBasic(l.Secret)
+	case schemeToken:
+		uid, level, gen, err = s.checkToken(l.Secret)
+	default:
+		s.reply(proto.Ctrl(l.ID, "", proto.CodeAuthFailed, "unknown authentication scheme", now))
+		return
+	}
+	if err != nil {
+		s.deps.Log.Info("login failed", "scheme", l.Scheme, "remote", s.remote, "err", err)
+		s.reply(proto.AuthFailed(l.ID, "", now))
+		return
+	}
+	params := map[string]any{"user": uid.UserID(), "authlvl": auth.LevelName(level)}
+	s.loggedIn(uid, level, gen, params)
+	s.reply(proto.CtrlParams(l.ID, "", proto.CodeOK, "ok", params, now))
+}
+
+// checkBasic checks a login and password. The user's token generation is
+// read before the password: a password change racing with this login
+// raises it, and claim then refuses the login made with the old password.
+func (s *Session) checkBasic(secret []byte) (proto.Uid, int, int, error) {
+	login, password, err := auth.ParseBasic(secret)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	ctx := s.deps.Hub.Context()
+	rec, err := s.deps.Users.GetAuth(ctx, auth.BasicUnique(login))
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	u, err := s.deps.Users.GetUser(ctx, rec.UserID)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if !auth.CheckPassword(rec.Secret, password) {
+		return 0, 0, 0, errors.New("wrong password")
+	}
+	gen, err := s.claim(rec.UserID, func(current int) bool { return current == u.TokenGen })
+	return rec.UserID, rec.AuthLevel, gen, err
+}
+
+// checkToken checks a token's signature and expiry, then that it was
+// issued in the user's current token generation (not revoked) and that
+// the user still exists.
+func (s *Session) checkToken(secret []byte) (proto.Uid, int, int, error) {
+	c, err := s.deps.Tokens.Verify(secret)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	gen, err := s.claim(c.UID, func(current int) bool { return auth.GenSerial(current) == c.Gen })
+	return c.UID, c.Level, gen, err
+}
+
+// loggedIn completes a login of uid: the session counts as online, and
+// params get a fresh token of the user's generation gen.
+func (s *Session) loggedIn(uid proto.Uid, level, gen int, params map[string]any) {
+	s.uid.Store(uint64(uid))
+	s.level.Store(int32(level))
+	s.addToken(params, gen)
+	s.deps.Hub.SessionStarted(uid)
+}
+
+// addToken puts a fresh token for the session's user into params.
+func (s *Session) addToken(params map[string]any, gen int) {
+	token, expires := s.deps.Tokens.Issue(s.UserID(), s.AuthLevel(), gen)
+	params["token"] = token
+	params["expires"] = proto.TimeOf(expires)
+}
 
 // claim binds the session to uid, then reads the user and asks current
 // whether the generation the credential was checked against is still the
