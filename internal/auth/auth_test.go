@@ -11,36 +11,50 @@ import (
 
 func TestTokenRoundTrip(t *testing.T) {
 	tk := NewTokens([]byte("k1"), time.Hour)
-	s, exp := tk.Issue(proto.Uid(42), 20)
-	raw, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
+	for _, gen := range []int{0, 7, 1<<16 + 7} {
+		s, exp := tk.Issue(proto.Uid(42), 20, gen)
+		raw, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := tk.Verify(raw)
+		if err != nil || c.UID != 42 || c.Level != 20 || !c.Expires.Equal(exp) || c.Gen != GenSerial(gen) {
+			t.Fatalf("verify(gen %d) = %+v %v", gen, c, err)
+		}
 	}
-	uid, lvl, gotExp, err := tk.Verify(raw)
-	if err != nil || uid != 42 || lvl != 20 || !gotExp.Equal(exp) {
-		t.Fatalf("verify = %v %v %v %v", uid, lvl, gotExp, err)
+}
+
+// The generation is signed like the rest: a revoked token cannot be
+// edited into a current one.
+func TestTokenGenSigned(t *testing.T) {
+	tk := NewTokens([]byte("k1"), time.Hour)
+	s, _ := tk.Issue(proto.Uid(42), 20, 3)
+	raw, _ := base64.StdEncoding.DecodeString(s)
+	raw[14]++
+	if _, err := tk.Verify(raw); !errors.Is(err, ErrBadToken) {
+		t.Errorf("edited generation: err = %v, want ErrBadToken", err)
 	}
 }
 
 func TestTokenRejects(t *testing.T) {
 	tk := NewTokens([]byte("k1"), time.Hour)
-	s, _ := tk.Issue(proto.Uid(42), 20)
+	s, _ := tk.Issue(proto.Uid(42), 20, 0)
 	raw, _ := base64.StdEncoding.DecodeString(s)
 
 	other := NewTokens([]byte("k2"), time.Hour)
-	if _, _, _, err := other.Verify(raw); !errors.Is(err, ErrBadToken) {
+	if _, err := other.Verify(raw); !errors.Is(err, ErrBadToken) {
 		t.Errorf("foreign key: err = %v, want ErrBadToken", err)
 	}
 	tampered := append([]byte(nil), raw...)
 	tampered[0] ^= 1
-	if _, _, _, err := tk.Verify(tampered); !errors.Is(err, ErrBadToken) {
+	if _, err := tk.Verify(tampered); !errors.Is(err, ErrBadToken) {
 		t.Errorf("tampered: err = %v, want ErrBadToken", err)
 	}
-	if _, _, _, err := tk.Verify(raw[:10]); !errors.Is(err, ErrBadToken) {
+	if _, err := tk.Verify(raw[:10]); !errors.Is(err, ErrBadToken) {
 		t.Errorf("short: err = %v, want ErrBadToken", err)
 	}
 	tk.now = func() time.Time { return time.Now().Add(2 * time.Hour) }
-	if _, _, _, err := tk.Verify(raw); !errors.Is(err, ErrExpired) {
+	if _, err := tk.Verify(raw); !errors.Is(err, ErrExpired) {
 		t.Errorf("expired: err = %v, want ErrExpired", err)
 	}
 }

@@ -43,36 +43,60 @@ func NewTokens(key []byte, lifetime time.Duration) *Tokens {
 	return &Tokens{key: key, lifetime: lifetime, now: time.Now}
 }
 
-// Issue returns a token for uid at the given auth level, and its expiry.
-func (t *Tokens) Issue(uid proto.Uid, level int) (string, time.Time) {
+// Claims is what a verified token says.
+type Claims struct {
+	UID     proto.Uid
+	Level   int
+	Expires time.Time
+	// Gen is the user's token generation when the token was issued, in
+	// the layout's serial field (the low 16 bits). A token whose Gen is not
+	// the user's current one was revoked: login compares the two right
+	// after the user lookup it does anyway, so revocation costs nothing
+	// and needs no list of revoked tokens.
+	Gen uint16
+}
+
+// Issue returns a token for uid at the given auth level and token
+// generation, and its expiry.
+func (t *Tokens) Issue(uid proto.Uid, level, gen int) (string, time.Time) {
 	expires := t.now().Add(t.lifetime).UTC().Truncate(time.Second)
 	var b [tokenLen]byte
 	binary.LittleEndian.PutUint64(b[0:], uint64(uid))
 	binary.LittleEndian.PutUint32(b[8:], uint32(expires.Unix()))
 	binary.LittleEndian.PutUint16(b[12:], uint16(level))
+	binary.LittleEndian.PutUint16(b[14:], GenSerial(gen))
 	copy(b[tokenBody:], t.sign(b[:tokenBody]))
 	return base64.StdEncoding.EncodeToString(b[:]), expires
 }
 
+// GenSerial is a token generation as the token carries it. It wraps after
+// 65,536 revocations; an old token would only match again if the user
+// changed their password that many times within one token lifetime.
+func GenSerial(gen int) uint16 { return uint16(gen) }
+
 // Verify checks a token in its decoded (raw) form, as a login secret arrives
-// after JSON base64 decoding.
-func (t *Tokens) Verify(raw []byte) (proto.Uid, int, time.Time, error) {
+// after JSON base64 decoding. The caller still has to check Claims.Gen
+// against the user's current generation.
+func (t *Tokens) Verify(raw []byte) (Claims, error) {
 	if len(raw) != tokenLen {
-		return 0, 0, time.Time{}, ErrBadToken
+		return Claims{}, ErrBadToken
 	}
 	if !hmac.Equal(raw[tokenBody:], t.sign(raw[:tokenBody])) {
-		return 0, 0, time.Time{}, ErrBadToken
+		return Claims{}, ErrBadToken
 	}
-	uid := proto.Uid(binary.LittleEndian.Uint64(raw[0:]))
-	expires := time.Unix(int64(binary.LittleEndian.Uint32(raw[8:])), 0).UTC()
-	level := int(binary.LittleEndian.Uint16(raw[12:]))
-	if uid == proto.ZeroUid {
-		return 0, 0, time.Time{}, ErrBadToken
+	c := Claims{
+		UID:     proto.Uid(binary.LittleEndian.Uint64(raw[0:])),
+		Expires: time.Unix(int64(binary.LittleEndian.Uint32(raw[8:])), 0).UTC(),
+		Level:   int(binary.LittleEndian.Uint16(raw[12:])),
+		Gen:     binary.LittleEndian.Uint16(raw[14:]),
 	}
-	if !t.now().Before(expires) {
-		return 0, 0, time.Time{}, ErrExpired
+	if c.UID == proto.ZeroUid {
+		return Claims{}, ErrBadToken
 	}
-	return uid, level, expires, nil
+	if !t.now().Before(c.Expires) {
+		return Claims{}, ErrExpired
+	}
+	return c, nil
 }
 
 func (t *Tokens) sign(body []byte) []byte {

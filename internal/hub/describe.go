@@ -34,7 +34,10 @@ func (q *querier) desc() {
 	}
 	if q.kind == kindP2P {
 		peer := proto.P2PPeer(q.name, uid)
-		d.Public, d.Trusted = q.userCard(peer)
+		var gone bool
+		if d.Public, d.Trusted, gone = q.card(peer); gone {
+			d.State = proto.StateDeleted
+		}
 		d.Online = q.hub.IsOnline(peer)
 	} else {
 		d.DefaultAcs, d.Public, d.Trusted = defAcs(tp.Access), tp.Public, tp.Trusted
@@ -133,11 +136,18 @@ func (q *querier) members(opts *proto.MsgGetOpts) []proto.MsgTopicSub {
 
 // userCard is a user's public and trusted data, empty if the user is gone.
 func (q *querier) userCard(uid proto.Uid) (json.RawMessage, json.RawMessage) {
+	pub, trusted, _ := q.card(uid)
+	return pub, trusted
+}
+
+// card is userCard that also says whether the user is gone: deleted
+// accounts read as not found.
+func (q *querier) card(uid proto.Uid) (json.RawMessage, json.RawMessage, bool) {
 	u, err := q.hub.store.GetUser(q.ctx(), uid)
 	if err != nil {
-		return nil, nil
+		return nil, nil, errors.Is(err, store.ErrNotFound)
 	}
-	return u.Public, u.Trusted
+	return u.Public, u.Trusted, false
 }
 
 func defAcs(a store.DefaultAccess) *proto.MsgDefaultAcsMode {
@@ -204,6 +214,11 @@ func (q *querier) peerKnown() bool {
 func (q *querier) outsiderDesc() {
 	if q.kind == kindP2P {
 		peer, err := q.hub.store.GetUser(q.ctx(), proto.P2PPeer(q.name, q.sess.UserID()))
+		if errors.Is(err, store.ErrNotFound) {
+			// A deleted account: to outsiders it no longer exists.
+			q.send(proto.UserNotFound(q.id, q.view, proto.Now()))
+			return
+		}
 		if err != nil {
 			q.fail(err)
 			return

@@ -13,6 +13,9 @@ type Request struct {
 	View string
 	// TmpName is set when the request creates a group ("new…").
 	TmpName string
+	// Params, if set, go into the ctrl answering an {acc} update: the
+	// fresh token after a password change.
+	Params map[string]any
 }
 
 // event is anything a topic actor handles from its inbox.

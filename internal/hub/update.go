@@ -38,22 +38,30 @@ func (t *topic) handleLeave(r *Request) {
 	t.reply(r, proto.OK(l.ID, r.View, now))
 }
 
-// removeMember deletes uid's subscription, evicts uid's sessions except the
-// requester's, and tells the others. For p2p, the topic goes with its last
-// member.
+// removeMember deletes uid's subscription on behalf of r's session.
 func (t *topic) removeMember(r *Request, uid proto.Uid) *proto.ServerMsg {
-	if err := t.hub.store.DeleteSub(t.hub.ctx, t.name, uid); err != nil {
+	if err := t.dropMember(uid, r.Sess.UserID(), r.Sess); err != nil {
 		return storeErr(r, err)
+	}
+	return nil
+}
+
+// dropMember deletes uid's subscription, removed by actor (uid itself when
+// leaving), evicts uid's sessions except keep, and tells the others. For
+// p2p, the topic goes with its last member.
+func (t *topic) dropMember(uid, actorUid proto.Uid, keep Subscriber) error {
+	if err := t.hub.store.DeleteSub(t.hub.ctx, t.name, uid); err != nil {
+		return err
 	}
 	delete(t.subs, uid)
 	t.devices.forget(uid)
 	t.marks.forgetUser(uid)
-	t.evictUser(uid, true, r.Sess)
+	t.evictUser(uid, true, keep)
 	none := dacs(proto.ModeNone, proto.ModeNone)
 	// Someone leaving on their own is src alone; a removal by another member
 	// names who did it to whom.
 	var actor, target string
-	if actorUid := r.Sess.UserID(); actorUid != uid {
+	if actorUid != uid {
 		actor, target = actorUid.UserID(), uid.UserID()
 	}
 	for s, view := range t.attached {
@@ -62,7 +70,7 @@ func (t *topic) removeMember(r *Request, uid proto.Uid) *proto.ServerMsg {
 				What: "acs", AcsActor: actor, AcsTarget: target, Acs: none}})
 		}
 	}
-	if uid != r.Sess.UserID() {
+	if uid != actorUid {
 		t.hub.presToUser(uid, &proto.MsgServerPres{Topic: proto.TopicMe, Src: t.viewFor(uid), What: "gone"}, nil)
 	}
 	if t.kind == kindP2P && len(t.subs) == 0 {
@@ -201,7 +209,7 @@ func (t *topic) handleAcc(r *Request) {
 		return
 	}
 	t.applyUserUpdate(upd)
-	t.reply(r, proto.OK(acc.ID, "", proto.Now()))
+	t.reply(r, proto.CtrlParams(acc.ID, "", proto.CodeOK, "ok", r.Params, proto.Now()))
 }
 
 // setUserTags replaces the tags of the "me" topic's user.

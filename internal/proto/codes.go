@@ -118,4 +118,12 @@ var (
 	DisconnectIdle = Disconnect{4000, "idle timeout", true}
 	// DisconnectBadAPIKey: the API key was missing or wrong; do not retry.
 	DisconnectBadAPIKey = Disconnect{4003, "valid API key required", false}
+	// DisconnectRevoked: the user changed their password from another
+	// session, revoking this one's credentials (OWASP: a revoked session
+	// must not stay connected). Its token no longer works: log in again
+	// with the new password.
+	DisconnectRevoked = Disconnect{4001, "credentials revoked", false}
+	// DisconnectDeleted: the account was deleted (by this session, after
+	// ctrl 200, or by another one). Do not come back.
+	DisconnectDeleted = Disconnect{4004, "account deleted", false}
 )

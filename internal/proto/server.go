@@ -90,7 +90,13 @@ type MsgTopicDesc struct {
 	Public     json.RawMessage    `json:"public,omitempty"`
 	Private    json.RawMessage    `json:"private,omitempty"`
 	Trusted    json.RawMessage    `json:"trusted,omitempty"`
+	// State is Tinode's object state; Parley sets it only to StateDeleted,
+	// on a one-to-one topic whose peer deleted their account.
+	State string `json:"state,omitempty"`
 }
+
+// StateDeleted is Tinode's state of a deleted object.
+const StateDeleted = "del"
 
 // MsgTopicSub describes a subscription: a member of a topic, or on "me" one
 // of the user's topics.

@@ -76,7 +76,8 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 		sessions: map[*session.Session]struct{}{}}
 	s.hub.SetTrace(rec)
 	s.deps = &session.Deps{Hub: s.hub, Users: st, Tokens: auth.NewTokens(key, time.Duration(cfg.TokenLifetime)),
-		Log: log, Trace: rec, Actions: action.NewRegistry(), Ended: s.sessionEnded}
+		Log: log, Trace: rec, Actions: action.NewRegistry(), Ended: s.sessionEnded,
+		CloseUser: s.closeUser}
 	s.scfg = &session.Config{Version: ProtocolVersion, Build: "parley:" + version,
 		MaxMessageSize: cfg.MaxMessageSize, MaxSubscribers: cfg.MaxSubscribers,
 		MaxTopics: cfg.MaxTopicsPerSession, OutboxBytes: cfg.OutboxBytes,
@@ -165,6 +166,18 @@ func (s *Server) sessionEnded(sess *session.Session) {
 	s.mu.Lock()
 	delete(s.sessions, sess)
 	s.mu.Unlock()
+}
+
+// closeUser closes the live sessions of uid except keep. It walks every
+// session: it runs only when a password changes or an account is deleted.
+func (s *Server) closeUser(uid proto.Uid, keep *session.Session, d proto.Disconnect) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for sess := range s.sessions {
+		if sess != keep && sess.UserID() == uid {
+			sess.Revoke(d)
+		}
+	}
 }
 
 // Serve accepts connections on ln until ctx is cancelled, then shuts down

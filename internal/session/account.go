@@ -57,7 +57,7 @@ func (s *Session) account(acc *proto.MsgClientAcc) {
 		s.reply(proto.CtrlParams(acc.ID, "", proto.CodeCreated, "created", params, now))
 		return
 	}
-	s.loggedIn(user.ID, level, params)
+	s.loggedIn(user.ID, level, 0, params)
 	s.reply(proto.CtrlParams(acc.ID, "", proto.CodeOK, "ok", params, now))
 }
 
@@ -111,63 +111,6 @@ func duplicateCredential(id string, now proto.Time) *proto.ServerMsg {
 	return proto.CtrlParams(id, "", proto.CodeConflict, "duplicate credential", map[string]any{"what": "auth"}, now)
 }
 
-// login authenticates the session with the basic or token scheme.
-func (s *Session) login(l *proto.MsgClientLogin) {
-	now := proto.Now()
-	if s.UserID() != proto.ZeroUid {
-		s.reply(proto.Ctrl(l.ID, "", proto.CodeConflict, "already authenticated", now))
-		return
-	}
-	var uid proto.Uid
-	var level int
-	var err error
-	switch l.Scheme {
-	case schemeBasic:
-		uid, level, err = s.checkBasic(l.Secret)
-	case schemeToken:
-		uid, level, _, err = s.deps.Tokens.Verify(l.Secret)
-		if err == nil {
-			_, err = s.deps.Users.GetUser(s.deps.Hub.Context(), uid)
-		}
-	default:
-		s.reply(proto.Ctrl(l.ID, "", proto.CodeAuthFailed, "unknown authentication scheme", now))
-		return
-	}
-	if err != nil {
-		s.deps.Log.Info("login failed", "scheme", l.Scheme, "remote", s.remote, "err", err)
-		s.reply(proto.AuthFailed(l.ID, "", now))
-		return
-	}
-	params := map[string]any{"user": uid.UserID(), "authlvl": auth.LevelName(level)}
-	s.loggedIn(uid, level, params)
-	s.reply(proto.CtrlParams(l.ID, "", proto.CodeOK, "ok", params, now))
-}
-
-func (s *Session) checkBasic(secret []byte) (proto.Uid, int, error) {
-	login, password, err := auth.ParseBasic(secret)
-	if err != nil {
-		return 0, 0, err
-	}
-	rec, err := s.deps.Users.GetAuth(s.deps.Hub.Context(), auth.BasicUnique(login))
-	if err != nil {
-		return 0, 0, err
-	}
-	if !auth.CheckPassword(rec.Secret, password) {
-		return 0, 0, errors.New("wrong password")
-	}
-	return rec.UserID, rec.AuthLevel, nil
-}
-
-// loggedIn binds the session to uid and adds a fresh token to params.
-func (s *Session) loggedIn(uid proto.Uid, level int, params map[string]any) {
-	s.uid.Store(uint64(uid))
-	s.level.Store(int32(level))
-	token, expires := s.deps.Tokens.Issue(uid, level)
-	params["token"] = token
-	params["expires"] = proto.TimeOf(expires)
-	s.deps.Hub.SessionStarted(uid)
-}
-
 // newUid returns a random user id; the store rejects the rare collision.
 func newUid() proto.Uid {
 	var b [8]byte
@@ -194,17 +137,24 @@ func (s *Session) updateAccount(acc *proto.MsgClientAcc) {
 		s.reply(proto.Forbidden(acc.ID, "", now))
 		return
 	}
+	var params map[string]any
 	if acc.Scheme != "" || len(acc.Secret) > 0 {
-		if fail := s.changeLogin(acc); fail != nil {
+		gen, revoked, fail := s.changeLogin(acc)
+		if fail != nil {
 			s.reply(fail)
 			return
 		}
+		if revoked {
+			params = map[string]any{}
+			s.addToken(params, gen)
+			s.closeOthers(proto.DisconnectRevoked)
+		}
 	}
 	if acc.Desc == nil && acc.Tags == nil {
-		s.reply(proto.OK(acc.ID, "", now))
+		s.reply(proto.CtrlParams(acc.ID, "", proto.CodeOK, "ok", params, now))
 		return
 	}
-	req := &hub.Request{Sess: s, Msg: &proto.ClientMsg{Acc: acc}, Topic: proto.MeName(uid)}
+	req := &hub.Request{Sess: s, Msg: &proto.ClientMsg{Acc: acc}, Topic: proto.MeName(uid), Params: params}
 	if !s.deps.Hub.Dispatch(req) {
 		s.reply(proto.Unavailable(acc.ID, "", now))
 	}
@@ -212,57 +162,76 @@ func (s *Session) updateAccount(acc *proto.MsgClientAcc) {
 
 // changeLogin changes the caller's basic login and/or password. The secret
 // is "login:password": an empty login keeps the current one, an empty
-// password the current password; a login taken by someone else is 409.
-func (s *Session) changeLogin(acc *proto.MsgClientAcc) *proto.ServerMsg {
+// password the current password; a login taken by someone else is 409. A
+// new password revokes every token issued before: revoked is set, and gen
+// is the user's new token generation.
+func (s *Session) changeLogin(acc *proto.MsgClientAcc) (gen int, revoked bool, fail *proto.ServerMsg) {
 	now := proto.Now()
 	if acc.Scheme != schemeBasic {
-		return proto.Ctrl(acc.ID, "", proto.CodeMalformed, "unknown authentication scheme", now)
+		return 0, false, proto.Ctrl(acc.ID, "", proto.CodeMalformed, "unknown authentication scheme", now)
 	}
 	login, password, err := auth.ParseBasic(acc.Secret)
 	if err != nil || (login == "" && password == "") {
-		return proto.Malformed(acc.ID, "", now)
+		return 0, false, proto.Malformed(acc.ID, "", now)
 	}
 	ctx := s.deps.Hub.Context()
 	rec, err := s.deps.Users.UserAuth(ctx, s.UserID(), schemeBasic)
 	if errors.Is(err, store.ErrNotFound) {
 		// Adding a login to an account made without one (anonymous) is
 		// not supported yet.
-		return proto.NotImplemented(acc.ID, "", now)
+		return 0, false, proto.NotImplemented(acc.ID, "", now)
 	}
 	if err != nil {
 		s.deps.Log.Error("read auth", "err", err)
-		return proto.Internal(acc.ID, "", now)
+		return 0, false, proto.Internal(acc.ID, "", now)
 	}
+	next, fail := s.nextAuth(acc.ID, rec, login, password)
+	if fail != nil {
+		return 0, false, fail
+	}
+	if password != "" {
+		gen, err = s.deps.Users.UpdateAuthRevoking(ctx, rec.Unique, next)
+	} else {
+		err = s.deps.Users.UpdateAuth(ctx, rec.Unique, next)
+	}
+	if err != nil {
+		if errors.Is(err, store.ErrDuplicate) {
+			return 0, false, duplicateCredential(acc.ID, now)
+		}
+		s.deps.Log.Error("update auth", "err", err)
+		return 0, false, proto.Internal(acc.ID, "", now)
+	}
+	s.deps.Log.Info("login changed", "user", s.UserID().UserID(),
+		"renamed", next.Unique != rec.Unique, "password", password != "")
+	return gen, password != "", nil
+}
+
+// nextAuth is rec with the new login and password applied, after the
+// policy checks.
+func (s *Session) nextAuth(id string, rec *store.AuthRecord, login, password string) (*store.AuthRecord, *proto.ServerMsg) {
+	now := proto.Now()
 	next := *rec
 	if login != "" && auth.BasicUnique(login) != rec.Unique {
 		if auth.CheckLogin(login) != nil {
-			return policyViolation(acc.ID, now)
+			return nil, policyViolation(id, now)
 		}
 		// Refused before the slow hash, as at signup; UpdateAuth still
 		// catches a race.
-		if _, err := s.deps.Users.GetAuth(ctx, auth.BasicUnique(login)); err == nil {
-			return duplicateCredential(acc.ID, now)
+		if _, err := s.deps.Users.GetAuth(s.deps.Hub.Context(), auth.BasicUnique(login)); err == nil {
+			return nil, duplicateCredential(id, now)
 		}
 		next.Unique = auth.BasicUnique(login)
 	}
 	if password != "" {
 		if auth.CheckPasswordPolicy(password) != nil {
-			return policyViolation(acc.ID, now)
+			return nil, policyViolation(id, now)
 		}
+		var err error
 		if next.Secret, err = auth.HashPassword(password, s.cfg.PasswordCost); err != nil {
-			return proto.Internal(acc.ID, "", now)
+			return nil, proto.Internal(id, "", now)
 		}
 	}
-	if err := s.deps.Users.UpdateAuth(ctx, rec.Unique, &next); err != nil {
-		if errors.Is(err, store.ErrDuplicate) {
-			return duplicateCredential(acc.ID, now)
-		}
-		s.deps.Log.Error("update auth", "err", err)
-		return proto.Internal(acc.ID, "", now)
-	}
-	s.deps.Log.Info("login changed", "user", s.UserID().UserID(),
-		"renamed", next.Unique != rec.Unique, "password", password != "")
-	return nil
+	return &next, nil
 }
 
 func policyViolation(id string, now proto.Time) *proto.ServerMsg {

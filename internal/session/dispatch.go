@@ -15,9 +15,9 @@ const (
 )
 
 // Receive handles one client frame. Transports call it from one goroutine,
-// or serialize their calls. Frames after End are dropped.
+// or serialize their calls. Frames after End or Revoke are dropped.
 func (s *Session) Receive(frame []byte) {
-	if s.Gone() {
+	if s.Gone() || s.revoked.Load() {
 		return
 	}
 	if string(frame) == probe {
@@ -63,7 +63,9 @@ func (s *Session) dispatch(m *proto.ClientMsg) {
 		s.act(m.Action)
 	case m.DataRes != nil:
 		s.dataRes(m.DataRes)
-	case m.Del != nil && (m.Del.What == "user" || m.Del.What == "cred"):
+	case m.Del != nil && m.Del.What == "user":
+		s.delUser(m.Del)
+	case m.Del != nil && m.Del.What == "cred":
 		s.reply(proto.NotImplemented(m.Del.ID, m.Del.Topic, now))
 	default:
 		s.topicRequest(m)

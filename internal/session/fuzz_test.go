@@ -77,8 +77,8 @@ func newFuzzEnv(tb testing.TB) *fuzzEnv {
 			tb.Fatal(err)
 		}
 	}
-	aliceToken, _ := tokens.Issue(fuzzAlice, store.AuthAuth)
-	bobToken, _ := tokens.Issue(fuzzBob, store.AuthAuth)
+	aliceToken, _ := tokens.Issue(fuzzAlice, store.AuthAuth, 0)
+	bobToken, _ := tokens.Issue(fuzzBob, store.AuthAuth, 0)
 	env.subst = strings.NewReplacer("$ALICE", fuzzAlice.UserID(), "$BOB", fuzzBob.UserID(),
 		"$TOKEN", aliceToken, "$BTOKEN", bobToken)
 
@@ -363,7 +363,7 @@ not json
 {"pub":{"id":"10","topic":"grpnotattached","content":1}}
 {"leave":{"id":"11","topic":"grpnotattached"}}`},
 	{2, `{"action":{"id":"1","topic":"$GRP","what":"order.paid","params":{"n":1}}}
-{"del":{"id":"2","what":"user","user":"$ALICE"}}
+{"del":{"id":"2","what":"user","user":"$BOB"}}
 {"del":{"id":"3","what":"cred","cred":{"meth":"email"}}}
 {"datares":{"acks":[{"topic":"nowhere","seq":5}]}}
 {"note":{"topic":"nowhere","what":"read","seq":99}}

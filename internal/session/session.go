@@ -65,6 +65,10 @@ type Deps struct {
 	Trace *trace.Recorder
 	// Ended, if set, is called once when a session has ended.
 	Ended func(*Session)
+	// CloseUser, if set, closes every live session of uid but keep with d:
+	// after a password change (revoked credentials must not stay
+	// connected) and after the account's deletion.
+	CloseUser func(uid proto.Uid, keep *Session, d proto.Disconnect)
 }
 
 // Transport kinds, which differ in small protocol details.
@@ -91,6 +95,9 @@ type Session struct {
 	// Read by topic actors, written by Receive.
 	uid   atomic.Uint64
 	level atomic.Int32
+	// revoked is set when the user's credentials were revoked or the
+	// account deleted: the session takes no more requests.
+	revoked atomic.Bool
 
 	// Guarded by mu.
 	mu       sync.Mutex
@@ -192,6 +199,15 @@ func (s *Session) Drain(max int) ([][]byte, *proto.Disconnect) { return s.out.dr
 
 // Close asks the transport to end the connection with d.
 func (s *Session) Close(d proto.Disconnect) { s.out.close(d) }
+
+// Revoke ends the session because its credentials no longer hold (a
+// password change elsewhere, the account's deletion): from now on it takes
+// no requests, and the transport closes the connection with d after what
+// is queued.
+func (s *Session) Revoke(d proto.Disconnect) {
+	s.revoked.Store(true)
+	s.out.close(d)
+}
 
 // End releases everything the session holds. Transports call it once when
 // the connection is gone.

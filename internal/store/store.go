@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 
 	"github.com/parley-im/parley/internal/proto"
 )
@@ -35,6 +36,15 @@ type Users interface {
 	// GetAuth returns the authentication record with the given unique key
 	// ("basic:alice") or ErrNotFound.
 	GetAuth(ctx context.Context, unique string) (*AuthRecord, error)
+	// DeleteUser soft-deletes an account in one transaction: from then on
+	// GetUser answers ErrNotFound, its authentication records are gone (so
+	// their unique keys are free for others), its tags and login no longer
+	// match a search, its devices are forgotten and its token generation
+	// is raised. The id stays taken, so CreateUser never reuses it.
+	// Subscriptions, topics and messages are left alone: the hub removes
+	// memberships through the topics, and history is never rewritten.
+	// ErrNotFound if there is no such user, or it was deleted already.
+	DeleteUser(ctx context.Context, id proto.Uid, at time.Time) error
 }
 
 // Auths changes the login records of existing users.
@@ -47,6 +57,11 @@ type Auths interface {
 	// there is no record under oldUnique, ErrDuplicate if rec.Unique is
 	// another record's key (the old record is then kept).
 	UpdateAuth(ctx context.Context, oldUnique string, rec *AuthRecord) error
+	// UpdateAuthRevoking is UpdateAuth that also raises the user's token
+	// generation (User.TokenGen) in the same transaction, and returns the
+	// new generation: a changed password and the revocation of the tokens
+	// issued under the old one take effect together or not at all.
+	UpdateAuthRevoking(ctx context.Context, oldUnique string, rec *AuthRecord) (int, error)
 }
 
 // Search finds users and topics by tag. Adapters keep an index of the tags

@@ -31,6 +31,10 @@ type User struct {
 	Public    json.RawMessage
 	Trusted   json.RawMessage
 	Tags      []string
+	// TokenGen is the user's token generation. Tokens carry the generation
+	// they were issued in; raising it (a password change) revokes every
+	// token issued before, at the cost of one comparison at login.
+	TokenGen int
 }
 
 // UserUpdate lists the user fields to change; nil means unchanged.

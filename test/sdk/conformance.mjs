@@ -454,6 +454,68 @@ test('m. get on a topic not attached: desc of a user answers the card, sub 204, 
   assert.ok(!t.isSubscribed(), 'a get does not attach');
 });
 
+test('n. password change: the changing session gets a fresh token, the other is closed, older tokens fail with 401', TIMEOUT, async () => {
+  await createAccount('erin');
+  const E = await loginFresh('erin');
+  const oldToken = S.token.erin;
+  const E2 = await loginFresh('erin');
+  const otherToken = S.token.erin;
+  const closed = nextEvent(E2, 'onDisconnect', () => true, "erin's other session to be closed by the server");
+  const NEW = 'newpass2';
+  const ok = await within(E.updateAccountBasic(S.uid.erin, null, NEW), 'updateAccountBasic: password');
+  assert.equal(ok.code, 200, `password change: ${JSON.stringify(ok)}`);
+  assert.ok(ok.params && ok.params.token && ok.params.expires, `password change: want a fresh token and expires: ${JSON.stringify(ok)}`);
+  await closed;
+  assert.ok(!E2.isConnected(), 'the other session must be disconnected after the password change');
+
+  for (const [what, token] of [['the first token', oldToken], ["the other session's token", otherToken]]) {
+    const c = await open('ws', 'erin-old');
+    await assert.rejects(within(c.loginToken(token), `loginToken with ${what}`),
+      (err) => err.code === 401, `${what} must be rejected with 401 after the password change`);
+    await close(c);
+  }
+  const fresh = await open('ws', 'erin-new');
+  const ctrl = await within(fresh.loginToken(ok.params.token), 'loginToken with the fresh token');
+  assert.equal(ctrl.params.user, S.uid.erin, `the fresh token logs in: ${JSON.stringify(ctrl)}`);
+  const me = await subscribeMe(E);
+  assert.ok(me.isSubscribed(), 'the changing session keeps working');
+  await Promise.all([close(E), close(fresh)]);
+});
+
+test('o. delCurrentUser: the account goes, its login is free again, the peer keeps the history', TIMEOUT, async () => {
+  need(S.C && S.uid.carol, 'carol connected');
+  await createAccount('fay');
+  const F = await loginFresh('fay');
+  const fayToken = S.token.fay;
+  const tf = F.getTopic(S.uid.carol);
+  await subscribe(tf, tf.startMetaQuery().withDesc().build());
+  const sent = await within(tf.publish('goodbye'), 'fay publishes to carol');
+  assert.equal(sent.code, 202, `publish: ${JSON.stringify(sent)}`);
+
+  const closed = nextEvent(F, 'onDisconnect', () => true, "fay's session to be closed after the deletion");
+  await within(F.delCurrentUser(true), 'delCurrentUser');
+  assert.equal(F.getCurrentUserID(), null, 'the SDK forgets the deleted user');
+  await closed;
+
+  const again = await open('ws', 'fay-again');
+  await assert.rejects(within(again.loginBasic(S.login.fay, PASSWORD), 'login of the deleted user'),
+    (err) => err.code === 401, 'the deleted account must not log in (401)');
+  await assert.rejects(within(again.loginToken(fayToken), 'token of the deleted user'),
+    (err) => err.code === 401, "the deleted account's token must fail with 401");
+  const reborn = await within(again.createAccountBasic(S.login.fay, PASSWORD, { public: { fn: 'fay 2' } }), 'signup with the freed login');
+  assert.equal(reborn.code, 200, `the login is free again: ${JSON.stringify(reborn)}`);
+  assert.notEqual(reborn.params.user, S.uid.fay, 'a new account never reuses a deleted id');
+
+  // Carol's subscription and the history outlive fay's account.
+  const cf = S.C.getTopic(S.uid.fay);
+  const got = collectData(cf);
+  await subscribe(cf, cf.startMetaQuery().withDesc().withData(undefined, undefined, 10).build());
+  await waitUntil(() => got.some((d) => d.seq === sent.params.seq && d.from === S.uid.fay && d.content === 'goodbye'),
+    `carol to read fay's message after the deletion (has ${JSON.stringify(got)})`);
+  await within(cf.leave(false), 'carol leaves the topic');
+  await close(again);
+});
+
 process.on('exit', () => {
   if (process.exitCode) {
     console.error(`conformance against ${ADDR} failed; rerun with PARLEY_SDK_LOG=1 to see the frames`);

@@ -134,11 +134,21 @@ INSERT OR IGNORE INTO tagindex (tag, topic)
 	SELECT lower(j.value), t.name FROM topics t, json_each(t.tags) j WHERE t.tags IS NOT NULL;
 `
 
+// migration4 adds the account lifecycle. users.deleted is when the account
+// was deleted, NULL while it lives: the row stays so the id is never reused
+// and the messages it sent keep their sender. users.tokgen is the token
+// generation (store.User.TokenGen), raised to revoke every token issued
+// before.
+const migration4 = `
+ALTER TABLE users ADD COLUMN deleted INTEGER;
+ALTER TABLE users ADD COLUMN tokgen INTEGER NOT NULL DEFAULT 0;
+`
+
 // migrations lists the schema steps in order: entry i takes the database
 // from version i to version i+1. Released entries are never edited; a schema
 // change is a new entry at the end.
 func migrations() []string {
-	return []string{migration1, migration2, migration3}
+	return []string{migration1, migration2, migration3, migration4}
 }
 
 // migrate brings the database to the newest schema in one transaction, so a

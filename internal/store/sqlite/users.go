@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"time"
 
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/store"
@@ -10,12 +11,23 @@ import (
 const (
 	sqlInsertUser = `INSERT INTO users (id, created, updated, auth_access, anon_access, public, trusted, tags)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-	sqlGetUser = `SELECT id, created, updated, auth_access, anon_access, public, trusted, tags
-		FROM users WHERE id = ?`
+	sqlGetUser = `SELECT id, created, updated, auth_access, anon_access, public, trusted, tags, tokgen
+		FROM users WHERE id = ? AND deleted IS NULL`
 	sqlInsertAuth = `INSERT INTO auth (uniq, user, scheme, level, secret, expires) VALUES (?, ?, ?, ?, ?, ?)`
 	sqlGetAuth    = `SELECT uniq, user, scheme, level, secret, expires FROM auth WHERE uniq = ?`
 	sqlInsertKey  = `INSERT INTO kv (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`
 	sqlGetKey     = `SELECT value FROM kv WHERE name = ?`
+)
+
+// The account lifecycle (migration4): token revocation and soft deletion.
+const (
+	sqlBumpTokenGen = `UPDATE users SET tokgen = tokgen + 1 WHERE id = ? AND deleted IS NULL`
+	sqlGetTokenGen  = `SELECT tokgen FROM users WHERE id = ?`
+	sqlMarkDeleted  = `UPDATE users SET deleted = ?, updated = ?, tokgen = tokgen + 1, tags = NULL
+		WHERE id = ? AND deleted IS NULL`
+	sqlDeleteAuths   = `DELETE FROM auth WHERE user = ?`
+	sqlDeleteDevices = `DELETE FROM devices WHERE user = ?`
+	sqlDeleteMarks   = `DELETE FROM device_marks WHERE user = ?`
 )
 
 // CreateUser stores u and, if given, its auth record under u.ID.
@@ -47,12 +59,12 @@ func secretArg(b []byte) any {
 	return b
 }
 
-// GetUser returns the user or ErrNotFound.
+// GetUser returns the user or ErrNotFound, also for a deleted user.
 func (s *Store) GetUser(ctx context.Context, id proto.Uid) (*store.User, error) {
 	u := &store.User{}
 	err := s.rdb.QueryRowContext(ctx, sqlGetUser, uidArg(id)).Scan(intoUid{&u.ID},
 		intoTime{&u.CreatedAt}, intoTime{&u.UpdatedAt}, intoMode{&u.Access.Auth}, intoMode{&u.Access.Anon},
-		intoJSON{&u.Public}, intoJSON{&u.Trusted}, intoTags{&u.Tags})
+		intoJSON{&u.Public}, intoJSON{&u.Trusted}, intoTags{&u.Tags}, &u.TokenGen)
 	if err != nil {
 		return nil, storeErr(err)
 	}
@@ -108,4 +120,42 @@ func (s *Store) GetOrCreateKey(ctx context.Context, name string, fresh []byte) (
 		return nil, err
 	}
 	return key, nil
+}
+
+// UpdateAuthRevoking rewrites the auth record and raises the user's token
+// generation in one transaction.
+func (s *Store) UpdateAuthRevoking(ctx context.Context, oldUnique string, rec *store.AuthRecord) (int, error) {
+	var gen int
+	err := s.write(ctx, func(w *writeTx) error {
+		err := mustAffect(w.exec(sqlUpdateAuth, rec.Unique, uidArg(rec.UserID), rec.Scheme, rec.AuthLevel,
+			secretArg(rec.Secret), millis(rec.Expires), oldUnique))
+		if err != nil {
+			return err
+		}
+		if err := mustAffect(w.exec(sqlBumpTokenGen, uidArg(rec.UserID))); err != nil {
+			return err
+		}
+		return storeErr(w.queryRow(sqlGetTokenGen, uidArg(rec.UserID)).Scan(&gen))
+	})
+	if err != nil {
+		return 0, err
+	}
+	return gen, nil
+}
+
+// DeleteUser marks the user deleted and removes what let anyone act as
+// them or find them: auth records, tag index rows, devices and their marks.
+// The row itself stays, so the id is never handed out again.
+func (s *Store) DeleteUser(ctx context.Context, id proto.Uid, at time.Time) error {
+	return s.write(ctx, func(w *writeTx) error {
+		if err := mustAffect(w.exec(sqlMarkDeleted, millis(at), millis(at), uidArg(id))); err != nil {
+			return err
+		}
+		for _, q := range []string{sqlDeleteAuths, sqlUnindexUser, sqlDeleteMarks, sqlDeleteDevices} {
+			if _, err := w.exec(q, uidArg(id)); err != nil {
+				return storeErr(err)
+			}
+		}
+		return nil
+	})
 }

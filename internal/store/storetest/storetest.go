@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Epochs", func(t *testing.T) { testEpochs(t, open) })
 	t.Run("Auths", func(t *testing.T) { testAuths(t, open) })
 	t.Run("Search", func(t *testing.T) { testSearch(t, open) })
+	t.Run("Accounts", func(t *testing.T) { testAccounts(t, open) })
 }
 
 // Users of the fixtures. carol's id has the high bit set, so an adapter
