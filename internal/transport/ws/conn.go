@@ -135,9 +135,10 @@ func (c *conn) wake() {
 // flush writes what the session has queued until nothing is left, then
 // exits. It is the connection's only data writer (gorilla allows one).
 func (c *conn) flush() {
+	var fw frameWriter // lives as long as this burst of writing
 	for c.more() {
 		frames, bye := c.sess.Drain(0)
-		if !c.write(frames, bye) {
+		if !c.write(&fw, frames, bye) {
 			return
 		}
 	}
@@ -161,12 +162,14 @@ func (c *conn) more() bool {
 	return false
 }
 
-// write sends frames, then the close frame if the session ends the
-// connection. It reports whether the connection is still open.
-func (c *conn) write(frames [][]byte, bye *proto.Disconnect) bool {
-	for _, f := range frames {
-		c.ws.SetWriteDeadline(time.Now().Add(writeTimeout))
-		if c.ws.WriteMessage(websocket.TextMessage, f) != nil {
+// write sends frames, all in one vectored write, then the close frame if
+// the session ends the connection. It reports whether the connection is
+// still open.
+func (c *conn) write(fw *frameWriter, frames [][]byte, bye *proto.Disconnect) bool {
+	if len(frames) > 0 {
+		nc := c.ws.UnderlyingConn()
+		nc.SetWriteDeadline(time.Now().Add(writeTimeout))
+		if fw.write(nc, frames) != nil {
 			c.closeSocket()
 			return false
 		}
