@@ -89,6 +89,14 @@ func (m *ClientMsg) Topic() string {
 
 // Encode writes the message as one JSON frame, without a trailing newline.
 func Encode(m *ServerMsg) ([]byte, error) {
+	if b, ok := appendFast(make([]byte, 0, fastSize(m)), m); ok {
+		return b, nil
+	}
+	return encodeJSON(m)
+}
+
+// encodeJSON is Encode through encoding/json, for every message.
+func encodeJSON(m *ServerMsg) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

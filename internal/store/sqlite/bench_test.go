@@ -85,3 +85,24 @@ func BenchmarkAppendBatch100(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N*per)/b.Elapsed().Seconds(), "msgs/s")
 }
+
+// BenchmarkUpdateMarks is the write every receiver causes after each burst
+// of messages (a recv note): many goroutines, one mark update each, group
+// committed. The committer's time per call is what it takes from appends.
+func BenchmarkUpdateMarks(b *testing.B) {
+	s, names := benchStore(b, Options{})
+	var n atomic.Int64
+	b.SetParallelism(benchParallelism)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := int(n.Add(1))
+			if err := s.UpdateMarks(context.Background(), names[i%benchTopics], 1, i, i); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "updates/s")
+}

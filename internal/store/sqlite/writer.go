@@ -167,17 +167,17 @@ func (s *Store) runBatch(batch []*job, errs []error) error {
 // runJob runs one job under a savepoint and undoes it if it fails. txErr
 // means the transaction itself is broken.
 func (w *writeTx) runJob(j *job) (jobErr, txErr error) {
-	if _, err := w.exec(`SAVEPOINT job`); err != nil {
+	if _, err := w.stmt(w.stmts.savepoint).Exec(); err != nil {
 		return nil, err
 	}
 	if jobErr = j.run(w); jobErr == nil {
-		_, txErr = w.exec(`RELEASE job`)
+		_, txErr = w.stmt(w.stmts.release).Exec()
 		return nil, txErr
 	}
 	w.forget() // the cache may hold seqs the rollback undoes
-	if _, err := w.exec(`ROLLBACK TO job`); err != nil {
+	if _, err := w.stmt(w.stmts.rollbackTo).Exec(); err != nil {
 		return jobErr, err
 	}
-	_, txErr = w.exec(`RELEASE job`)
+	_, txErr = w.stmt(w.stmts.release).Exec()
 	return jobErr, txErr
 }

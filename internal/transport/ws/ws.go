@@ -32,8 +32,10 @@ type Handler struct {
 	IdleTimeout time.Duration
 	Log         *slog.Logger
 
-	// writeBufs lends write buffers to connections only while they write a
-	// message, so an idle connection holds none.
+	// writeBufs is gorilla's write buffer pool. Data frames no longer go
+	// through gorilla's writer (conn.write frames them itself), but without
+	// a pool gorilla would give every connection a 4 KB write buffer of its
+	// own at the upgrade; with one it borrows only to write a message.
 	writeBufs sync.Pool
 }
 
