@@ -231,3 +231,17 @@ func TestFndSearchCap(t *testing.T) {
 		t.Errorf("search found %d entries, want the cap of 50", len(found))
 	}
 }
+
+// Credentials (email, phone) are not kept: adding one is refused with 501,
+// never acknowledged as if stored; asking for them answers 204.
+func TestCredentialsNotImplemented(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t)
+	a := anon(t, srv)
+	mustCode(t, "sub me", a.Sub("me"), 200)
+	mustCode(t, "set cred", request(a, "set", Msg{"topic": "me",
+		"cred": Msg{"meth": "email", "val": "a@example.com"}}), 501)
+	mustCode(t, "del cred", request(a, "del", Msg{"topic": "me", "what": "cred",
+		"cred": Msg{"meth": "email", "val": "a@example.com"}}), 501)
+	wantCtrl(t, "get cred", a, get(a, "me", "cred"), 204)
+}

@@ -67,6 +67,10 @@ func (s *Session) dispatch(m *proto.ClientMsg) {
 		s.delUser(m.Del)
 	case m.Del != nil && m.Del.What == "cred":
 		s.reply(proto.NotImplemented(m.Del.ID, m.Del.Topic, now))
+	case m.Set != nil && m.Set.Cred != nil:
+		// Parley keeps no credentials to validate; saying ok would let a
+		// client believe an address was added.
+		s.reply(proto.NotImplemented(m.Set.ID, m.Set.Topic, now))
 	default:
 		s.topicRequest(m)
 	}
