@@ -55,7 +55,7 @@ func (t *topic) catchUp(s Subscriber, view string, to int) {
 
 // pushData sends one {data} frame and records it as pushed.
 func (t *topic) pushData(s Subscriber, view string, m *store.Message, frame []byte) {
-	s.Send(Frame{Bytes: frame, Topic: view, Seq: m.SeqID, Name: t.name, MsgID: m.MsgID})
+	t.emit(s, Frame{Bytes: frame, Topic: view, Seq: m.SeqID, Name: t.name, MsgID: m.MsgID})
 	t.pushed[s] = m.SeqID
 }
 

@@ -158,6 +158,19 @@ func (h *Hub) routeLoaded(name string, ev event) {
 	h.mu.RUnlock()
 }
 
+// routeLoadedAll is routeLoaded for n events to one topic, in order, with
+// one look-up; ev makes the i-th event only if the topic is running, so
+// members whose "me" nobody watches cost no allocation.
+func (h *Hub) routeLoadedAll(name string, n int, ev func(i int) event) {
+	h.mu.RLock()
+	if t := h.topics[name]; t != nil {
+		for i := range n {
+			t.offer(ev(i))
+		}
+	}
+	h.mu.RUnlock()
+}
+
 // start runs the topic's actor unless it is running already. It returns
 // false once the hub is stopping.
 func (h *Hub) start(name string) bool {

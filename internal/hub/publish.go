@@ -107,6 +107,7 @@ func (p *publisher) flush(t *topic) {
 // finish handles a committed batch in order, then sends the next one.
 func (p *publisher) finish(t *topic, d appendDone) {
 	p.inflight = false
+	t.fan.begin()
 	for i := range d.batch {
 		res := store.AppendResult{Err: d.err}
 		if d.err == nil {
@@ -114,6 +115,7 @@ func (p *publisher) finish(t *topic, d appendDone) {
 		}
 		t.published(&d.batch[i], res)
 	}
+	t.fan.end(t)
 	p.done += len(d.batch)
 	p.flush(t)
 	// Only the reads waiting for this batch run, not all of them once the
@@ -174,17 +176,12 @@ func (t *topic) published(pp *pendingPub, res store.AppendResult) {
 }
 
 // broadcast sends {data} to attached readers, encoded once per view, and
-// {pres what=msg} on "me" to members' sessions not attached here.
+// {pres what=msg} on "me" to members' sessions not attached here (after the
+// batch, see fanOut).
 func (t *topic) broadcast(m *store.Message, skip Subscriber) {
 	frames := map[string][]byte{}
-	attachedBy := map[proto.Uid]map[string]bool{}
 	for s, view := range t.attached {
-		uid := s.UserID()
-		if attachedBy[uid] == nil {
-			attachedBy[uid] = map[string]bool{}
-		}
-		attachedBy[uid][s.SessionID()] = true
-		if s == skip || !t.mode(uid).IsSet(proto.ModeRead) {
+		if s == skip || !t.mode(s.UserID()).IsSet(proto.ModeRead) {
 			t.pushed[s] = m.SeqID // nothing owed: not a hole to fill later
 			continue
 		}
@@ -196,12 +193,10 @@ func (t *topic) broadcast(m *store.Message, skip Subscriber) {
 		t.catchUp(s, view, m.SeqID-1)
 		t.pushData(s, view, m, f)
 	}
-	for uid, sub := range t.subs {
-		if !sub.Mode().IsSet(proto.ModeRead) {
-			continue
-		}
-		t.hub.presToUser(uid, &proto.MsgServerPres{Topic: proto.TopicMe, Src: t.viewFor(uid),
-			What: "msg", SeqID: m.SeqID, AcsActor: m.From.UserID()}, attachedBy[uid])
+	if t.fan.active {
+		t.fan.pres = append(t.fan.pres, m)
+	} else {
+		t.presMsgs([]*store.Message{m})
 	}
 }
 

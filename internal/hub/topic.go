@@ -47,6 +47,7 @@ type topic struct {
 	subs     map[proto.Uid]*store.Subscription // p2p and group members
 	attached map[Subscriber]string             // session → the name it sees
 	pub      publisher
+	fan      fanOut // what a committed batch sends, per session (fanout.go)
 	marks    markFlusher
 	devices  deviceMarks // delivered marks per device (device.go)
 	recent   recentLog
@@ -240,7 +241,7 @@ func (t *topic) viewFor(uid proto.Uid) string {
 
 // send encodes m and queues it for one session.
 func (t *topic) send(s Subscriber, m *proto.ServerMsg) {
-	s.Send(Frame{Bytes: t.hub.encode(m)})
+	t.emit(s, Frame{Bytes: t.hub.encode(m)})
 }
 
 // reply answers the session that made r.
@@ -252,7 +253,7 @@ func (t *topic) deliverToAttached(m *proto.ServerMsg, skip map[string]bool) {
 	frame := t.hub.encode(m)
 	for s := range t.attached {
 		if !skip[s.SessionID()] {
-			s.Send(Frame{Bytes: frame})
+			t.emit(s, Frame{Bytes: frame})
 		}
 	}
 }

@@ -10,8 +10,9 @@ import (
 // window. Acks come from note recv and datares, also for topics the session
 // is no longer attached to.
 func (s *Session) acknowledge(view string, seq int) {
+	user := s.UserID().UserID() // once per ack, not per frame released
 	for _, f := range s.win.ack(view, seq) {
-		s.record(trace.Acked, f, 0)
+		s.recordAs(user, trace.Acked, f, 0)
 	}
 }
 
@@ -47,6 +48,12 @@ func (s *Session) gaveUp(f hub.Frame, attempts int) {
 func (s *Session) Lagging() bool { return s.win.isLagging() }
 
 func (s *Session) record(stage trace.Stage, f hub.Frame, attempt int) {
+	s.recordAs(s.UserID().UserID(), stage, f, attempt)
+}
+
+// recordAs is record with the user's id already formatted, for callers that
+// record many frames at once.
+func (s *Session) recordAs(user string, stage trace.Stage, f hub.Frame, attempt int) {
 	s.deps.Trace.Record(trace.Event{Stage: stage, Topic: f.Name, Seq: f.Seq, MsgID: f.MsgID,
-		Session: s.id, User: s.UserID().UserID(), Attempt: attempt})
+		Session: s.id, User: user, Attempt: attempt})
 }

@@ -49,6 +49,32 @@ func (o *outbox) push(b []byte) bool {
 	return true
 }
 
+// pushAll queues bs as push would one at a time, under one lock and with one
+// wake. When they do not all fit, none is queued and the outbox closes.
+func (o *outbox) pushAll(bs [][]byte) bool {
+	n := 0
+	for _, b := range bs {
+		n += len(b)
+	}
+	o.mu.Lock()
+	if o.bye != nil {
+		o.mu.Unlock()
+		return false
+	}
+	ok := o.size+n <= o.limit
+	if ok {
+		o.frames = append(o.frames, bs...)
+		o.size += n
+	} else {
+		d := proto.DisconnectSlow
+		o.bye = &d
+	}
+	wake := o.wake
+	o.mu.Unlock()
+	o.notify(wake)
+	return ok
+}
+
 // close asks the writer to end the connection with d after what is queued.
 func (o *outbox) close(d proto.Disconnect) {
 	o.mu.Lock()

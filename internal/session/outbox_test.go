@@ -83,3 +83,27 @@ func TestWindowForgetsAcknowledgedFrames(t *testing.T) {
 		t.Errorf("after acking everything pending = %v, want nil", tw.pending)
 	}
 }
+
+// pushAll queues a batch in order with one wake; a batch that does not fit
+// closes the outbox as a slow consumer, like the push that would overflow.
+func TestOutboxPushAll(t *testing.T) {
+	o := newOutbox(8)
+	woken := 0
+	o.setWake(func() { woken++ })
+	if !o.pushAll([][]byte{[]byte("ab"), []byte("cd")}) {
+		t.Fatal("pushAll refused a batch that fits")
+	}
+	if woken != 1 {
+		t.Fatalf("woken %d times for one batch, want 1", woken)
+	}
+	got, _ := o.drain(0)
+	if len(got) != 2 || string(got[0]) != "ab" || string(got[1]) != "cd" {
+		t.Fatalf("drain = %q, want [ab cd]", got)
+	}
+	if o.pushAll([][]byte{[]byte("12345"), []byte("6789")}) {
+		t.Fatal("pushAll accepted a batch over the limit")
+	}
+	if got, bye := o.drain(0); len(got) != 0 || bye == nil || *bye != proto.DisconnectSlow {
+		t.Fatalf("after overflow drain = %q, %v; want nothing and slow consumer", got, bye)
+	}
+}

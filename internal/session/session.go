@@ -163,6 +163,30 @@ func (s *Session) Send(f hub.Frame) bool {
 	return true
 }
 
+// SendBatch queues frames in order (hub.BatchSender): each is tracked as Send
+// would, but the outbox takes them under one lock and wakes the writer once,
+// so they usually leave in one system call.
+func (s *Session) SendBatch(fs []hub.Frame) bool {
+	tracked := s.win.trackAll(fs)
+	bufs := make([][]byte, len(fs))
+	for i := range fs {
+		bufs[i] = fs[i].Bytes
+	}
+	user := s.UserID().UserID()
+	if !s.out.pushAll(bufs) {
+		for _, f := range fs {
+			s.recordAs(user, trace.Dropped, f, 0)
+		}
+		return false
+	}
+	for i, f := range fs {
+		if tracked[i] {
+			s.recordAs(user, trace.Pushed, f, 1)
+		}
+	}
+	return true
+}
+
 // SubDone is told by a topic that a sub request for view was handled.
 func (s *Session) SubDone(view string, ok bool) {
 	s.mu.Lock()

@@ -52,6 +52,24 @@ func newWindow(rto time.Duration, limit int, resend, giveUp func(hub.Frame, int)
 func (w *window) track(f hub.Frame) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	return w.trackLocked(f, time.Now())
+}
+
+// trackAll is track for each of fs under one lock; it reports, per frame,
+// whether it is tracked. Only {data} frames (with a topic and seq) are.
+func (w *window) trackAll(fs []hub.Frame) []bool {
+	tracked := make([]bool, len(fs))
+	now := time.Now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i, f := range fs {
+		tracked[i] = f.Seq > 0 && f.Topic != "" && w.trackLocked(f, now)
+	}
+	return tracked
+}
+
+// trackLocked is track with w.mu held and the time given.
+func (w *window) trackLocked(f hub.Frame, now time.Time) bool {
 	if w.stopped {
 		return false
 	}
@@ -69,7 +87,7 @@ func (w *window) track(f hub.Frame) bool {
 	}
 	tw.pending = append(tw.pending, nil)
 	copy(tw.pending[i+1:], tw.pending[i:])
-	tw.pending[i] = &inflight{frame: f, due: time.Now().Add(w.rto)}
+	tw.pending[i] = &inflight{frame: f, due: now.Add(w.rto)}
 	w.armLocked(w.rto)
 	return true
 }

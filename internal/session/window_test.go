@@ -125,3 +125,24 @@ func TestWindowIgnoresAcksForUnknownTopics(t *testing.T) {
 		t.Fatalf("%d window entries after acks for unknown topics", n)
 	}
 }
+
+// trackAll tracks the {data} frames of a batch as track would one by one:
+// frames without a seq are not tracked, nor frames already acknowledged or
+// already pending.
+func TestWindowTrackAll(t *testing.T) {
+	w, _, _ := testWindow(time.Hour, 3)
+	defer w.stop()
+	w.track(frame("grp1", 2))
+	w.ack("grp1", 1)
+	got := w.trackAll([]hub.Frame{frame("grp1", 1), frame("grp1", 2), frame("grp1", 3),
+		{Bytes: []byte("ctrl")}, frame("grp2", 1)})
+	want := []bool{false, false, true, false, true}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("trackAll = %v, want %v", got, want)
+		}
+	}
+	if n := w.pendingCount(); n != 3 {
+		t.Fatalf("%d pending, want 3 (grp1 2 and 3, grp2 1)", n)
+	}
+}
