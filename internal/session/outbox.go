@@ -49,8 +49,13 @@ func (o *outbox) push(b []byte) bool {
 	return true
 }
 
-// pushAll queues bs as push would one at a time, under one lock and with one
-// wake. When they do not all fit, none is queued and the outbox closes.
+// pushAll queues bs, everything one committed batch sends to this session,
+// under one lock and with one wake. An empty outbox takes the whole batch
+// whatever its size: the client has read everything before it, so it is not
+// slow, and a batch of large messages can exceed the limit by itself (frames
+// pushed one by one were drained in between by the writer). Otherwise, when
+// the batch does not fit, none of it is queued and the outbox closes. So a
+// stuck client holds at most the limit plus one batch.
 func (o *outbox) pushAll(bs [][]byte) bool {
 	n := 0
 	for _, b := range bs {
@@ -61,7 +66,7 @@ func (o *outbox) pushAll(bs [][]byte) bool {
 		o.mu.Unlock()
 		return false
 	}
-	ok := o.size+n <= o.limit
+	ok := o.size == 0 || o.size+n <= o.limit
 	if ok {
 		o.frames = append(o.frames, bs...)
 		o.size += n

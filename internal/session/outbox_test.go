@@ -100,8 +100,14 @@ func TestOutboxPushAll(t *testing.T) {
 	if len(got) != 2 || string(got[0]) != "ab" || string(got[1]) != "cd" {
 		t.Fatalf("drain = %q, want [ab cd]", got)
 	}
-	if o.pushAll([][]byte{[]byte("12345"), []byte("6789")}) {
-		t.Fatal("pushAll accepted a batch over the limit")
+	// An empty outbox takes a batch larger than the limit: its client has
+	// read everything so far. One more batch that does not fit behind it
+	// closes the outbox.
+	if !o.pushAll([][]byte{[]byte("12345"), []byte("6789")}) {
+		t.Fatal("pushAll refused a batch into an empty outbox")
+	}
+	if o.pushAll([][]byte{[]byte("x")}) {
+		t.Fatal("pushAll accepted a batch over the limit behind queued frames")
 	}
 	if got, bye := o.drain(0); len(got) != 0 || bye == nil || *bye != proto.DisconnectSlow {
 		t.Fatalf("after overflow drain = %q, %v; want nothing and slow consumer", got, bye)
