@@ -67,12 +67,7 @@ func describe(m map[string]any) string {
 // before its echo, and no echo of a noecho pub.
 func TestFanOutByCommittedBatch(t *testing.T) {
 	const owner proto.Uid = 42
-	base := openStore(t)
-	name := newGroup(t, base, owner)
-	st := &gatedStore{Store: base, entered: make(chan int, 16), gate: make(chan struct{})}
-	h := hub.New(st, hub.DefaultLimits, quiet)
-	t.Cleanup(h.Shutdown)
-	t.Cleanup(func() { close(st.gate) })
+	st, h, name := gatedHub(t, owner)
 
 	plain := newSession("plain", owner)
 	snd := &batchSession{session: newSession("snd", owner), batches: make(chan int, 16)}

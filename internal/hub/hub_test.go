@@ -135,16 +135,23 @@ func (g *gatedStore) Append(ctx context.Context, msgs []*store.Message) ([]store
 	return g.Store.Append(ctx, msgs)
 }
 
-// A get data waits only for the messages published before it, not until the
-// publisher is idle: under a steady stream of pubs it would never be.
-func TestGetDataNotStarvedByPublishing(t *testing.T) {
-	const owner proto.Uid = 42
+// gatedHub starts a hub over a gated store holding a group owned by owner.
+func gatedHub(t *testing.T, owner proto.Uid) (*gatedStore, *hub.Hub, string) {
+	t.Helper()
 	base := openStore(t)
 	name := newGroup(t, base, owner)
 	st := &gatedStore{Store: base, entered: make(chan int, 16), gate: make(chan struct{})}
 	h := hub.New(st, hub.DefaultLimits, quiet)
 	t.Cleanup(h.Shutdown)
 	t.Cleanup(func() { close(st.gate) })
+	return st, h, name
+}
+
+// A get data waits only for the messages published before it, not until the
+// publisher is idle: under a steady stream of pubs it would never be.
+func TestGetDataNotStarvedByPublishing(t *testing.T) {
+	const owner proto.Uid = 42
+	st, h, name := gatedHub(t, owner)
 
 	s := newSession("s1", owner)
 	dispatch := func(m *proto.ClientMsg) {
