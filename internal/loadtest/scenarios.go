@@ -225,6 +225,30 @@ func (r *run) accountCount(n int) int {
 	return a
 }
 
+// audience signs up an owner and accounts users, whose tokens the n
+// connections of idle and storm share, and creates groups of at most per
+// members for them, each with a stream to publish on. Only the owner stays
+// connected; the caller closes it.
+func (r *run) audience(ctx context.Context, accounts, n, per int) (owner *client, users []*client, groups []string, streams []*stream, err error) {
+	accts, err := r.signups(ctx, accounts+1)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	owner, users = accts[0], accts[1:]
+	for _, c := range users {
+		c.close()
+	}
+	if groups, err = groupsFor(ctx, owner, n, per); err != nil {
+		owner.close()
+		return nil, nil, nil, nil, err
+	}
+	streams = make([]*stream, len(groups))
+	for i := range streams {
+		streams[i] = &stream{}
+	}
+	return owner, users, groups, streams, nil
+}
+
 // idle: N authenticated connections, one topic each; server RSS per
 // connection. At the end each topic gets one message, which every
 // connection must receive (so the connections were alive).
@@ -232,23 +256,11 @@ func (r *run) idle(ctx context.Context, res *Result) error {
 	n := r.o.Conns
 	a := r.accountCount(n)
 	res.Params["conns"], res.Params["accounts"] = n, a
-	accts, err := r.signups(ctx, a+1)
+	owner, users, groups, streams, err := r.audience(ctx, a, n, 1000)
 	if err != nil {
 		return err
 	}
-	owner, users := accts[0], accts[1:]
 	defer owner.close()
-	for _, c := range users {
-		c.close()
-	}
-	groups, err := groupsFor(ctx, owner, n, 1000)
-	if err != nil {
-		return err
-	}
-	streams := make([]*stream, len(groups))
-	for i := range streams {
-		streams[i] = &stream{}
-	}
 	before := rssKB(r.o.PID)
 	pctx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -296,24 +308,12 @@ func (r *run) storm(ctx context.Context, res *Result) error {
 	m, k := r.o.Conns, r.o.Messages
 	a := r.accountCount(m)
 	res.Params["clients"], res.Params["messages_per_group"], res.Params["accounts"] = m, k, a
-	accts, err := r.signups(ctx, a+1)
+	owner, users, groups, streams, err := r.audience(ctx, a, m, 100)
 	if err != nil {
 		return err
 	}
-	owner, users := accts[0], accts[1:]
 	defer owner.close()
-	for _, c := range users {
-		c.close()
-	}
-	groups, err := groupsFor(ctx, owner, m, 100)
-	if err != nil {
-		return err
-	}
 	res.Params["groups"] = len(groups)
-	streams := make([]*stream, len(groups))
-	for i := range streams {
-		streams[i] = &stream{}
-	}
 	rvs := make([]*recv, m)
 	cs, err := r.tokenClients(ctx, m, users, groups, streams, rvs)
 	if err != nil {
