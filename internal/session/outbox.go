@@ -25,32 +25,13 @@ func newOutbox(limit int) *outbox {
 	return &outbox{ready: make(chan struct{}, 1), limit: limit}
 }
 
-// push queues b. It returns false if the outbox is closed or b overflows it,
-// in which case the outbox closes itself with DisconnectSlow.
-func (o *outbox) push(b []byte) bool {
-	o.mu.Lock()
-	if o.bye != nil {
-		o.mu.Unlock()
-		return false
-	}
-	if o.size+len(b) > o.limit {
-		d := proto.DisconnectSlow
-		o.bye = &d
-		wake := o.wake
-		o.mu.Unlock()
-		o.notify(wake)
-		return false
-	}
-	o.frames = append(o.frames, b)
-	o.size += len(b)
-	wake := o.wake
-	o.mu.Unlock()
-	o.notify(wake)
-	return true
-}
+// push queues b, by the same rule as pushAll. It returns false if the
+// outbox is closed or b overflows it, in which case the outbox closes itself
+// with DisconnectSlow.
+func (o *outbox) push(b []byte) bool { return o.pushAll([][]byte{b}) }
 
-// pushAll queues bs, everything one committed batch sends to this session,
-// under one lock and with one wake. An empty outbox takes the whole batch
+// pushAll queues bs (for the hub, everything one committed batch sends to
+// this session) under one lock and with one wake. An empty outbox takes the whole batch
 // whatever its size: the client has read everything before it, so it is not
 // slow, and a batch of large messages can exceed the limit by itself (frames
 // pushed one by one were drained in between by the writer). Otherwise, when
