@@ -31,8 +31,11 @@ func TestSlowConsumer(t *testing.T) {
 	slow.request(t, Msg{"sub": Msg{"id": "3", "topic": name}}, 200)
 
 	// Enough to fill the socket buffers between the server and the slow
-	// client (kept small), then its outbox.
-	const n, window = 256, 8
+	// client (kept small), then its outbox. The reader reads only after each
+	// window of pubs, so a window must fit its outbox with room to spare even
+	// when nothing has reached its socket yet: 4 × 32 KB of 256 KB. (A window
+	// of 8 was the whole outbox and closed the reader now and then.)
+	const n, window = 256, 4
 	content := strings.Repeat("x", 32<<10)
 	next := 1
 	for sent := 0; sent < n; {
