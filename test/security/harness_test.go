@@ -1,0 +1,27 @@
+package security
+
+import (
+	"testing"
+
+	"github.com/parley-im/parley/internal/server/servertest"
+)
+
+// startServer runs `parley serve` as a child process with a fresh data
+// directory; env adds PARLEY_* settings for the attack at hand.
+func startServer(t *testing.T, env ...string) *servertest.Process {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a server process: skipped in -short mode")
+	}
+	return servertest.StartProcess(t, t.TempDir(), env...)
+}
+
+// dial opens a raw WebSocket client to p, failing the test if it cannot.
+func dial(t *testing.T, p *servertest.Process) *servertest.Client {
+	t.Helper()
+	c, err := servertest.DialAddr(t, p.Addr, "")
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	return c
+}
