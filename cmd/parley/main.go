@@ -1,16 +1,16 @@
 // Command parley is the Parley IM gateway. It only parses the command line
-// and hands over to package server.
+// and hands over to package server (serve), loadtest (bench) or admin
+// (trace).
+//
+// Conventions: `--help` (or -h) on any command prints its usage to stdout
+// and exits 0; a usage error prints to stderr and exits 2; a command that
+// ran and failed exits 1.
 package main
 
 import (
-	"context"
-	"errors"
-	"flag"
 	"fmt"
-	"log/slog"
+	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/parley-im/parley/internal/admin"
 	"github.com/parley-im/parley/internal/loadtest"
@@ -23,73 +23,72 @@ var version = "dev"
 const usage = `usage: parley <command> [flags]
 
 commands:
-  serve     run the gateway (parley serve --help for flags)
+  serve     run the gateway (parley serve --help lists every setting)
   bench     measure a Tinode-protocol server under load (parley bench --help)
   trace     show where a message went (parley trace --help)
   version   print the version
+  help      print this help; parley help <command> prints the command's
 `
 
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprint(os.Stderr, usage)
-		os.Exit(2)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run dispatches to the command named by args[0] and returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
 	}
-	switch os.Args[1] {
-	case "serve":
-		if err := serve(os.Args[2:]); err != nil {
-			fmt.Fprintln(os.Stderr, "parley:", err)
-			os.Exit(1)
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "help":
+		if len(rest) > 0 && rest[0] != "help" {
+			return run([]string{rest[0], "--help"}, stdout, stderr)
 		}
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "serve":
+		return serve(rest, stdout, stderr)
 	case "bench":
-		os.Exit(loadtest.Main(os.Args[2:], os.Stdout, os.Stderr))
+		return loadtest.Main(rest, stdout, stderr)
 	case "trace":
-		os.Exit(admin.TraceCommand(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
+		return admin.TraceCommand(rest, os.Getenv, stdout, stderr)
 	case "version", "--version", "-v":
-		fmt.Println("parley", version, "protocol", server.ProtocolVersion)
+		return printVersion(rest, stdout, stderr)
 	default:
-		fmt.Fprint(os.Stderr, usage)
-		os.Exit(2)
+		fmt.Fprintf(stderr, "parley: unknown command %q\n\n%s", cmd, usage)
+		return 2
 	}
 }
 
-func serve(args []string) error {
-	cfg := server.Defaults()
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	configPath := fs.String("config", "", "JSON config file")
-	listen := fs.String("listen", "", "address to listen on (default "+cfg.Listen+")")
-	data := fs.String("data", "", "data directory (default ./"+cfg.DataDir+")")
-	newEpochs := fs.Bool("new-epochs", false, "give every topic a new epoch before serving (after restoring a backup)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
+const versionUsage = `usage: parley version
+
+Prints Parley's version and the Tinode protocol version it speaks.
+`
+
+func printVersion(args []string, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 0:
+		fmt.Fprintln(stdout, "parley", version, "protocol", server.ProtocolVersion)
+		return 0
+	case isHelp(args[0]):
+		fmt.Fprint(stdout, versionUsage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "parley version: unexpected argument %q\n%s", args[0], versionUsage)
+		return 2
 	}
-	if *configPath != "" {
-		if err := cfg.LoadFile(*configPath); err != nil {
-			return err
-		}
+}
+
+// isHelp reports whether arg asks for help, as the flag package
+// understands it.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "--h":
+		return true
 	}
-	if err := cfg.LoadEnv(os.Getenv); err != nil {
-		return err
-	}
-	if *listen != "" {
-		cfg.Listen = *listen
-	}
-	if *data != "" {
-		cfg.DataDir = *data
-	}
-	cfg.NewEpochs = *newEpochs
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
-		return fmt.Errorf("log level: %w", err)
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	srv, err := server.New(cfg, version, log)
-	if err != nil {
-		return err
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return srv.ListenAndServe(ctx)
+	return false
 }

@@ -61,17 +61,62 @@ func TestTraceCommandExitCodes(t *testing.T) {
 	}
 }
 
+// Asking for help is not an error: usage on stdout, nothing on stderr,
+// exit 0, for the command and each subcommand.
+func TestHelpExitsZero(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--help"}, "usage: parley <command>"},
+		{[]string{"-h"}, "usage: parley <command>"},
+		{[]string{"help"}, "usage: parley <command>"},
+		{[]string{"help", "serve"}, "usage: parley serve"},
+		{[]string{"serve", "--help"}, "usage: parley serve"},
+		{[]string{"serve", "-h"}, "usage: parley serve"},
+		{[]string{"bench", "--help"}, "usage: parley bench <scenario>"},
+		{[]string{"bench", "pairs", "--help"}, "usage: parley bench pairs"},
+		{[]string{"trace", "--help"}, "usage: parley trace"},
+		{[]string{"version", "--help"}, "usage: parley version"},
+	} {
+		code, out, errOut := parley(t, tc.args...)
+		if code != 0 || !strings.HasPrefix(out, tc.want) || errOut != "" {
+			t.Errorf("parley %s: exit %d, stdout %q, stderr %q; want 0 and %q on stdout",
+				strings.Join(tc.args, " "), code, out, errOut, tc.want)
+		}
+	}
+}
+
 func TestUnknownCommand(t *testing.T) {
-	code, _, errOut := parley(t, "frobnicate")
-	if code != 2 || !strings.Contains(errOut, "trace") {
-		t.Fatalf("exit %d, stderr %q", code, errOut)
+	code, out, errOut := parley(t, "frobnicate")
+	if code != 2 || out != "" || !strings.Contains(errOut, `unknown command "frobnicate"`) ||
+		!strings.Contains(errOut, "usage: parley <command>") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// Usage errors exit 2 with the reason on stderr, unlike help.
+func TestUsageErrorsExitTwo(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"serve", "--no-such-flag"},
+		{"serve", "--max-message-size", "lots"},
+		{"serve", "stray"},
+		{"bench"},
+		{"bench", "pairs", "--no-such-flag"},
+		{"version", "stray"},
+	} {
+		if code, out, errOut := parley(t, args...); code != 2 || out != "" || errOut == "" {
+			t.Errorf("parley %s: exit %d, stdout %q, stderr %q; want 2 with stderr only",
+				strings.Join(args, " "), code, out, errOut)
+		}
 	}
 }
 
 // The operator's step after restoring a backup is a serve flag.
 func TestServeHasNewEpochsFlag(t *testing.T) {
-	code, _, stderr := parley(t, "serve", "--help")
-	if code != 0 || !strings.Contains(stderr, "-new-epochs") {
-		t.Fatalf("serve --help: exit %d, flags:\n%s", code, stderr)
+	code, out, _ := parley(t, "serve", "--help")
+	if code != 0 || !strings.Contains(out, "--new-epochs") {
+		t.Fatalf("serve --help: exit %d, flags:\n%s", code, out)
 	}
 }

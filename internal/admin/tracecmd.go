@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -39,8 +40,10 @@ flags:
 // production.
 func TraceCommand(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("trace", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, traceUsage); fs.PrintDefaults() }
+	// Help goes to stdout and exits 0; a flag error goes to stderr.
+	var flagOut bytes.Buffer
+	fs.SetOutput(&flagOut)
+	fs.Usage = func() { fmt.Fprint(&flagOut, traceUsage); fs.PrintDefaults() }
 	addr := fs.String("addr", "127.0.0.1:6060", "server address, host:port or an http(s):// URL")
 	token := fs.String("token", "", "admin token (default $PARLEY_ADMIN_TOKEN)")
 	var q Query
@@ -51,8 +54,10 @@ func TraceCommand(args []string, getenv func(string) string, stdout, stderr io.W
 	timeout := fs.Duration("timeout", 10*time.Second, "give up on the server after this long")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return 0 // asked for help, got it
+			stdout.Write(flagOut.Bytes())
+			return ExitFound // asked for help, got it
 		}
+		stderr.Write(flagOut.Bytes())
 		return ExitUsage
 	}
 	usage := func(msg string) int {

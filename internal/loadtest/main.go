@@ -7,6 +7,7 @@
 package loadtest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,6 +36,10 @@ scenarios:
 // writes the result to stdout; progress goes to stderr. It returns the exit
 // code: 0 ok, 1 run failed or messages were lost/duplicated/reordered, 2 usage.
 func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
 	if len(args) < 1 || strings.HasPrefix(args[0], "-") {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -47,7 +52,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	fs := flag.NewFlagSet("bench "+scenario, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// Help goes to stdout and exits 0; a flag error goes to stderr.
+	var flagOut bytes.Buffer
+	fs.SetOutput(&flagOut)
+	fs.Usage = func() {
+		fmt.Fprintf(&flagOut, "usage: parley bench %s --addr host:port [flags]\n\nflags:\n", scenario)
+		fs.PrintDefaults()
+	}
 	var o Options
 	fs.StringVar(&o.Addr, "addr", "127.0.0.1:6060", "server host:port (loopback or an address you own)")
 	fs.StringVar(&o.APIKey, "apikey", "", "API key sent as the apikey query parameter")
@@ -68,8 +79,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	quiet := fs.Bool("quiet", false, "no progress line")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			stdout.Write(flagOut.Bytes())
 			return 0
 		}
+		stderr.Write(flagOut.Bytes())
 		return 2
 	}
 	if fs.NArg() > 0 {

@@ -6,14 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 )
 
 // Config is everything Parley can be told. Defaults come from Defaults; a
 // JSON file, then PARLEY_* environment variables, then command-line flags
-// override them in that order.
+// override them in that order. Settings (settings.go) is the table of the
+// names each field goes by: a field added here is added there too.
 type Config struct {
 	Listen  string `json:"listen"`   // PARLEY_LISTEN
 	DataDir string `json:"data_dir"` // PARLEY_DATA
@@ -51,6 +51,21 @@ type Config struct {
 	// them: they answer 404.
 	AdminToken string `json:"admin_token"` // PARLEY_ADMIN_TOKEN
 
+	// TLS from files: TLSCert and TLSKey name a PEM certificate chain and
+	// its key; both or neither. The pair is reloaded when the files change.
+	TLSCert string `json:"tls_cert"` // PARLEY_TLS_CERT
+	TLSKey  string `json:"tls_key"`  // PARLEY_TLS_KEY
+	// TLS from an ACME certificate authority (Let's Encrypt): ACMEHosts are
+	// the only names certificates are requested for; the account and the
+	// certificates are cached in DataDir/acme. ACMEHTTP, when set, is an
+	// extra plain-HTTP listener for the HTTP-01 challenge (":80").
+	ACMEHosts []string `json:"acme_hosts"` // PARLEY_ACME_HOSTS, comma-separated
+	ACMEEmail string   `json:"acme_email"` // PARLEY_ACME_EMAIL
+	ACMEHTTP  string   `json:"acme_http"`  // PARLEY_ACME_HTTP
+	// HSTSMaxAge is the max-age of Strict-Transport-Security while TLS is
+	// on; 0 sends no header.
+	HSTSMaxAge Duration `json:"hsts_max_age"` // PARLEY_HSTS_MAX_AGE
+
 	// NewEpochs gives every topic a new epoch before serving: the step
 	// after restoring a backup, so clients drop positions from the lost
 	// history. It is a one-time action for one start (`parley serve
@@ -78,6 +93,7 @@ func Defaults() Config {
 		PasswordCost:        auth.DefaultPasswordCost,
 		LogLevel:            "info",
 		TraceCapacity:       100_000,
+		HSTSMaxAge:          Duration(365 * 24 * time.Hour),
 	}
 }
 
@@ -91,61 +107,6 @@ func (c *Config) LoadFile(path string) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(c); err != nil {
 		return fmt.Errorf("config %s: %w", path, err)
-	}
-	return nil
-}
-
-// LoadEnv applies PARLEY_* variables over c; getenv is os.Getenv in
-// production.
-func (c *Config) LoadEnv(getenv func(string) string) error {
-	str := func(name string, dst *string) {
-		if v := getenv(name); v != "" {
-			*dst = v
-		}
-	}
-	var err error
-	num := func(name string, dst *int) {
-		if v := getenv(name); v != "" && err == nil {
-			*dst, err = strconv.Atoi(v)
-			err = wrapEnv(name, err)
-		}
-	}
-	str("PARLEY_LISTEN", &c.Listen)
-	str("PARLEY_DATA", &c.DataDir)
-	str("PARLEY_API_KEY", &c.APIKey)
-	str("PARLEY_LOG_LEVEL", &c.LogLevel)
-	str("PARLEY_ADMIN_TOKEN", &c.AdminToken)
-	if v := getenv("PARLEY_ALLOWED_ORIGINS"); v != "" {
-		c.AllowedOrigins = strings.Split(v, ",")
-	}
-	num("PARLEY_MAX_MESSAGE_SIZE", &c.MaxMessageSize)
-	num("PARLEY_MAX_SUBSCRIBERS", &c.MaxSubscribers)
-	num("PARLEY_MAX_TOPICS_PER_SESSION", &c.MaxTopicsPerSession)
-	num("PARLEY_RATE_BURST", &c.RateBurst)
-	num("PARLEY_OUTBOX_BYTES", &c.OutboxBytes)
-	num("PARLEY_GROUP_COMMIT", &c.GroupCommit)
-	num("PARLEY_TRACE_CAPACITY", &c.TraceCapacity)
-	num("PARLEY_RETRANSMIT_LIMIT", &c.RetransmitLimit)
-	num("PARLEY_PASSWORD_COST", &c.PasswordCost)
-	if v := getenv("PARLEY_RATE_PER_SECOND"); v != "" && err == nil {
-		c.RatePerSecond, err = strconv.ParseFloat(v, 64)
-		err = wrapEnv("PARLEY_RATE_PER_SECOND", err)
-	}
-	for name, dst := range map[string]*Duration{"PARLEY_TOKEN_LIFETIME": &c.TokenLifetime, "PARLEY_IDLE_TIMEOUT": &c.IdleTimeout,
-		"PARLEY_RETRANSMIT_AFTER": &c.RetransmitAfter} {
-		if v := getenv(name); v != "" && err == nil {
-			var d time.Duration
-			d, err = time.ParseDuration(v)
-			*dst = Duration(d)
-			err = wrapEnv(name, err)
-		}
-	}
-	return err
-}
-
-func wrapEnv(name string, err error) error {
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
 }
@@ -172,7 +133,7 @@ func (c *Config) Validate() error {
 	case c.TraceCapacity < 1:
 		return fmt.Errorf("trace_capacity must be at least 1")
 	}
-	return nil
+	return c.validateTLS()
 }
 
 // Duration is a time.Duration written as "30s" in JSON.

@@ -1,17 +1,27 @@
 package server
 
 import (
+	"context"
+	"net"
 	"net/http"
+	"path/filepath"
+	"time"
 
 	"github.com/parley-im/parley/internal/admin"
 	"github.com/parley-im/parley/internal/metrics"
+	"github.com/parley-im/parley/internal/store"
 	"github.com/parley-im/parley/internal/trace"
 )
 
-// opsRoutes adds what operators use: Prometheus metrics at /metrics and the
-// token-protected admin endpoints under /v0/admin/ (404 while no
-// admin_token is configured).
+// healthTimeout bounds the store read behind /healthz: a store that takes
+// longer is as good as down for a load balancer.
+const healthTimeout = 2 * time.Second
+
+// opsRoutes adds what operators use: /healthz, Prometheus metrics at
+// /metrics and the token-protected admin endpoints under /v0/admin/ (404
+// while no admin_token is configured).
 func (s *Server) opsRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /healthz", healthHandler(s.store))
 	mux.Handle("GET /metrics", metrics.Handler(metrics.Sources{
 		Trace:           s.trace,
 		Sessions:        s.SessionCount,
@@ -19,6 +29,59 @@ func (s *Server) opsRoutes(mux *http.ServeMux) {
 		LaggingSessions: s.countLagging,
 	}))
 	mux.Handle(admin.TracePath, admin.TraceHandler(s.trace, s.cfg.AdminToken, s.log))
+}
+
+// healthHandler answers 200 "ok" when the store answers a read, and 503
+// otherwise: a process that serves HTTP but cannot read its database is not
+// healthy. The read is the token key, which every running server has.
+func healthHandler(keys store.Keys) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
+		defer cancel()
+		if _, err := keys.GetOrCreateKey(ctx, "token", nil); err != nil {
+			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ok\n"))
+	})
+}
+
+// announce logs that the server is up, and where a newcomer connects:
+// the client endpoints, /metrics and /healthz, and the data directory as an
+// absolute path, since a relative one depends on where Parley was started.
+func (s *Server) announce(addr net.Addr) {
+	data, err := filepath.Abs(s.cfg.DataDir)
+	if err != nil {
+		data = s.cfg.DataDir
+	}
+	s.log.Info("parley serving", "addr", addr.String(), "data", data, "version", s.version)
+	web, ws := "http://", "ws://"
+	if s.tls != nil {
+		web, ws = "https://", "wss://"
+	}
+	host := s.publicHost(addr)
+	s.log.Info("connect a Tinode client", "websocket", ws+host+"/v0/channels",
+		"long_polling", web+host+"/v0/channels/lp", "metrics", web+host+"/metrics", "healthz", web+host+"/healthz")
+}
+
+// publicHost is the host:port clients use: the first ACME name when there
+// is one, else the listening address with a wildcard IP replaced by
+// localhost.
+func (s *Server) publicHost(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	if len(s.cfg.ACMEHosts) > 0 {
+		if port == "443" {
+			return s.cfg.ACMEHosts[0]
+		}
+		return net.JoinHostPort(s.cfg.ACMEHosts[0], port)
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // Trace is the server's message event recorder; the composition hands it

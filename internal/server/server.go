@@ -6,6 +6,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,6 +26,7 @@ import (
 	"github.com/parley-im/parley/internal/trace"
 	"github.com/parley-im/parley/internal/transport/lp"
 	"github.com/parley-im/parley/internal/transport/ws"
+	"golang.org/x/crypto/acme/autocert"
 )
 
 // ProtocolVersion is the Tinode protocol version Parley speaks.
@@ -33,16 +35,19 @@ const ProtocolVersion = "0.25"
 // Server is a running Parley gateway.
 type Server struct {
 	// Static after construction.
-	cfg     Config
-	version string
-	log     *slog.Logger
-	store   store.Store
-	hub     *hub.Hub
-	deps    *session.Deps
-	scfg    *session.Config
-	http    *http.Server
-	done    chan struct{}
-	trace   *trace.Recorder // every message's events, for metrics and `parley trace`
+	cfg      Config
+	version  string
+	log      *slog.Logger
+	store    store.Store
+	hub      *hub.Hub
+	deps     *session.Deps
+	scfg     *session.Config
+	http     *http.Server
+	done     chan struct{}
+	trace    *trace.Recorder   // every message's events, for metrics and `parley trace`
+	tls      *tls.Config       // nil: plain HTTP (tls.go)
+	acme     *autocert.Manager // when certificates come from ACME
+	acmeHTTP *http.Server      // the HTTP-01 challenge listener, when acme_http is set
 
 	mu       sync.Mutex // guards sessions
 	sessions map[*session.Session]struct{}
@@ -84,7 +89,11 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 		RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst,
 		RetransmitAfter: time.Duration(cfg.RetransmitAfter), RetransmitLimit: cfg.RetransmitLimit,
 		PasswordCost: cfg.PasswordCost}
-	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
+	s.http = &http.Server{Handler: s.hsts(s.routes()), ReadHeaderTimeout: 10 * time.Second}
+	if err := s.setupTLS(); err != nil {
+		st.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -117,7 +126,6 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/v0/channels", s.requireAPIKey(&ws.Handler{NewSession: s.newSession, CheckOrigin: s.checkOrigin,
 		MaxFrame: maxFrame, PingEvery: idle * 9 / 10, IdleTimeout: idle, Log: s.log}))
 	mux.Handle("/v0/channels/lp", s.requireAPIKey(lp.New(s.newSession, maxFrame, idle/2, idle, s.log, s.done)))
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	s.opsRoutes(mux)
 	return mux
 }
@@ -184,10 +192,14 @@ func (s *Server) closeUser(uid proto.Uid, keep *session.Session, d proto.Disconn
 // gracefully: no new connections, sessions closed with "server shutdown",
 // writes in flight finished, the store closed.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	ln, err := s.listenTLS(ln)
+	if err != nil {
+		s.shutdown()
+		return err
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(ln) }()
-	s.log.Info("parley serving", "addr", ln.Addr().String(), "data", s.cfg.DataDir, "version", s.version)
-	var err error
+	s.announce(ln.Addr())
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
@@ -214,6 +226,7 @@ func (s *Server) shutdown() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	s.http.Shutdown(ctx)
+	s.stopTLS(ctx)
 	s.mu.Lock()
 	for sess := range s.sessions {
 		sess.Close(proto.DisconnectShutdown)

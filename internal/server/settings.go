@@ -1,0 +1,141 @@
+package server
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Setting is one thing an operator can configure, under the three names it
+// goes by: its key in the JSON config file, its PARLEY_* environment
+// variable and its `parley serve` flag. Config.Settings is the one table of
+// them; the environment, the flags and `parley serve --help` are all read
+// from it, so they cannot disagree.
+type Setting struct {
+	Key  string // JSON key, as in Config's struct tags
+	Env  string // environment variable
+	Flag string // flag name, without dashes
+	Arg  string // what the flag's value is, for the help text ("ADDR", "N", …)
+	Help string // what it means, one line
+	// Value reads and prints the setting in the Config that Settings was
+	// called on.
+	Value Value
+}
+
+// Value is how a setting's text (from the environment or a flag) becomes a
+// Config field. The JSON file is decoded into the struct directly.
+type Value interface {
+	Set(string) error
+	String() string
+}
+
+// Settings returns the table of every setting, bound to c: setting a Value
+// changes c. The order is the order of `parley serve --help`.
+func (c *Config) Settings() []Setting {
+	return []Setting{
+		{"listen", "PARLEY_LISTEN", "listen", "ADDR", "address to serve on (clients, /metrics, /healthz, admin)", (*strVal)(&c.Listen)},
+		{"data_dir", "PARLEY_DATA", "data", "DIR", "directory of parley.db and the ACME cache; a relative path is relative to the working directory", (*strVal)(&c.DataDir)},
+		{"api_key", "PARLEY_API_KEY", "api-key", "KEY", "key clients must send (apikey or X-Tinode-APIKey); empty accepts any", (*strVal)(&c.APIKey)},
+		{"allowed_origins", "PARLEY_ALLOWED_ORIGINS", "allowed-origins", "LIST", "comma-separated browser origins allowed to connect; empty allows any", (*listVal)(&c.AllowedOrigins)},
+		{"max_message_size", "PARLEY_MAX_MESSAGE_SIZE", "max-message-size", "BYTES", "largest client message", (*intVal)(&c.MaxMessageSize)},
+		{"max_subscribers", "PARLEY_MAX_SUBSCRIBERS", "max-subscribers", "N", "members per group", (*intVal)(&c.MaxSubscribers)},
+		{"max_topics_per_session", "PARLEY_MAX_TOPICS_PER_SESSION", "max-topics-per-session", "N", "topics one session may attach", (*intVal)(&c.MaxTopicsPerSession)},
+		{"rate_per_second", "PARLEY_RATE_PER_SECOND", "rate-per-second", "N", "client messages per second per connection", (*floatVal)(&c.RatePerSecond)},
+		{"rate_burst", "PARLEY_RATE_BURST", "rate-burst", "N", "client messages a connection may send at once above the rate", (*intVal)(&c.RateBurst)},
+		{"outbox_bytes", "PARLEY_OUTBOX_BYTES", "outbox-bytes", "BYTES", "a session's queued output before it is closed as a slow consumer", (*intVal)(&c.OutboxBytes)},
+		{"group_commit", "PARLEY_GROUP_COMMIT", "group-commit", "N", "writes per store transaction (1 = off)", (*intVal)(&c.GroupCommit)},
+		{"token_lifetime", "PARLEY_TOKEN_LIFETIME", "token-lifetime", "DURATION", "how long login tokens are valid", (*durVal)(&c.TokenLifetime)},
+		{"idle_timeout", "PARLEY_IDLE_TIMEOUT", "idle-timeout", "DURATION", "a connection silent this long is closed", (*durVal)(&c.IdleTimeout)},
+		{"retransmit_after", "PARLEY_RETRANSMIT_AFTER", "retransmit-after", "DURATION", "an unacknowledged push is sent again after this, then twice as long each time", (*durVal)(&c.RetransmitAfter)},
+		{"retransmit_limit", "PARLEY_RETRANSMIT_LIMIT", "retransmit-limit", "N", "resends before a session counts as lagging", (*intVal)(&c.RetransmitLimit)},
+		{"password_cost", "PARLEY_PASSWORD_COST", "password-cost", "N", "bcrypt cost of new passwords", (*intVal)(&c.PasswordCost)},
+		{"log_level", "PARLEY_LOG_LEVEL", "log-level", "LEVEL", "debug, info, warn or error; debug also logs every trace event", (*strVal)(&c.LogLevel)},
+		{"trace_capacity", "PARLEY_TRACE_CAPACITY", "trace-capacity", "N", "message events kept in memory for `parley trace` (about 200 bytes each)", (*intVal)(&c.TraceCapacity)},
+		{"admin_token", "PARLEY_ADMIN_TOKEN", "admin-token", "TOKEN", "bearer token of /v0/admin/…; empty disables the admin endpoints (prefer the variable: a flag shows in ps)", (*strVal)(&c.AdminToken)},
+		{"tls_cert", "PARLEY_TLS_CERT", "tls-cert", "FILE", "PEM certificate chain: serve TLS with it (reloaded when the file changes)", (*strVal)(&c.TLSCert)},
+		{"tls_key", "PARLEY_TLS_KEY", "tls-key", "FILE", "PEM private key of tls_cert", (*strVal)(&c.TLSKey)},
+		{"acme_hosts", "PARLEY_ACME_HOSTS", "acme-hosts", "LIST", "comma-separated host names: serve TLS with certificates from Let's Encrypt for them", (*listVal)(&c.ACMEHosts)},
+		{"acme_email", "PARLEY_ACME_EMAIL", "acme-email", "EMAIL", "contact address given to the ACME certificate authority (optional)", (*strVal)(&c.ACMEEmail)},
+		{"acme_http", "PARLEY_ACME_HTTP", "acme-http", "ADDR", "address for the ACME HTTP-01 challenge handler, e.g. :80; empty leaves only the TLS-ALPN-01 challenge on listen", (*strVal)(&c.ACMEHTTP)},
+		{"hsts_max_age", "PARLEY_HSTS_MAX_AGE", "hsts-max-age", "DURATION", "max-age of the Strict-Transport-Security header sent with TLS; 0s sends none", (*durVal)(&c.HSTSMaxAge)},
+	}
+}
+
+// LoadEnv applies PARLEY_* variables over c; getenv is os.Getenv in
+// production. An empty variable is the same as an unset one.
+func (c *Config) LoadEnv(getenv func(string) string) error {
+	for _, s := range c.Settings() {
+		if v := getenv(s.Env); v != "" {
+			if err := s.Value.Set(v); err != nil {
+				return fmt.Errorf("%s: %w", s.Env, err)
+			}
+		}
+	}
+	return nil
+}
+
+// WriteSettingsHelp prints every setting with its flag, variable, JSON key,
+// default (the value in c) and meaning: the settings part of `parley serve
+// --help`.
+func (c *Config) WriteSettingsHelp(w io.Writer) {
+	for _, s := range c.Settings() {
+		def := s.Value.String()
+		if def == "" {
+			def = "empty"
+		}
+		fmt.Fprintf(w, "  --%s %s\n      %s; JSON %q; default %s\n      %s\n", s.Flag, s.Arg, s.Env, s.Key, def, s.Help)
+	}
+}
+
+type strVal string
+
+func (v *strVal) Set(s string) error { *v = strVal(s); return nil }
+func (v *strVal) String() string     { return string(*v) }
+
+type intVal int
+
+func (v *intVal) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	*v = intVal(n)
+	return err
+}
+func (v *intVal) String() string { return strconv.Itoa(int(*v)) }
+
+type floatVal float64
+
+func (v *floatVal) Set(s string) error {
+	f, err := strconv.ParseFloat(s, 64)
+	*v = floatVal(f)
+	return err
+}
+func (v *floatVal) String() string { return strconv.FormatFloat(float64(*v), 'g', -1, 64) }
+
+// listVal is a comma-separated list, as PARLEY_ALLOWED_ORIGINS always was.
+type listVal []string
+
+func (v *listVal) Set(s string) error { *v = strings.Split(s, ","); return nil }
+func (v *listVal) String() string     { return strings.Join(*v, ",") }
+
+type durVal Duration
+
+func (v *durVal) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	*v = durVal(d)
+	return err
+}
+func (v *durVal) String() string { return shortDuration(time.Duration(*v)) }
+
+// shortDuration writes 336h rather than time's 336h0m0s, as operators
+// write durations.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
