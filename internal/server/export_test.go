@@ -1,0 +1,22 @@
+package server
+
+import (
+	"crypto/tls"
+	"log/slog"
+	"time"
+)
+
+// NewCertFiles gives the external tests the certificate reloader with a
+// clock of their own.
+func NewCertFiles(certPath, keyPath string, every time.Duration, now func() time.Time, log *slog.Logger) (
+	func(*tls.ClientHelloInfo) (*tls.Certificate, error), error) {
+	c, err := newCertFiles(certPath, keyPath, every, now, log)
+	if err != nil {
+		return nil, err
+	}
+	return c.GetCertificate, nil
+}
+
+// HealthHandler is /healthz over any key store, so a test can make the
+// store fail.
+var HealthHandler = healthHandler
