@@ -23,6 +23,8 @@ Tinode.setNetworkProviders(WebSocket, NodeXHR);
 Tinode.setDatabaseProvider(noDatabase);
 
 export const ADDR = process.env.PARLEY_ADDR || '127.0.0.1:6060';
+/** wss:// and https:// instead of ws:// and http:// (the server's CA via NODE_EXTRA_CA_CERTS). */
+export const SECURE = process.env.PARLEY_SECURE === '1';
 export const LOG = !!process.env.PARLEY_SDK_LOG;
 export const PASSWORD = 'pass123';
 
@@ -97,7 +99,7 @@ export async function open(transport = 'ws', name = 'conf') {
     host: ADDR,
     apiKey: 'parley-conformance',
     transport,
-    secure: false,
+    secure: SECURE,
     persist: false,
   });
   t.enableLogging(LOG, true);

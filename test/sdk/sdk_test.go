@@ -10,6 +10,11 @@
 //
 // Without them the test is skipped, except under CI (env CI set), where
 // missing dependencies fail it.
+//
+// TestTinodeSDKOverTLS runs tls.mjs the same way against a server serving
+// TLS with a certificate the test makes, with the SDK's `secure: true`
+// (wss:// and https:// long polling) and the test's CA given to Node in
+// NODE_EXTRA_CA_CERTS.
 package sdk_test
 
 import (
@@ -43,7 +48,7 @@ func TestTinodeSDK(t *testing.T) {
 	requireNodeModules(t, sdkDir)
 
 	srv := servertest.StartProcess(t, t.TempDir())
-	runConformance(t, node, sdkDir, srv.Addr)
+	runNode(t, node, sdkDir, "conformance.mjs", "PARLEY_ADDR="+srv.Addr)
 	srv.Terminate()
 	if code := srv.ExitCode(); code != 0 {
 		t.Fatalf("parley exited with %d after SIGTERM:\n%s", code, srv.Log())
@@ -74,14 +79,35 @@ func requireNodeModules(t *testing.T, sdkDir string) {
 	t.Skip(msg)
 }
 
-// runConformance runs conformance.mjs against addr and fails if node does.
-func runConformance(t *testing.T, node, sdkDir, addr string) {
+func TestTinodeSDKOverTLS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts a server and runs Node: skipped in -short mode")
+	}
+	node := requireNode(t)
+	sdkDir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireNodeModules(t, sdkDir)
+
+	ca := servertest.NewCA(t)
+	dir := t.TempDir()
+	certPath, keyPath, _ := ca.WriteFiles(t, dir, "127.0.0.1")
+	caPath := filepath.Join(dir, "ca.pem")
+	servertest.WriteFile(t, caPath, ca.PEM)
+	srv := servertest.StartProcess(t, t.TempDir(), "PARLEY_TLS_CERT="+certPath, "PARLEY_TLS_KEY="+keyPath)
+	runNode(t, node, sdkDir, "tls.mjs", "PARLEY_ADDR="+srv.Addr, "PARLEY_SECURE=1", "NODE_EXTRA_CA_CERTS="+caPath)
+}
+
+// runNode runs one of this folder's test scripts with node --test, with env
+// added to the environment, and fails if node does.
+func runNode(t *testing.T, node, sdkDir, script string, env ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), nodeTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "conformance.mjs")
+	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", script)
 	cmd.Dir = sdkDir
-	cmd.Env = append(os.Environ(), "PARLEY_ADDR="+addr)
+	cmd.Env = append(os.Environ(), env...)
 	log := newLineLogger(t, "node: ")
 	cmd.Stdout, cmd.Stderr = log, log
 	start := time.Now()
@@ -91,10 +117,10 @@ func runConformance(t *testing.T, node, sdkDir, addr string) {
 		t.Fatalf("node --test did not finish within %v", nodeTimeout)
 	}
 	if err != nil {
-		t.Fatalf("tinode-sdk conformance failed after %v: %v (PARLEY_SDK_LOG=1 prints every frame)",
-			time.Since(start).Round(time.Millisecond), err)
+		t.Fatalf("tinode-sdk %s failed after %v: %v (PARLEY_SDK_LOG=1 prints every frame)",
+			script, time.Since(start).Round(time.Millisecond), err)
 	}
-	t.Logf("tinode-sdk conformance passed in %v", time.Since(start).Round(time.Millisecond))
+	t.Logf("tinode-sdk %s passed in %v", script, time.Since(start).Round(time.Millisecond))
 }
 
 // lineLogger is an io.Writer that sends each complete line to t.Log, so a

@@ -22,6 +22,7 @@
 // counted in NodeXHR.errors.
 
 import http from 'node:http';
+import https from 'node:https';
 
 const UNSENT = 0;
 const OPENED = 1;
@@ -29,6 +30,9 @@ const DONE = 4;
 
 const sendAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const pollAgent = new http.Agent({ keepAlive: true });
+// The same pair for https:// (tinode-sdk with secure: true).
+const secureSendAgent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+const securePollAgent = new https.Agent({ keepAlive: true });
 
 export class NodeXHR {
   /** Exceptions thrown by SDK handlers, and failed requests, in order. */
@@ -36,8 +40,9 @@ export class NodeXHR {
 
   /** Closes idle keep-alive sockets so the process can exit. */
   static shutdown() {
-    sendAgent.destroy();
-    pollAgent.destroy();
+    for (const agent of [sendAgent, pollAgent, secureSendAgent, securePollAgent]) {
+      agent.destroy();
+    }
   }
 
   readyState = UNSENT;
@@ -76,10 +81,11 @@ export class NodeXHR {
       headers['Content-Type'] ??= 'text/plain;charset=UTF-8';
       headers['Content-Length'] = Buffer.byteLength(body);
     }
-    const req = http.request(url, {
+    const secure = url.protocol === 'https:';
+    const req = (secure ? https : http).request(url, {
       method: this.#method,
       headers,
-      agent: hasBody ? sendAgent : pollAgent,
+      agent: secure ? (hasBody ? secureSendAgent : securePollAgent) : (hasBody ? sendAgent : pollAgent),
     });
     this.#req = req;
     req.on('response', (res) => this.#collect(res));
