@@ -8,7 +8,8 @@ LDFLAGS := -X main.version=$(VERSION)
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/parley ./cmd/parley
 
-# Parley on its embedded defaults: 127.0.0.1:6060, data in ./data.
+# Parley on its embedded defaults: 127.0.0.1:6060, data in ./data (make runs
+# in the repository root, so that is <repo>/data). It logs where to connect.
 run: build
 	./bin/parley serve
 
@@ -17,9 +18,11 @@ test-deps:
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix test/sdk --no-audit --no-fund; \
 	else echo "npm not found: the tinode-sdk conformance test will be skipped"; fi
 
-# Every test, with the race detector.
+# Every test, with the race detector. The summariser prints failing tests'
+# output, then "make test: N passed, N failed, N skipped" (CI reads that
+# line) and whether the tinode-sdk conformance test ran.
 test: test-deps
-	$(GO) test -race -count=1 ./...
+	$(GO) run ./internal/testsummary $(GO) test -race -count=1 -json ./...
 
 # Benchmarks; figures go to docs/benchmarks.md.
 bench:
