@@ -2,9 +2,11 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"log/slog"
 	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -237,4 +239,56 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// acme_http starts a plain-HTTP listener that answers ACME HTTP-01
+// challenges for acme_hosts only and sends everything else to https.
+func TestACMEHTTPChallengeListener(t *testing.T) {
+	cfg := server.Defaults()
+	cfg.DataDir = t.TempDir()
+	cfg.ACMEHosts, cfg.ACMEHTTP = []string{"chat.example.test"}, "127.0.0.1:0"
+	var logs syncBuffer
+	srv, err := server.New(cfg, "test", slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	const line = `msg="ACME HTTP-01 challenges served" addr=`
+	waitFor(t, func() bool { return strings.Contains(logs.String(), line) }, "the challenge listener")
+	addr := strings.Fields(logs.String()[strings.Index(logs.String(), line)+len(line):])[0]
+
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(host, path string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
+		req.Host = host
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if resp := get("chat.example.test", "/v0/channels"); resp.StatusCode != http.StatusFound ||
+		resp.Header.Get("Location") != "https://chat.example.test/v0/channels" {
+		t.Errorf("plain request: %d to %q, want a redirect to https", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp := get("elsewhere.example.test", "/.well-known/acme-challenge/tok"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("challenge for a name outside acme_hosts: %d, want 403", resp.StatusCode)
+	}
+	if resp := get("chat.example.test", "/.well-known/acme-challenge/tok"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown challenge token: %d, want 404", resp.StatusCode)
+	}
 }
