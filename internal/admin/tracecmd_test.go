@@ -168,7 +168,8 @@ func TestTraceUsageErrors(t *testing.T) {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 and %q", tc.args, code, out, errOut, tc.want)
 		}
 	}
-	if code, _, errOut := run(nil, "--help"); code != admin.ExitFound || !strings.Contains(errOut, "usage: parley trace") {
-		t.Errorf("--help: exit %d, stderr %q", code, errOut)
+	// Help is asked for, not a usage error: stdout, exit 0.
+	if code, out, errOut := run(nil, "--help"); code != admin.ExitFound || !strings.HasPrefix(out, "usage: parley trace") || errOut != "" {
+		t.Errorf("--help: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
