@@ -35,17 +35,19 @@ const ProtocolVersion = "0.25"
 // Server is a running Parley gateway.
 type Server struct {
 	// Static after construction.
-	cfg      Config
-	version  string
-	log      *slog.Logger
-	store    store.Store
-	hub      *hub.Hub
-	deps     *session.Deps
-	scfg     *session.Config
-	http     *http.Server
-	done     chan struct{}
-	trace    *trace.Recorder   // every message's events, for metrics and `parley trace`
-	tls      *tls.Config       // nil: plain HTTP (tls.go)
+	cfg     Config
+	version string
+	log     *slog.Logger
+	store   store.Store
+	hub     *hub.Hub
+	deps    *session.Deps
+	scfg    *session.Config
+	http    *http.Server
+	done    chan struct{}
+	trace   *trace.Recorder // every message's events, for metrics and `parley trace`
+
+	// TLS (tls.go); static after construction.
+	tls      *tls.Config       // nil: plain HTTP
 	acme     *autocert.Manager // when certificates come from ACME
 	acmeHTTP *http.Server      // the HTTP-01 challenge listener, when acme_http is set
 
