@@ -46,7 +46,7 @@ type Server struct {
 	done    chan struct{}
 	trace   *trace.Recorder // every message's events, for metrics and `parley trace`
 
-	// TLS (tls.go); static after construction.
+	// TLS (tls.go): set by New, and acmeHTTP by Serve, before anything is served.
 	tls      *tls.Config       // nil: plain HTTP
 	acme     *autocert.Manager // when certificates come from ACME
 	acmeHTTP *http.Server      // the HTTP-01 challenge listener, when acme_http is set
