@@ -127,3 +127,9 @@ var (
 	// ctrl 200, or by another one). Do not come back.
 	DisconnectDeleted = Disconnect{4004, "account deleted", false}
 )
+
+// InvalidText answers a frame that is not valid UTF-8 text (ValidText) on a
+// transport that cannot close with 1007 (long polling, binary frames).
+func InvalidText(id, topic string, ts Time) *ServerMsg {
+	return Ctrl(id, topic, CodeMalformed, "invalid UTF-8", ts)
+}
