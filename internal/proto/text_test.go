@@ -57,15 +57,15 @@ func TestEncodeRepairsInvalidText(t *testing.T) {
 	bad := json.RawMessage("\"a\xffb\"")
 	ts := proto.Now()
 	for name, m := range map[string]*proto.ServerMsg{
-		"data content (fast path)":  {Data: &proto.MsgServerData{Topic: "grpX", SeqID: 1, Timestamp: ts, Content: bad}},
-		"data content object":       {Data: &proto.MsgServerData{Topic: "grpX", SeqID: 1, Timestamp: ts, Content: json.RawMessage("{\"t\":\"\xc3\"}")}},
-		"data head":                 {Data: &proto.MsgServerData{Topic: "grpX", SeqID: 1, Timestamp: ts, Head: map[string]any{"x": "\xff"}, Content: json.RawMessage(`"ok"`)}},
-		"meta public":               {Meta: &proto.MsgServerMeta{Topic: "grpX", Timestamp: ts, Desc: &proto.MsgTopicDesc{Public: bad, Private: bad, Trusted: bad}}},
-		"meta sub public":           {Meta: &proto.MsgServerMeta{Topic: "me", Timestamp: ts, Sub: []proto.MsgTopicSub{{Public: bad, Private: bad, Trusted: bad}}}},
-		"ctrl text":                 {Ctrl: &proto.MsgServerCtrl{ID: "\xff", Topic: "grpX", Code: 200, Text: "ok", Timestamp: ts}},
-		"ctrl params (fast path)":   {Ctrl: &proto.MsgServerCtrl{ID: "1", Code: 202, Text: "accepted", Params: map[string]any{"seq": 1, "x": "\xff"}, Timestamp: ts}},
-		"ctrl params (slow path)":   {Ctrl: &proto.MsgServerCtrl{ID: "1", Code: 202, Text: "accepted", Params: map[string]any{"v": bad}, Timestamp: ts}},
-		"pres":                      {Pres: &proto.MsgServerPres{Topic: "me", What: "on", Src: "\xff"}},
+		"data content (fast path)": {Data: &proto.MsgServerData{Topic: "grpX", SeqID: 1, Timestamp: ts, Content: bad}},
+		"data content object":      {Data: &proto.MsgServerData{Topic: "grpX", SeqID: 1, Timestamp: ts, Content: json.RawMessage("{\"t\":\"\xc3\"}")}},
+		"data head":                {Data: &proto.MsgServerData{Topic: "grpX", SeqID: 1, Timestamp: ts, Head: map[string]any{"x": "\xff"}, Content: json.RawMessage(`"ok"`)}},
+		"meta public":              {Meta: &proto.MsgServerMeta{Topic: "grpX", Timestamp: ts, Desc: &proto.MsgTopicDesc{Public: bad, Private: bad, Trusted: bad}}},
+		"meta sub public":          {Meta: &proto.MsgServerMeta{Topic: "me", Timestamp: ts, Sub: []proto.MsgTopicSub{{Public: bad, Private: bad, Trusted: bad}}}},
+		"ctrl text":                {Ctrl: &proto.MsgServerCtrl{ID: "\xff", Topic: "grpX", Code: 200, Text: "ok", Timestamp: ts}},
+		"ctrl params (fast path)":  {Ctrl: &proto.MsgServerCtrl{ID: "1", Code: 202, Text: "accepted", Params: map[string]any{"seq": 1, "x": "\xff"}, Timestamp: ts}},
+		"ctrl params (slow path)":  {Ctrl: &proto.MsgServerCtrl{ID: "1", Code: 202, Text: "accepted", Params: map[string]any{"v": bad}, Timestamp: ts}},
+		"pres":                     {Pres: &proto.MsgServerPres{Topic: "me", What: "on", Src: "\xff"}},
 	} {
 		b, err := proto.Encode(m)
 		if err != nil {
