@@ -11,13 +11,6 @@ import (
 // listing the directory.
 const maxFndResults = 50
 
-// maxFndTerms bounds the terms of one search (a word without a namespace
-// counts twice: itself and its basic alias). Each term is a parameter of the
-// search's SQL statement, twice, and SQLite allows 32,766: a query of
-// ~16,000 words failed in the store (500). 32 is 16 words, as many as the
-// tags one user or group may carry (MaxTagCount).
-const maxFndTerms = 2 * proto.MaxTagCount
-
 // setFndQuery stores the search a session set as fnd's desc.public: a JSON
 // string of tags separated by spaces or commas. null or "" clears it. The
 // query belongs to the session, as in Tinode: two devices of one user
@@ -32,8 +25,10 @@ func (t *topic) setFndQuery(r *Request, public json.RawMessage) *proto.ServerMsg
 			return proto.Malformed(r.Msg.ID(), r.View, proto.Now())
 		}
 	}
+	// A query of 16,000 words failed in the store (500): too many SQL
+	// parameters. SearchTerms stops just past the bound.
 	terms := proto.SearchTerms(query)
-	if len(terms) > maxFndTerms {
+	if len(terms) > proto.MaxSearchTerms {
 		return proto.Malformed(r.Msg.ID(), r.View, proto.Now())
 	}
 	if len(terms) > 0 {
