@@ -107,8 +107,9 @@ func (c *conn) waitReadable() {
 // the session, whose decoder answers bad text with 400.
 var errInvalidText = errors.New("text frame is not UTF-8")
 
-// end stops writers and pings, tells the client why when it went quiet,
-// ends the session and closes the socket.
+// end stops writers and pings, tells the client why when it went quiet or
+// sent a text frame that is not UTF-8, ends the session and closes the
+// socket.
 func (c *conn) end(err error) {
 	if !errors.Is(err, websocket.ErrReadLimit) && !websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) {
 		c.h.Log.Debug("ws read ended", "session", c.sess.SessionID(), "err", err)
@@ -130,8 +131,8 @@ func (c *conn) end(err error) {
 			time.Now().Add(writeTimeout))
 	}
 	c.sess.End()
-	if errors.Is(err, websocket.ErrReadLimit) {
-		lingerClose(c.ws)
+	if errors.Is(err, websocket.ErrReadLimit) || errors.Is(err, errInvalidText) {
+		lingerClose(c.ws) // frames the client sent after it must not reset the close away
 	}
 	c.ws.Close()
 }

@@ -317,6 +317,12 @@ func TestInvalidUTF8TextFrameClosesWith1007(t *testing.T) {
 	if err := c.WriteMessage(websocket.TextMessage, []byte("{\"hi\":{\"id\":\"1\",\"ua\":\"\xff\"}}")); err != nil {
 		t.Fatal(err)
 	}
+	pad := []byte(`{"hi":{"id":"2","ua":"` + strings.Repeat("x", 30000) + `"}}`)
+	for range 100 { // pipelined behind it; they must not reset the close away
+		if c.WriteMessage(websocket.TextMessage, pad) != nil {
+			break
+		}
+	}
 	wantClose(t, c, proto.DisconnectInvalidText.Code)
 
 	b, _ := f.dial(t, nil)
