@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/parley-im/parley/internal/trace"
 )
@@ -42,7 +44,7 @@ func WriteTimeline(w io.Writer, events []trace.Event) {
 		switch vals := distinct(events, c.get); len(vals) {
 		case 0:
 		case 1:
-			header = append(header, strings.ToLower(c.name)+" "+vals[0])
+			header = append(header, strings.ToLower(c.name)+" "+Printable(vals[0]))
 		default:
 			cols = append(cols, c)
 		}
@@ -61,7 +63,6 @@ func WriteTimeline(w io.Writer, events []trace.Event) {
 		header = append(header, fmt.Sprintf("(%d events)", len(events)))
 	}
 	fmt.Fprintln(w, strings.Join(header, "  "))
-	flatten := strings.NewReplacer("\t", " ", "\n", " ", "\r", " ") // a cell stays on its line and in its column
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	names := make([]string, len(cols))
 	for i, c := range cols {
@@ -71,7 +72,7 @@ func WriteTimeline(w io.Writer, events []trace.Event) {
 	for _, e := range events {
 		cells := make([]string, len(cols))
 		for i, c := range cols {
-			if cells[i] = flatten.Replace(c.get(e)); cells[i] == "" {
+			if cells[i] = Printable(c.get(e)); cells[i] == "" {
 				cells[i] = "-"
 			}
 		}
@@ -109,4 +110,38 @@ func itoa(n int) string {
 		return ""
 	}
 	return strconv.Itoa(n)
+}
+
+// Printable returns s as it is safe to print on an operator's terminal.
+// Msgids, details and session ids come from clients or from data stored
+// before they were checked: a control character (ESC, BEL) in them would
+// drive the terminal, a format character (a right-to-left override) would
+// disguise what is shown, and a tab or newline would break the table. Tabs,
+// newlines and carriage returns become spaces, as a cell stays on its line
+// and in its column; every other rune that is not printable, and each byte
+// that is not UTF-8, is written as a Go escape (\x1b, \u202e), and a
+// backslash as \\, so what is shown can be told apart from such an escape.
+func Printable(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\t' || r == '\n' || r == '\r':
+			b.WriteByte(' ')
+		case r == '\\':
+			b.WriteString(`\\`)
+		case unicode.IsPrint(r):
+			b.WriteRune(r)
+		case r < utf8.RuneSelf:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r <= 0xFFFF:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		}
+		i += n
+	}
+	return b.String()
 }

@@ -153,9 +153,9 @@ func fetchTrace(ctx context.Context, base, token string, q Query) (*TraceRespons
 		return nil, fmt.Errorf("no admin endpoint at %s (404 Not Found): the admin endpoint is disabled "+
 			"until the server is given an admin_token (PARLEY_ADMIN_TOKEN), or --addr is not a parley server", base)
 	case http.StatusBadRequest:
-		return nil, fmt.Errorf("the server refused the query: %s", strings.TrimSpace(string(body)))
+		return nil, fmt.Errorf("the server refused the query: %s", Printable(strings.TrimSpace(string(body))))
 	default:
-		return nil, fmt.Errorf("%s: %s: %s", url, res.Status, strings.TrimSpace(firstLine(body)))
+		return nil, fmt.Errorf("%s: %s: %s", url, res.Status, Printable(strings.TrimSpace(firstLine(body))))
 	}
 }
 

@@ -3,6 +3,7 @@ package auth
 import (
 	"encoding/base64"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,5 +90,26 @@ func TestPasswordHash(t *testing.T) {
 	}
 	if !CheckPassword(h, "pass123") || CheckPassword(h, "pass124") {
 		t.Fatal("password check wrong")
+	}
+}
+
+// bcrypt takes at most 72 bytes: a longer password made hashing fail, and
+// signup answered 500 (issue 10, finding 13). It is a policy violation now,
+// and a login with one fails without hashing.
+func TestPasswordLongerThanBcryptTakes(t *testing.T) {
+	long := strings.Repeat("p", 73)
+	if err := CheckPasswordPolicy(long); !errors.Is(err, ErrPasswordPolicy) {
+		t.Fatalf("CheckPasswordPolicy(73 bytes) = %v, want ErrPasswordPolicy", err)
+	}
+	max := long[:72]
+	if err := CheckPasswordPolicy(max); err != nil {
+		t.Fatalf("CheckPasswordPolicy(72 bytes) = %v", err)
+	}
+	hash, err := HashPassword(max, MinPasswordCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !CheckPassword(hash, max) || CheckPassword(hash, max+"x") {
+		t.Fatal("a 72-byte password must match itself and nothing longer")
 	}
 }

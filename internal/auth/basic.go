@@ -14,8 +14,9 @@ var (
 	ErrMalformedSecret = errors.New("auth: secret must be login:password")
 	// ErrLoginPolicy is returned for logins that break the naming rules.
 	ErrLoginPolicy = errors.New("auth: login must be 2-32 letters, digits, '_' or '.'")
-	// ErrPasswordPolicy is returned for passwords that are too short.
-	ErrPasswordPolicy = errors.New("auth: password too short")
+	// ErrPasswordPolicy is returned for passwords that are too short or
+	// longer than bcrypt takes.
+	ErrPasswordPolicy = errors.New("auth: password must be 3-72 bytes")
 )
 
 // Basic-scheme policy: logins start and end with a letter or digit and may
@@ -24,6 +25,9 @@ const (
 	minLoginLen    = 2
 	maxLoginLen    = 32
 	minPasswordLen = 3
+	// maxPasswordLen is bcrypt's limit: it reads only the first 72 bytes,
+	// and GenerateFromPassword refuses longer ones (which was a 500).
+	maxPasswordLen = 72
 	// DefaultPasswordCost is bcrypt's work factor for stored passwords.
 	DefaultPasswordCost = bcrypt.DefaultCost
 	// MinPasswordCost is the cheapest allowed, for tests that create many
@@ -60,7 +64,7 @@ func CheckLogin(login string) error {
 
 // CheckPasswordPolicy validates a new password on its own, for a change.
 func CheckPasswordPolicy(password string) error {
-	if len(password) < minPasswordLen {
+	if len(password) < minPasswordLen || len(password) > maxPasswordLen {
 		return ErrPasswordPolicy
 	}
 	return nil
@@ -78,8 +82,14 @@ func HashPassword(password string, cost int) ([]byte, error) {
 	return bcrypt.GenerateFromPassword([]byte(password), cost)
 }
 
-// CheckPassword reports whether password matches the stored hash.
+// CheckPassword reports whether password matches the stored hash. No
+// stored password is longer than maxPasswordLen, and bcrypt would compare
+// only the first 72 bytes of a longer one: such a password never matches,
+// and costs no hashing.
 func CheckPassword(hash []byte, password string) bool {
+	if len(password) > maxPasswordLen {
+		return false
+	}
 	return bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
 }
 

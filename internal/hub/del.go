@@ -98,21 +98,28 @@ func (t *topic) announceDel(by Subscriber, hard bool, delID int, ranges []proto.
 	}
 }
 
-// validRanges converts and checks delete ranges: non-empty, starting within
-// the topic's messages, and not absurdly large.
+// validRanges converts and checks delete ranges: non-empty, at most
+// maxRanges, starting within the topic's messages, and covering at most
+// maxDelRange seqs together. The sum is checked against what is left of the
+// cap before each addition: two ranges of 2^62 seqs would wrap a plain sum
+// around to a small number.
 func (t *topic) validRanges(in []proto.MsgDelRange) ([]store.Range, bool) {
+	if len(in) > maxRanges {
+		return nil, false
+	}
 	ranges := toRanges(in)
 	if len(ranges) == 0 || len(ranges) != len(in) {
 		return nil, false
 	}
 	total := 0
 	for _, rg := range ranges {
-		if rg.Low > t.desc.SeqID {
+		n := rg.Hi - rg.Low // toRanges keeps 0 < Low < Hi: no overflow
+		if rg.Low > t.desc.SeqID || n > maxDelRange-total {
 			return nil, false
 		}
-		total += rg.Hi - rg.Low
+		total += n
 	}
-	return ranges, total <= maxDelRange
+	return ranges, true
 }
 
 // delSub removes a member: the caller themselves, or another member when the

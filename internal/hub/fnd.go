@@ -25,7 +25,13 @@ func (t *topic) setFndQuery(r *Request, public json.RawMessage) *proto.ServerMsg
 			return proto.Malformed(r.Msg.ID(), r.View, proto.Now())
 		}
 	}
-	if terms := proto.SearchTerms(query); len(terms) > 0 {
+	// A query of 16,000 words failed in the store (500): too many SQL
+	// parameters. SearchTerms stops just past the bound.
+	terms := proto.SearchTerms(query)
+	if len(terms) > proto.MaxSearchTerms {
+		return proto.Malformed(r.Msg.ID(), r.View, proto.Now())
+	}
+	if len(terms) > 0 {
 		t.fnd[r.Sess] = terms
 	} else {
 		delete(t.fnd, r.Sess)

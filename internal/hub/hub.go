@@ -82,6 +82,8 @@ type Hub struct {
 	cancel context.CancelFunc
 	trace  *trace.Recorder // nil records nothing
 
+	now func() time.Time // the clock of epoch changes; tests move it
+
 	// Guarded by mu. A request is put into a topic's inbox only while mu is
 	// read-held, and a topic leaves the map only while mu is write-held and
 	// its inbox is empty, so no request is ever lost to an exiting topic.
@@ -99,7 +101,7 @@ func New(st store.Store, limits Limits, log *slog.Logger) *Hub {
 		limits.MaxDevices = DefaultLimits.MaxDevices
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Hub{store: st, limits: limits, log: log, ctx: ctx, cancel: cancel,
+	return &Hub{store: st, limits: limits, log: log, ctx: ctx, cancel: cancel, now: time.Now,
 		topics: map[string]*topic{}, online: map[proto.Uid]int{}}
 }
 

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"unicode"
 
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/store"
@@ -74,14 +75,27 @@ func (t *topic) handlePub(r *Request) {
 }
 
 // headMsgID returns the client message id from head; a missing id is valid
-// (no deduplication), a non-string or over-long one is not.
+// (no deduplication), a non-string, over-long or unprintable one is not.
 func headMsgID(head map[string]any) (string, bool) {
 	v, present := head["msgid"]
 	if !present {
 		return "", true
 	}
 	s, ok := v.(string)
-	return s, ok && s != "" && len(s) <= maxMsgIDLen
+	return s, ok && s != "" && len(s) <= maxMsgIDLen && printable(s)
+}
+
+// printable reports whether s is only letters, marks, numbers, punctuation,
+// symbols and spaces. Msgids are printed by operators' tools (parley trace,
+// logs): a control character (ESC, BEL) would drive their terminal, and a
+// format character (a right-to-left override) would disguise the id.
+func printable(s string) bool {
+	for _, r := range s {
+		if !unicode.IsGraphic(r) {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *publisher) flush(t *topic) {

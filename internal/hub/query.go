@@ -178,6 +178,10 @@ func (q *querier) data(opts *proto.MsgGetOpts) {
 		return
 	}
 	mq := store.MessageQuery{Limit: q.hub.limits.MaxResults}
+	if opts != nil && len(opts.Ranges) > maxRanges {
+		q.send(proto.Malformed(q.id, q.view, proto.Now()))
+		return
+	}
 	if opts != nil {
 		mq.Since, mq.Before, mq.Ranges = opts.SinceID, opts.BeforeID, toRanges(opts.Ranges)
 		if opts.Limit > 0 && opts.Limit < mq.Limit {
@@ -232,6 +236,12 @@ func dataMsg(m *store.Message, view string) *proto.ServerMsg {
 		SeqID: m.SeqID, Head: m.Head, Content: m.Content, DeletedAt: proto.TimePtr(m.DeletedAt)}
 	return &proto.ServerMsg{Data: d}
 }
+
+// maxRanges bounds the ranges of one get data or del msg. Each becomes a
+// term of one SQL statement, and SQLite refuses an expression more than
+// 1,000 deep: a longer list was a store error (500) on every request.
+// Clients ask for a few ranges (the holes they see); more is 400.
+const maxRanges = 128
 
 // toRanges converts wire ranges (hi exclusive, zero for a single id) to
 // store ranges, dropping invalid ones.

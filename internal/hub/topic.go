@@ -54,8 +54,8 @@ type topic struct {
 	pushed   map[Subscriber]int      // session → last seq pushed to it (range rule)
 	fnd      map[Subscriber][]string // fnd: session → its search terms
 	idleAt   time.Time
-	// claimed is the highest position a client reported beyond the latest
-	// seq, and epochAt when the epoch last changed for it (epoch.go).
+	// claimed is the position beyond the latest seq whose report last
+	// changed the epoch, and epochAt when that was (epoch.go).
 	claimed int
 	epochAt time.Time
 }

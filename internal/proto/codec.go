@@ -4,14 +4,22 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 )
 
 // ErrMalformed is returned for frames that are not one valid client message.
 var ErrMalformed = errors.New("malformed message")
 
+// ErrInvalidText is returned for a frame that is one client message but not
+// valid text (ValidText): it is a kind of ErrMalformed. DecodeClient returns
+// the message with it, so the answer can name the request's id and topic.
+var ErrInvalidText = fmt.Errorf("%w: invalid UTF-8", ErrMalformed)
+
 // DecodeClient parses one JSON client frame. It fails on invalid JSON, on a
 // frame with no known message, and on one with more than one message.
-// Unknown fields are ignored, as Tinode clients expect.
+// Unknown fields are ignored, as Tinode clients expect. A frame holding bytes
+// that are not UTF-8, or an escaped lone surrogate, fails with ErrInvalidText:
+// stored and sent on, it would be unreadable to every other client.
 func DecodeClient(frame []byte) (*ClientMsg, error) {
 	var m ClientMsg
 	if err := json.Unmarshal(frame, &m); err != nil {
@@ -19,6 +27,9 @@ func DecodeClient(frame []byte) (*ClientMsg, error) {
 	}
 	if m.count() != 1 {
 		return nil, ErrMalformed
+	}
+	if !ValidText(frame) {
+		return &m, ErrInvalidText
 	}
 	return &m, nil
 }
@@ -88,11 +99,16 @@ func (m *ClientMsg) Topic() string {
 }
 
 // Encode writes the message as one JSON frame, without a trailing newline.
+// The frame is always valid UTF-8 (repairText), whatever the store holds.
 func Encode(m *ServerMsg) ([]byte, error) {
 	if b, ok := appendFast(make([]byte, 0, fastSize(m)), m); ok {
-		return b, nil
+		return repairText(b), nil
 	}
-	return encodeJSON(m)
+	b, err := encodeJSON(m)
+	if err != nil {
+		return nil, err
+	}
+	return repairText(b), nil
 }
 
 // encodeJSON is Encode through encoding/json, for every message.

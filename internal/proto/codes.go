@@ -114,6 +114,9 @@ var (
 	DisconnectSlow = Disconnect{4008, "slow consumer", true}
 	// DisconnectTooLarge: a frame was over the size limit.
 	DisconnectTooLarge = Disconnect{1009, "frame too large", true}
+	// DisconnectInvalidText: a WebSocket text frame was not UTF-8, which
+	// RFC 6455 §8.1 says fails the connection. Reconnect, without that frame.
+	DisconnectInvalidText = Disconnect{1007, "invalid UTF-8", true}
 	// DisconnectIdle: nothing was heard from the client for too long.
 	DisconnectIdle = Disconnect{4000, "idle timeout", true}
 	// DisconnectBadAPIKey: the API key was missing or wrong; do not retry.
@@ -127,3 +130,9 @@ var (
 	// ctrl 200, or by another one). Do not come back.
 	DisconnectDeleted = Disconnect{4004, "account deleted", false}
 )
+
+// InvalidText answers a frame that is not valid UTF-8 text (ValidText) on a
+// transport that cannot close with 1007 (long polling, binary frames).
+func InvalidText(id, topic string, ts Time) *ServerMsg {
+	return Ctrl(id, topic, CodeMalformed, "invalid UTF-8", ts)
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parley-im/parley/internal/proto"
 )
@@ -39,6 +40,8 @@ var clientFrameSeeds = []string{
 	`{}`,
 	`1`,
 	`{"hi":{"id":"\u00e9\ud83d\ude00\u2028"}}`,
+	"{\"pub\":{\"id\":\"1\",\"topic\":\"grpX\",\"content\":\"\xff\"}}",
+	`{"pub":{"id":"1","topic":"grpX","content":"\udc80\\udc80"}}`,
 }
 
 // imsOf lists the timestamps a client message can carry.
@@ -61,14 +64,21 @@ func imsOf(m *proto.ClientMsg) []*proto.Time {
 	return out
 }
 
-// FuzzDecodeClient: DecodeClient never panics, and whatever it accepts
-// survives EncodeClient and a second decode unchanged.
+// FuzzDecodeClient: DecodeClient never panics, accepts only valid UTF-8
+// JSON, and whatever it accepts survives EncodeClient and a second decode
+// unchanged.
 func FuzzDecodeClient(f *testing.F) {
 	for _, s := range clientFrameSeeds {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		m, err := proto.DecodeClient(frame)
+		if errors.Is(err, proto.ErrInvalidText) {
+			if m == nil || proto.ValidText(frame) {
+				t.Fatalf("DecodeClient(%q) = %v, %v: refused valid text, or gave no message to answer", frame, m, err)
+			}
+			return
+		}
 		if err != nil {
 			if m != nil {
 				t.Fatalf("DecodeClient returned a message with error %v", err)
@@ -78,8 +88,8 @@ func FuzzDecodeClient(f *testing.F) {
 			}
 			return
 		}
-		if !json.Valid(frame) {
-			t.Fatalf("DecodeClient accepted invalid JSON %q", frame)
+		if !json.Valid(frame) || !utf8.Valid(frame) {
+			t.Fatalf("DecodeClient accepted %q, which is not valid UTF-8 JSON", frame)
 		}
 		if k := kind(m); k == "" || k == "many" {
 			t.Fatalf("DecodeClient accepted %q holding %s messages", frame, k)

@@ -2,6 +2,7 @@ package proto
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -40,5 +41,21 @@ func TestSearchTerms(t *testing.T) {
 		if got := SearchTerms(tc.in); !slices.Equal(got, tc.want) {
 			t.Errorf("SearchTerms(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// A query of 16,000 words is not split whole: SearchTerms stops past
+// MaxSearchTerms, so refusing it costs little.
+func TestSearchTermsStopsPastTheBound(t *testing.T) {
+	words := make([]string, 16000)
+	for i := range words {
+		words[i] = "w" + strconv.Itoa(i)
+	}
+	got := SearchTerms(strings.Join(words, " "))
+	if len(got) <= MaxSearchTerms || len(got) > MaxSearchTerms+2 {
+		t.Fatalf("SearchTerms of 16000 words gave %d terms, want just past %d", len(got), MaxSearchTerms)
+	}
+	if allocs := testing.AllocsPerRun(5, func() { SearchTerms(strings.Join(words, " ")) }); allocs > 200 {
+		t.Fatalf("SearchTerms of 16000 words made %v allocations: it splits the whole query", allocs)
 	}
 }

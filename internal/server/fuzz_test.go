@@ -4,16 +4,21 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/parley-im/parley/internal/server"
 	"github.com/parley-im/parley/internal/server/servertest"
 )
 
-// FuzzWireFrames sends arbitrary text frames (one per line of the input)
-// over a real WebSocket connection to a real server, then the network probe
-// "1". The server answers the probe in order, after the replies it sends at
-// once, so everything up to the "0" is read and checked: each frame must be
-// one JSON server message, and the connection must stay open. One server
+// FuzzWireFrames sends arbitrary frames (one per line of the input) over a
+// real WebSocket connection to a real server, then the network probe "1".
+// Lines that are UTF-8 go in text frames; the others in binary frames, which
+// reach the server's decoder (a text frame that is not UTF-8 closes the
+// connection with 1007, tested in internal/transport/ws). The server answers
+// the probe in order, after the replies it sends at once, so everything up
+// to the "0" is read and checked: each frame must be valid UTF-8 (what a
+// browser insists on) and one JSON server message, and the connection must
+// stay open. One server
 // serves the whole fuzz run. As with FuzzSessionReceive, bound minimisation:
 //
 //	go test -run '^$' -fuzz FuzzWireFrames -fuzztime 20000x -fuzzminimizetime 10x ./internal/server/
@@ -35,6 +40,15 @@ not json
 {"login":{"id":"3","scheme":"token","secret":"AAAA"}}
 {"action":{"id":"4","what":"ping"}}`,
 		"{\"hi\":{\"id\":\"\xff\"}}\n\x00\n{\"pub\":{\"id\":\"1\",\"topic\":\"me\",\"content\":\"\u2028<>&\"}}",
+		// A poison message and card: an anonymous user in a group of their
+		// own, publishing and describing with bytes that are not UTF-8.
+		`{"hi":{"id":"1","ver":"0.25"}}
+{"acc":{"id":"2","user":"new","scheme":"anonymous","login":true}}
+{"sub":{"id":"3","topic":"newG","set":{"desc":{"public":{"fn":"g"}}}}}
+` + "{\"pub\":{\"id\":\"4\",\"topic\":\"newG\",\"content\":\"a\xffb\"}}\n" +
+			"{\"set\":{\"id\":\"5\",\"topic\":\"me\",\"desc\":{\"public\":{\"fn\":\"\xc3\"}}}}\n" +
+			`{"pub":{"id":"6","topic":"me","content":"\udc80"}}
+{"get":{"id":"7","topic":"me","what":"desc"}}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -42,13 +56,20 @@ not json
 		c := srv.Dial(t)
 		defer c.Close()
 		for _, frame := range bytes.Split(input, []byte{'\n'}) {
-			c.SendRaw(string(frame))
+			if utf8.Valid(frame) {
+				c.SendRaw(string(frame))
+			} else {
+				c.SendBinary(frame)
+			}
 		}
 		c.SendRaw("1")
 		for {
 			raw := c.ReadRaw() // fails the test if the connection closes or stalls
 			if raw == "0" {
 				return
+			}
+			if !utf8.ValidString(raw) {
+				t.Fatalf("server frame is not UTF-8: %q", raw)
 			}
 			var top map[string]json.RawMessage
 			if err := json.Unmarshal([]byte(raw), &top); err != nil || len(top) != 1 {

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,10 @@ func (s *Session) Receive(frame []byte) {
 		return
 	}
 	msg, err := proto.DecodeClient(frame)
+	if errors.Is(err, proto.ErrInvalidText) {
+		s.reply(proto.InvalidText(msg.ID(), msg.Topic(), proto.Now()))
+		return
+	}
 	if err != nil {
 		s.reply(proto.Malformed("", "", proto.Now()))
 		return

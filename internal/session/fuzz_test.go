@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -121,16 +123,46 @@ func (e *fuzzEnv) run(tb testing.TB) *run {
 // send gives the session one frame, with placeholders filled in, and
 // returns what it sent back: everything queued so far and, for a request
 // with an id, at least the first reply carrying that id.
+//
+// A request that is not valid text (proto.ValidText) must be refused with
+// 400 and nothing else: stored, it would be pushed to every reader, and
+// standards-compliant clients drop a connection on such a frame.
 func (r *run) send(frame string) [][]byte {
 	b := []byte(r.env.subst.Replace(frame))
 	r.s.Receive(b)
-	id := ""
+	id, badText := "", false
 	if string(b) != "1" {
-		if m, err := proto.DecodeClient(b); err == nil {
+		m, err := proto.DecodeClient(b)
+		switch {
+		case err == nil:
 			id = m.ID()
+		case errors.Is(err, proto.ErrInvalidText):
+			id, badText = m.ID(), true
 		}
 	}
-	return r.collect(id)
+	got := r.collect(id)
+	if badText && id != "" && !r.closed {
+		if code := replyCode(got, id); code != proto.CodeMalformed {
+			r.tb.Fatalf("request %q that is not valid UTF-8 answered %d, want 400: %q", b, code, got)
+		}
+	}
+	return got
+}
+
+// replyCode is the code of the first ctrl answering id in frames, or 0.
+func replyCode(frames [][]byte, id string) int {
+	for _, f := range frames {
+		var m struct {
+			Ctrl *struct {
+				ID   string `json:"id"`
+				Code int    `json:"code"`
+			} `json:"ctrl"`
+		}
+		if json.Unmarshal(f, &m) == nil && m.Ctrl != nil && m.Ctrl.ID == id {
+			return m.Ctrl.Code
+		}
+	}
+	return 0
 }
 
 // collect drains the outbox, checking every frame, until a frame answering
@@ -194,8 +226,8 @@ func checkServerFrame(tb testing.TB, f []byte) string {
 	if string(f) == "0" {
 		return ""
 	}
-	if !json.Valid(f) {
-		tb.Fatalf("server frame is not JSON: %q", f)
+	if !json.Valid(f) || !utf8.Valid(f) {
+		tb.Fatalf("server frame is not UTF-8 JSON: %q", f)
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(f, &top); err != nil {
@@ -377,6 +409,18 @@ not json
 	{1, `{"login":{"id":"1","scheme":"token","secret":"$TOKEN"},"extra":{"obo":"$BOB"}}
 {"pub":{"id":"2","topic":"$BOB","content":"` + strings.Repeat("x", 5000) + `"}}
 {"sub":{"id":"3","topic":"$BOB","get":{"what":"data","data":{"since":-5,"before":-1,"limit":-3,"ranges":[{"low":5,"hi":1}]}}}}`},
+	// Text that is not UTF-8, or escapes no UTF-8 can hold, in every field a
+	// reader is later sent: content, head, cards, tags, msgids.
+	{2, "{\"sub\":{\"id\":\"1\",\"topic\":\"$GRP\"}}\n" +
+		"{\"pub\":{\"id\":\"2\",\"topic\":\"$GRP\",\"content\":\"a\xffb\"}}\n" +
+		"{\"pub\":{\"id\":\"3\",\"topic\":\"$GRP\",\"head\":{\"mime\":\"\xc3\"},\"content\":{\"txt\":\"x\"}}}\n" +
+		"{\"pub\":{\"id\":\"4\",\"topic\":\"$GRP\",\"head\":{\"msgid\":\"\xed\xa0\x80\"},\"content\":\"y\"}}\n" +
+		`{"pub":{"id":"5","topic":"$GRP","content":"\udc80"}}` + "\n" +
+		"{\"set\":{\"id\":\"6\",\"topic\":\"$GRP\",\"desc\":{\"public\":{\"fn\":\"\xfe\"},\"private\":\"\x80\"}}}\n" +
+		"{\"set\":{\"id\":\"7\",\"topic\":\"me\",\"desc\":{\"public\":{\"fn\":\"\xf8\x88\"}},\"tags\":[\"t\xff\"]}}\n" +
+		"{\"pub\":{\"id\":\"8\",\"topic\":\"$GRP\",\"head\":{\"msgid\":\"esc\x1b[2J\"},\"content\":\"z\"}}\n" +
+		`{"get":{"id":"9","topic":"$GRP","what":"desc data"}}`},
+	{0, "{\"hi\":{\"id\":\"1\",\"ver\":\"0.25\",\"ua\":\"\xff\"}}\n{\"acc\":{\"id\":\"2\",\"user\":\"new\",\"scheme\":\"anonymous\",\"login\":true,\"desc\":{\"public\":\"\\ud800x\"}}}"},
 }
 
 // FuzzSessionReceive feeds a real session, over a real hub and SQLite

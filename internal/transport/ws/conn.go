@@ -8,6 +8,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
@@ -73,6 +74,10 @@ func (c *conn) read() {
 			return
 		}
 		c.extend()
+		if kind == websocket.TextMessage && !utf8.Valid(frame) {
+			c.end(errInvalidText)
+			return
+		}
 		if kind == websocket.TextMessage || kind == websocket.BinaryMessage {
 			c.sess.Receive(frame)
 		}
@@ -96,8 +101,15 @@ func (c *conn) waitReadable() {
 	c.raw.Read(readable)
 }
 
-// end stops writers and pings, tells the client why when it went quiet,
-// ends the session and closes the socket.
+// errInvalidText ends the read loop on a text frame that is not UTF-8: the
+// session never sees it (it would be stored and poison every reader), and
+// the client is told why with close code 1007. A binary frame is handed to
+// the session, whose decoder answers bad text with 400.
+var errInvalidText = errors.New("text frame is not UTF-8")
+
+// end stops writers and pings, tells the client why when it went quiet or
+// sent a text frame that is not UTF-8, ends the session and closes the
+// socket.
 func (c *conn) end(err error) {
 	if !errors.Is(err, websocket.ErrReadLimit) && !websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) {
 		c.h.Log.Debug("ws read ended", "session", c.sess.SessionID(), "err", err)
@@ -107,14 +119,20 @@ func (c *conn) end(err error) {
 	c.ping.Stop()
 	c.mu.Unlock()
 	var nerr net.Error
-	if errors.As(err, &nerr) && nerr.Timeout() {
-		bye := proto.DisconnectIdle
+	var bye *proto.Disconnect
+	switch {
+	case errors.As(err, &nerr) && nerr.Timeout():
+		bye = &proto.DisconnectIdle
+	case errors.Is(err, errInvalidText):
+		bye = &proto.DisconnectInvalidText
+	}
+	if bye != nil {
 		c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(bye.Code, bye.Reason),
 			time.Now().Add(writeTimeout))
 	}
 	c.sess.End()
-	if errors.Is(err, websocket.ErrReadLimit) {
-		lingerClose(c.ws)
+	if errors.Is(err, websocket.ErrReadLimit) || errors.Is(err, errInvalidText) {
+		lingerClose(c.ws) // frames the client sent after it must not reset the close away
 	}
 	c.ws.Close()
 }

@@ -86,8 +86,10 @@ func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // lingerTimeout bounds how long lingerClose reads what a client still sends.
 const lingerTimeout = 2 * time.Second
 
-// lingerClose lets a client read the 1009 close frame the library sent for
-// an oversized frame. Closing with the rest of that frame unread would reset
+// lingerClose lets a client read the close frame sent for a frame the
+// server refused: 1009 (the library's) for an oversized frame, 1007 for a
+// text frame that is not UTF-8. Closing with the rest of that frame, or the
+// frames pipelined behind it, unread would reset
 // the connection, which can destroy the close frame on its way and fails the
 // client's write; so stop writing, and read and drop what still comes.
 func lingerClose(conn *websocket.Conn) {

@@ -305,3 +305,31 @@ func TestHeaderLenMatchesAppendHeader(t *testing.T) {
 		}
 	}
 }
+
+// A text frame that is not UTF-8 fails the connection with 1007 (RFC 6455
+// §8.1) before the session sees it: stored, it would be pushed to every
+// reader of the topic, and each one would have to drop its connection.
+// Binary frames still reach the session, whose decoder answers bad text
+// with 400.
+func TestInvalidUTF8TextFrameClosesWith1007(t *testing.T) {
+	f := start(t, time.Hour, time.Hour)
+	c, _ := f.dial(t, nil)
+	if err := c.WriteMessage(websocket.TextMessage, []byte("{\"hi\":{\"id\":\"1\",\"ua\":\"\xff\"}}")); err != nil {
+		t.Fatal(err)
+	}
+	pad := []byte(`{"hi":{"id":"2","ua":"` + strings.Repeat("x", 30000) + `"}}`)
+	for range 100 { // pipelined behind it; they must not reset the close away
+		if c.WriteMessage(websocket.TextMessage, pad) != nil {
+			break
+		}
+	}
+	wantClose(t, c, proto.DisconnectInvalidText.Code)
+
+	b, _ := f.dial(t, nil)
+	if err := b.WriteMessage(websocket.BinaryMessage, []byte("{\"hi\":{\"id\":\"2\",\"ua\":\"\xff\"}}")); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, b); !strings.Contains(got, `"code":400`) || !strings.Contains(got, `"id":"2"`) {
+		t.Fatalf("binary frame with bad text answered %s, want ctrl 400 for id 2", got)
+	}
+}
