@@ -57,3 +57,85 @@ func TestGetDataEmptyRanges(t *testing.T) {
 		}
 	}
 }
+
+// signupAnon opens a session with an anonymous account whose default
+// access is defacs.
+func signupAnon(t *testing.T, srv *servertest.Server, defacs Msg) (*servertest.Client, Msg) {
+	t.Helper()
+	c := srv.Dial(t)
+	c.Hi()
+	id := c.ID()
+	ctrl := c.Request(id, Msg{"acc": Msg{"id": id, "user": "new", "scheme": "anonymous", "login": true,
+		"desc": Msg{"defacs": defacs}}})
+	mustCode(t, "anonymous signup", ctrl, 200)
+	c.User, _ = ctrl.Get("params.user").(string)
+	return c, ctrl
+}
+
+// requestAs sends one client message of kind with a fresh id and returns the
+// ctrl answering it.
+func requestAs(c *servertest.Client, kind string, body Msg) Msg {
+	id := c.ID()
+	body["id"] = id
+	return c.Request(id, Msg{kind: body})
+}
+
+// In a one-to-one topic the caller is given the peer's default for the
+// caller's auth level: anonymous callers the anon default, authenticated
+// ones the auth default. A default without J refuses the sub (403) and
+// creates nothing. Anonymous callers used to get the auth default.
+func TestP2PDefaultByAuthLevel(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t)
+	readOnly, _ := signupAnon(t, srv, Msg{"auth": "JRWPAD", "anon": "JR"})
+	closed, _ := signupAnon(t, srv, Msg{"auth": "JRWPAD", "anon": "N"})
+	noAuth, _ := signupAnon(t, srv, Msg{"auth": "N", "anon": "JRWPAD"})
+	caller := anon(t, srv)
+
+	ctrl := caller.Sub(readOnly.User)
+	mustCode(t, "sub to the read-only peer", ctrl, 200)
+	if got := ctrl.Get("params.acs.given"); got != "JR" {
+		t.Errorf("anonymous caller given %v, want the peer's anon default JR", got)
+	}
+	mustCode(t, "pub where the anon default has no W", caller.Pub(readOnly.User, "hi", ""), 403)
+
+	mustCode(t, "sub to a peer closed to anonymous callers", caller.Sub(closed.User), 403)
+	mustCode(t, "pub after the refused sub", caller.Pub(closed.User, "hi", ""), 409)
+	mustCode(t, "peer's me", closed.Sub("me"), 200)
+	if c := wantTopics(t, closed); c != 204 {
+		t.Errorf("the refused sub left the peer a topic (get sub on me: %d)", c)
+	}
+
+	// An authenticated caller gets the auth default, whatever the anon one.
+	member := srv.Connect(t, "member")
+	mustCode(t, "authenticated sub where auth is N", member.Sub(noAuth.User), 403)
+	ctrl = member.Sub(closed.User)
+	mustCode(t, "authenticated sub", ctrl, 200)
+	if got := ctrl.Get("params.acs.given"); got != "JRWPAD" {
+		t.Errorf("authenticated caller given %v, want the auth default JRWPAD", got)
+	}
+}
+
+// wantTopics asks c's "me" for its topics and returns the closing code:
+// 204 when there are none.
+func wantTopics(t *testing.T, c *servertest.Client) int {
+	t.Helper()
+	id := c.ID()
+	c.Send(Msg{"get": Msg{"id": id, "topic": "me", "what": "sub"}})
+	m := c.Until("get sub", func(m Msg) bool { return m.Get("ctrl.id") == id || m.Get("meta.id") == id })
+	if m["meta"] != nil {
+		return 200
+	}
+	return m.Obj("ctrl").Code()
+}
+
+// Signup keeps no O in the account's defaults: nobody owns another user's
+// one-to-one topic.
+func TestSignupStripsOwnerFromDefaults(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t)
+	_, ctrl := signupAnon(t, srv, Msg{"auth": "JRWPASDO", "anon": "JRO"})
+	if auth, anon := ctrl.Get("params.desc.defacs.auth"), ctrl.Get("params.desc.defacs.anon"); auth != "JRWPASD" || anon != "JR" {
+		t.Errorf("signup defacs = %v/%v, want JRWPASD/JR", auth, anon)
+	}
+}
