@@ -139,3 +139,29 @@ func TestSignupStripsOwnerFromDefaults(t *testing.T) {
 		t.Errorf("signup defacs = %v/%v, want JRWPASD/JR", auth, anon)
 	}
 }
+
+// The desc of a user the caller has no conversation with carries acs.mode,
+// the peer's default for the caller's auth level (Tinode's web app enables
+// its input from it); once a subscription exists, want, given and mode.
+func TestPeerDescAccess(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t)
+	closed, _ := signupAnon(t, srv, Msg{"auth": "JRWPAD", "anon": "N"})
+	readOnly, _ := signupAnon(t, srv, Msg{"auth": "JRWPAD", "anon": "JR"})
+	caller := anon(t, srv)
+	for _, tc := range []struct {
+		peer *servertest.Client
+		mode string
+	}{{closed, "N"}, {readOnly, "JR"}} {
+		desc := wantMeta(t, "desc", caller, get(caller, tc.peer.User, "desc")).Obj("desc")
+		if desc.Get("acs.mode") != tc.mode || desc.Get("acs.want") != nil || desc.Get("acs.given") != nil {
+			t.Errorf("desc of a peer granting %s: %v", tc.mode, desc)
+		}
+	}
+	mustCode(t, "sub", caller.Sub(readOnly.User), 200)
+	mustCode(t, "leave", requestAs(caller, "leave", Msg{"topic": readOnly.User}), 200)
+	desc := wantMeta(t, "desc", caller, get(caller, readOnly.User, "desc")).Obj("desc")
+	if desc.Get("acs.want") != "JRWPAD" || desc.Get("acs.given") != "JR" || desc.Get("acs.mode") != "JR" {
+		t.Errorf("desc with a subscription: %v", desc)
+	}
+}
