@@ -89,6 +89,11 @@ func (q *querier) userTopics(opts *proto.MsgGetOpts) ([]proto.MsgTopicSub, error
 		if opts != nil && opts.Topic != "" && opts.Topic != view {
 			continue
 		}
+		if sub.ModeWant == proto.ModeNone {
+			// A restricted member who left: the record only keeps the
+			// restriction (access.go); to its user the topic is gone.
+			continue
+		}
 		if opts != nil && opts.IfModifiedSince != nil && !changedSince(sub, tp, opts.IfModifiedSince.Time) {
 			continue
 		}

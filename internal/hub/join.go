@@ -72,10 +72,7 @@ func (t *topic) joinP2P(r *Request) (*proto.MsgAccessMode, *proto.ServerMsg) {
 		return nil, storeErr(r, err)
 	}
 	if err == nil && t.subs[uid] != nil {
-		if !t.subs[uid].Mode().IsSet(proto.ModeJoin) {
-			return nil, proto.Forbidden(r.Msg.ID(), r.View, proto.Now())
-		}
-		return nil, nil
+		return t.rejoin(r, t.subs[uid])
 	}
 	peer := proto.P2PPeer(t.name, uid)
 	ctx := t.hub.ctx
@@ -148,19 +145,7 @@ func (t *topic) joinGroup(r *Request) (*proto.MsgAccessMode, *proto.ServerMsg) {
 		return nil, storeErr(r, err)
 	}
 	if sub := t.subs[uid]; sub != nil {
-		changed := sub.ModeWant == proto.ModeNone
-		if changed {
-			if fail := t.acceptInvite(r, sub); fail != nil {
-				return nil, fail
-			}
-		}
-		if !sub.Mode().IsSet(proto.ModeJoin) {
-			return nil, proto.Forbidden(r.Msg.ID(), r.View, proto.Now())
-		}
-		if changed {
-			return proto.Acs(sub.ModeWant, sub.ModeGiven), nil
-		}
-		return nil, nil
+		return t.rejoin(r, sub)
 	}
 	if len(t.subs) >= t.hub.limits.MaxSubscribers {
 		return nil, proto.Ctrl(r.Msg.ID(), r.View, proto.CodePolicy, "too many subscribers", proto.Now())
