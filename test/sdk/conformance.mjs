@@ -234,10 +234,19 @@ test('g. group: create, invite two, three members see each message in the same s
   assert.equal(grp.name, ctrl.topic, 'SDK renames the topic to ctrl.topic');
   assert.ok(grp.acs.isOwner(), `the creator should own the group: ${JSON.stringify(ctrl.params)}`);
 
+  const cme = await subscribeMe(S.C);
   for (const who of ['bob', 'carol']) {
     const inv = await within(grp.invite(S.uid[who], null), `invite ${who}`);
     assert.ok(inv && inv.code >= 200 && inv.code < 300, `invite ${who}: ${JSON.stringify(inv)}`);
   }
+  // The invitation already wants what carol's default allows, so the SDK
+  // takes the {pres what:acs} and lists the group as a contact she may join
+  // (with want N it dropped the pres and the web app filed the group under
+  // blocked contacts).
+  await waitUntil(() => {
+    const c = cme.getContact(grp.name);
+    return c && c.acs && c.acs.isJoiner() && c.acs.isWriter();
+  }, "carol's me lists the group she was invited to, joinable");
   const views = { alice: grp };
   for (const [who, c] of [['bob', S.B2], ['carol', S.C]]) {
     views[who] = c.getTopic(grp.name);
