@@ -87,16 +87,14 @@ func (t *topic) withdraw(r *Request, uid proto.Uid) *proto.ServerMsg {
 
 // rejoin attaches the caller to the subscription they already have. A
 // member not given J (banned, blocked) is refused with 403. One who wants
-// nothing (they left while restricted, or an invitation from before
-// invitations set it) wants again what they ask for, or the default.
+// no J (they left while restricted, or blocked the topic themselves)
+// wants again what they ask for, or the default: subscribing is asking to
+// be in, and the given access still bounds the mode.
 func (t *topic) rejoin(r *Request, sub *store.Subscription) (*proto.MsgAccessMode, *proto.ServerMsg) {
 	if !sub.ModeGiven.IsSet(proto.ModeJoin) {
 		return nil, proto.Forbidden(r.Msg.ID(), r.View, proto.Now())
 	}
-	if sub.ModeWant != proto.ModeNone {
-		if !sub.Mode().IsSet(proto.ModeJoin) {
-			return nil, proto.Forbidden(r.Msg.ID(), r.View, proto.Now())
-		}
+	if sub.ModeWant.IsSet(proto.ModeJoin) {
 		return nil, nil
 	}
 	want := proto.ModeCPublic

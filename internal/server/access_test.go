@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/parley-im/parley/internal/server/servertest"
@@ -164,4 +165,23 @@ func TestPeerDescAccess(t *testing.T) {
 	if desc.Get("acs.want") != "JRWPAD" || desc.Get("acs.given") != "JR" || desc.Get("acs.mode") != "JR" {
 		t.Errorf("desc with a subscription: %v", desc)
 	}
+}
+
+// A user who blocked a conversation themselves (their want without J, as
+// Tinode's web app does it) subscribes again to unblock it: subscribing is
+// asking to be in. It used to answer 403 for good, since the want could be
+// changed only while attached.
+func TestUnblockBySubscribing(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t)
+	a, b := anon(t, srv), anon(t, srv)
+	p2p(t, a, b)
+	mustCode(t, "block", requestAs(a, "set", Msg{"topic": b.User, "sub": Msg{"mode": "-JP"}}), 200)
+	mustCode(t, "leave", requestAs(a, "leave", Msg{"topic": b.User}), 200)
+	ctrl := a.Sub(b.User)
+	mustCode(t, "sub again", ctrl, 200)
+	if want, _ := ctrl.Get("params.acs.want").(string); !strings.Contains(want, "J") {
+		t.Errorf("want after subscribing again: %v", ctrl)
+	}
+	mustCode(t, "pub", a.Pub(b.User, "back", ""), 202)
 }
