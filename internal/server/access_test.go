@@ -7,6 +7,11 @@ import (
 	"github.com/parley-im/parley/internal/server/servertest"
 )
 
+// The tests of this file do not run in parallel: they are short, and the
+// package's parallel tests include TestSlowConsumer, whose writer gives up
+// (and fails the test) when a busy machine stretches its run past the 10 s
+// write timeout.
+
 // getData asks for messages with opts and returns the seqs that came
 // before the closing ctrl, and that ctrl's code.
 func getData(t *testing.T, c *servertest.Client, topic string, opts Msg) ([]int, int) {
@@ -30,7 +35,6 @@ func getData(t *testing.T, c *servertest.Client, topic string, opts Msg) ([]int,
 // only an absent hi means "just low"). Such ranges used to be dropped,
 // leaving a query without ranges that returned the whole history.
 func TestGetDataEmptyRanges(t *testing.T) {
-	t.Parallel()
 	srv := servertest.Start(t)
 	owner := anon(t, srv)
 	name := group(t, owner)
@@ -86,7 +90,6 @@ func requestAs(c *servertest.Client, kind string, body Msg) Msg {
 // ones the auth default. A default without J refuses the sub (403) and
 // creates nothing. Anonymous callers used to get the auth default.
 func TestP2PDefaultByAuthLevel(t *testing.T) {
-	t.Parallel()
 	srv := servertest.Start(t)
 	readOnly, _ := signupAnon(t, srv, Msg{"auth": "JRWPAD", "anon": "JR"})
 	closed, _ := signupAnon(t, srv, Msg{"auth": "JRWPAD", "anon": "N"})
@@ -133,7 +136,6 @@ func wantTopics(t *testing.T, c *servertest.Client) int {
 // Signup keeps no O in the account's defaults: nobody owns another user's
 // one-to-one topic.
 func TestSignupStripsOwnerFromDefaults(t *testing.T) {
-	t.Parallel()
 	srv := servertest.Start(t)
 	_, ctrl := signupAnon(t, srv, Msg{"auth": "JRWPASDO", "anon": "JRO"})
 	if auth, anon := ctrl.Get("params.desc.defacs.auth"), ctrl.Get("params.desc.defacs.anon"); auth != "JRWPASD" || anon != "JR" {
@@ -145,7 +147,6 @@ func TestSignupStripsOwnerFromDefaults(t *testing.T) {
 // the peer's default for the caller's auth level (Tinode's web app enables
 // its input from it); once a subscription exists, want, given and mode.
 func TestPeerDescAccess(t *testing.T) {
-	t.Parallel()
 	srv := servertest.Start(t)
 	closed, _ := signupAnon(t, srv, Msg{"auth": "JRWPAD", "anon": "N"})
 	readOnly, _ := signupAnon(t, srv, Msg{"auth": "JRWPAD", "anon": "JR"})
@@ -172,7 +173,6 @@ func TestPeerDescAccess(t *testing.T) {
 // asking to be in. It used to answer 403 for good, since the want could be
 // changed only while attached.
 func TestUnblockBySubscribing(t *testing.T) {
-	t.Parallel()
 	srv := servertest.Start(t)
 	a, b := anon(t, srv), anon(t, srv)
 	p2p(t, a, b)
