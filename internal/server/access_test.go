@@ -185,3 +185,22 @@ func TestUnblockBySubscribing(t *testing.T) {
 	}
 	mustCode(t, "pub", a.Pub(b.User, "back", ""), 202)
 }
+
+// A search tells each found user's and group's default access for the
+// searcher's auth level, as get desc does: an anonymous searcher used to
+// be told the auth default of users who grant it nothing.
+func TestSearchAccessByAuthLevel(t *testing.T) {
+	srv := servertest.Start(t)
+	found, _ := signupAnon(t, srv, Msg{"auth": "JRWPAD", "anon": "N"})
+	mustCode(t, "tags", requestAs(found, "acc", Msg{"user": "me", "tags": []string{"findme"}}), 200)
+	searcher := anon(t, srv)
+	list := search(t, searcher, "findme")
+	if len(list) != 1 || list[0].Get("acs.mode") != "N" {
+		t.Fatalf("anonymous search found %v, want one user with acs.mode N", list)
+	}
+	member := srv.Connect(t, "searcher")
+	list = search(t, member, "findme")
+	if len(list) != 1 || list[0].Get("acs.mode") != "JRWPAD" {
+		t.Fatalf("authenticated search found %v, want one user with acs.mode JRWPAD", list)
+	}
+}
