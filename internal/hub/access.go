@@ -107,6 +107,9 @@ func (t *topic) rejoin(r *Request, sub *store.Subscription) (*proto.MsgAccessMod
 	}
 	if m, ok := requestedMode(r); ok {
 		want = m
+		if t.kind == kindP2P {
+			want = m&p2pMask | proto.ModeApprove
+		}
 	}
 	if !(want & sub.ModeGiven).IsSet(proto.ModeJoin) {
 		return nil, proto.Forbidden(r.Msg.ID(), r.View, proto.Now())

@@ -83,7 +83,8 @@ func (t *topic) joinP2P(r *Request) (*proto.MsgAccessMode, *proto.ServerMsg) {
 	}
 	// The caller gets what the peer grants callers of their auth level;
 	// a peer who grants them nothing to join is not bothered with a topic.
-	given := accessFor(other.Access, r.Sess.AuthLevel())
+	// (Accounts made before signup dropped O may still carry it.)
+	given := accessFor(other.Access, r.Sess.AuthLevel()) &^ proto.ModeOwner
 	if !given.IsSet(proto.ModeJoin) {
 		return nil, proto.Forbidden(r.Msg.ID(), r.View, proto.Now())
 	}
@@ -92,7 +93,7 @@ func (t *topic) joinP2P(r *Request) (*proto.MsgAccessMode, *proto.ServerMsg) {
 		ModeWant:  self.Access.Auth&p2pMask | proto.ModeApprove,
 		ModeGiven: given}
 	if wanted, ok := requestedMode(r); ok {
-		mine.ModeWant = wanted
+		mine.ModeWant = wanted&p2pMask | proto.ModeApprove
 	}
 	if !t.loaded {
 		theirs := store.Subscription{Topic: t.name, User: peer, CreatedAt: now, UpdatedAt: now,

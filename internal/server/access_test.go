@@ -204,3 +204,15 @@ func TestSearchAccessByAuthLevel(t *testing.T) {
 		t.Fatalf("authenticated search found %v, want one user with acs.mode JRWPAD", list)
 	}
 }
+
+// In a one-to-one topic the wanted access stays within the p2p mask
+// (JRWPAD), as in Tinode: asking for O or S there used to be stored as is.
+func TestP2PWantWithinMask(t *testing.T) {
+	srv := servertest.Start(t)
+	a, b := anon(t, srv), anon(t, srv)
+	ctrl := requestAs(a, "sub", Msg{"topic": b.User, "set": Msg{"sub": Msg{"mode": "JRWPASDO"}}})
+	mustCode(t, "sub asking for O", ctrl, 200)
+	if want := ctrl.Get("params.acs.want"); want != "JRWPAD" {
+		t.Errorf("want = %v, want JRWPAD", want)
+	}
+}
