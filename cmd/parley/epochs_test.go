@@ -47,12 +47,14 @@ func epochOf(t *testing.T, addr, token, topic string) any {
 	return c.Until("desc", func(m servertest.Msg) bool { return m.Get("meta.id") == id }).Get("meta.desc.epoch")
 }
 
-// anonUser signs up an anonymous user on c.
+// anonUser signs up an anonymous user on c that other anonymous users may
+// talk to.
 func anonUser(t *testing.T, c *servertest.Client) {
 	t.Helper()
 	c.Hi()
 	id := c.ID()
-	ctrl := c.Request(id, servertest.Msg{"acc": servertest.Msg{"id": id, "user": "new", "scheme": "anonymous", "login": true}})
+	ctrl := c.Request(id, servertest.Msg{"acc": servertest.Msg{"id": id, "user": "new", "scheme": "anonymous", "login": true,
+		"desc": servertest.Msg{"defacs": servertest.Msg{"anon": "JRWPASD"}}}})
 	if ctrl.Code() != 200 {
 		t.Fatalf("signup: %v", ctrl)
 	}

@@ -89,6 +89,11 @@ func (q *querier) userTopics(opts *proto.MsgGetOpts) ([]proto.MsgTopicSub, error
 		if opts != nil && opts.Topic != "" && opts.Topic != view {
 			continue
 		}
+		if sub.ModeWant == proto.ModeNone {
+			// A restricted member who left: the record only keeps the
+			// restriction (access.go); to its user the topic is gone.
+			continue
+		}
 		if opts != nil && opts.IfModifiedSince != nil && !changedSince(sub, tp, opts.IfModifiedSince.Time) {
 			continue
 		}
@@ -209,8 +214,11 @@ func (q *querier) peerKnown() bool {
 }
 
 // outsiderDesc is the description of a topic the caller is not a member
-// of: for a p2p topic the peer's card, for a group its public face. Access,
-// private data and message counts are the members' business.
+// of: for a p2p topic the peer's card, for a group its public face. Private
+// data and message counts are the members' business. For a p2p topic it
+// carries acs.mode, what the peer grants callers of this auth level: a
+// Tinode client starting a chat asks for this desc alone and enables its
+// input from that mode.
 func (q *querier) outsiderDesc() {
 	if q.kind == kindP2P {
 		peer, err := q.hub.store.GetUser(q.ctx(), proto.P2PPeer(q.name, q.sess.UserID()))
@@ -223,8 +231,9 @@ func (q *querier) outsiderDesc() {
 			q.fail(err)
 			return
 		}
+		acs := &proto.MsgAccessMode{Mode: accessFor(peer.Access, q.sess.AuthLevel()).String()}
 		q.meta(&proto.MsgServerMeta{Desc: &proto.MsgTopicDesc{CreatedAt: proto.TimePtr(peer.CreatedAt),
-			UpdatedAt: proto.TimePtr(peer.UpdatedAt), Public: peer.Public, Trusted: peer.Trusted,
+			UpdatedAt: proto.TimePtr(peer.UpdatedAt), Acs: acs, Public: peer.Public, Trusted: peer.Trusted,
 			Online: q.hub.IsOnline(peer.ID)}})
 		return
 	}

@@ -90,7 +90,7 @@ func (q *querier) foundEntry(m store.TagMatch) (proto.MsgTopicSub, bool) {
 			return e, false
 		}
 		e.Topic, e.UpdatedAt, e.Public, e.Trusted = tp.Name, proto.TimePtr(tp.UpdatedAt), tp.Public, tp.Trusted
-		e.Acs = proto.MsgAccessMode{Mode: tp.Access.Auth.String()}
+		e.Acs = proto.MsgAccessMode{Mode: accessFor(tp.Access, q.sess.AuthLevel()).String()}
 		return e, true
 	}
 	u, err := q.hub.store.GetUser(q.ctx(), m.User)
@@ -99,6 +99,8 @@ func (q *querier) foundEntry(m store.TagMatch) (proto.MsgTopicSub, bool) {
 	}
 	// No online flag: presence is for contacts, not for whoever searches.
 	e.User, e.UpdatedAt, e.Public, e.Trusted = u.ID.UserID(), proto.TimePtr(u.UpdatedAt), u.Public, u.Trusted
-	e.Acs = proto.MsgAccessMode{Mode: u.Access.Auth.String()}
+	// The access the searcher would get, as in get desc: an anonymous
+	// searcher is told the anon default.
+	e.Acs = proto.MsgAccessMode{Mode: accessFor(u.Access, q.sess.AuthLevel()).String()}
 	return e, true
 }

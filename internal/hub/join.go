@@ -72,10 +72,7 @@ func (t *topic) joinP2P(r *Request) (*proto.MsgAccessMode, *proto.ServerMsg) {
 		return nil, storeErr(r, err)
 	}
 	if err == nil && t.subs[uid] != nil {
-		if !t.subs[uid].Mode().IsSet(proto.ModeJoin) {
-			return nil, proto.Forbidden(r.Msg.ID(), r.View, proto.Now())
-		}
-		return nil, nil
+		return t.rejoin(r, t.subs[uid])
 	}
 	peer := proto.P2PPeer(t.name, uid)
 	ctx := t.hub.ctx
@@ -84,12 +81,19 @@ func (t *topic) joinP2P(r *Request) (*proto.MsgAccessMode, *proto.ServerMsg) {
 	if err1 != nil || err2 != nil {
 		return nil, proto.UserNotFound(r.Msg.ID(), r.View, proto.Now())
 	}
+	// The caller gets what the peer grants callers of their auth level;
+	// a peer who grants them nothing to join is not bothered with a topic.
+	// (Accounts made before signup dropped O may still carry it.)
+	given := accessFor(other.Access, r.Sess.AuthLevel()) &^ proto.ModeOwner
+	if !given.IsSet(proto.ModeJoin) {
+		return nil, proto.Forbidden(r.Msg.ID(), r.View, proto.Now())
+	}
 	now := time.Now().UTC()
 	mine := store.Subscription{Topic: t.name, User: uid, CreatedAt: now, UpdatedAt: now,
 		ModeWant:  self.Access.Auth&p2pMask | proto.ModeApprove,
-		ModeGiven: other.Access.Auth}
+		ModeGiven: given}
 	if wanted, ok := requestedMode(r); ok {
-		mine.ModeWant = wanted
+		mine.ModeWant = wanted&p2pMask | proto.ModeApprove
 	}
 	if !t.loaded {
 		theirs := store.Subscription{Topic: t.name, User: peer, CreatedAt: now, UpdatedAt: now,
@@ -142,27 +146,12 @@ func (t *topic) joinGroup(r *Request) (*proto.MsgAccessMode, *proto.ServerMsg) {
 		return nil, storeErr(r, err)
 	}
 	if sub := t.subs[uid]; sub != nil {
-		changed := sub.ModeWant == proto.ModeNone
-		if changed {
-			if fail := t.acceptInvite(r, sub); fail != nil {
-				return nil, fail
-			}
-		}
-		if !sub.Mode().IsSet(proto.ModeJoin) {
-			return nil, proto.Forbidden(r.Msg.ID(), r.View, proto.Now())
-		}
-		if changed {
-			return proto.Acs(sub.ModeWant, sub.ModeGiven), nil
-		}
-		return nil, nil
+		return t.rejoin(r, sub)
 	}
 	if len(t.subs) >= t.hub.limits.MaxSubscribers {
 		return nil, proto.Ctrl(r.Msg.ID(), r.View, proto.CodePolicy, "too many subscribers", proto.Now())
 	}
-	given := t.desc.Access.Auth
-	if r.Sess.AuthLevel() < store.AuthAuth {
-		given = t.desc.Access.Anon
-	}
+	given := accessFor(t.desc.Access, r.Sess.AuthLevel())
 	want := proto.ModeCPublic
 	if m, ok := requestedMode(r); ok {
 		want = m
@@ -180,6 +169,19 @@ func (t *topic) joinGroup(r *Request) (*proto.MsgAccessMode, *proto.ServerMsg) {
 	t.deliverToAttached(&proto.ServerMsg{Pres: &proto.MsgServerPres{Topic: t.name, Src: uid.UserID(),
 		What: "acs", Acs: dacs(want, given)}}, nil)
 	return proto.Acs(want, given), nil
+}
+
+// accessFor is the default access a user or topic grants to callers of
+// auth level level: anonymous callers get the anon default, authenticated
+// ones the auth default, and a session not logged in nothing.
+func accessFor(a store.DefaultAccess, level int) proto.AccessMode {
+	switch {
+	case level >= store.AuthAuth:
+		return a.Auth
+	case level >= store.AuthAnon:
+		return a.Anon
+	}
+	return proto.ModeNone
 }
 
 // notifyAcs tells uid on "me" that actor changed uid's access to this topic;

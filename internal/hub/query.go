@@ -187,6 +187,12 @@ func (q *querier) data(opts *proto.MsgGetOpts) {
 		if opts.Limit > 0 && opts.Limit < mq.Limit {
 			mq.Limit = opts.Limit
 		}
+		// Ranges that select nothing (hi <= low) select nothing: without
+		// this the query would have no ranges left and read everything.
+		if len(opts.Ranges) > 0 && len(mq.Ranges) == 0 {
+			q.send(proto.NoContent(q.id, q.view, "data", proto.Now()))
+			return
+		}
 	}
 	msgs, err := q.hub.store.GetMessages(q.ctx(), q.name, q.sess.UserID(), mq)
 	if err != nil {

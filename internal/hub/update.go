@@ -38,8 +38,13 @@ func (t *topic) handleLeave(r *Request) {
 	t.reply(r, proto.OK(l.ID, r.View, now))
 }
 
-// removeMember deletes uid's subscription on behalf of r's session.
+// removeMember deletes uid's subscription on behalf of r's session. A
+// restricted member leaving on their own keeps the record (withdraw), so a
+// ban or block survives leaving and subscribing again.
 func (t *topic) removeMember(r *Request, uid proto.Uid) *proto.ServerMsg {
+	if uid == r.Sess.UserID() && t.restricted(uid, r.Sess.AuthLevel()) {
+		return t.withdraw(r, uid)
+	}
 	if err := t.dropMember(uid, r.Sess.UserID(), r.Sess); err != nil {
 		return storeErr(r, err)
 	}
@@ -56,6 +61,20 @@ func (t *topic) dropMember(uid, actorUid proto.Uid, keep Subscriber) error {
 	delete(t.subs, uid)
 	t.devices.forget(uid)
 	t.marks.forgetUser(uid)
+	t.announceLeave(uid, actorUid, keep)
+	if t.kind == kindP2P && len(t.subs) == 0 {
+		if err := t.hub.store.DeleteTopic(t.hub.ctx, t.name); err != nil {
+			t.hub.log.Warn("deleting empty p2p topic", "topic", t.name, "err", err)
+		}
+		t.loaded = false
+	}
+	return nil
+}
+
+// announceLeave evicts uid's sessions but keep, tells the others attached
+// that uid's subscription is gone, and uid's "me" when someone else
+// removed it.
+func (t *topic) announceLeave(uid, actorUid proto.Uid, keep Subscriber) {
 	t.evictUser(uid, true, keep)
 	none := dacs(proto.ModeNone, proto.ModeNone)
 	// Someone leaving on their own is src alone; a removal by another member
@@ -73,13 +92,6 @@ func (t *topic) dropMember(uid, actorUid proto.Uid, keep Subscriber) error {
 	if uid != actorUid {
 		t.hub.presToUser(uid, &proto.MsgServerPres{Topic: proto.TopicMe, Src: t.viewFor(uid), What: "gone"}, nil)
 	}
-	if t.kind == kindP2P && len(t.subs) == 0 {
-		if err := t.hub.store.DeleteTopic(t.hub.ctx, t.name); err != nil {
-			t.hub.log.Warn("deleting empty p2p topic", "topic", t.name, "err", err)
-		}
-		t.loaded = false
-	}
-	return nil
 }
 
 // viewOf names user uid as seen by viewer: in p2p the peer is the topic.

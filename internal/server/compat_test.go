@@ -67,10 +67,12 @@ func TestPeekP2P(t *testing.T) {
 	a, b := anon(t, srv), anon(t, srv)
 	mustCode(t, "bob's public", request(b, "acc", Msg{"user": "me", "desc": Msg{"public": Msg{"fn": "Bob"}}}), 200)
 
-	// No conversation yet: bob's card, no subscription, no messages.
+	// No conversation yet: bob's card with the access bob grants a caller
+	// of a's auth level (anonymous), no subscription, no messages.
 	id := get(a, b.User, "desc sub data")
 	desc := wantMeta(t, "desc", a, id).Obj("desc")
-	if desc.Get("public.fn") != "Bob" || desc["acs"] != nil || desc["seq"] != nil {
+	if desc.Get("public.fn") != "Bob" || desc.Get("acs.mode") != "JRWPASD" || desc.Get("acs.want") != nil ||
+		desc["seq"] != nil {
 		t.Errorf("outsider's desc of a user: %v", desc)
 	}
 	wantCtrl(t, "sub", a, id, 204)

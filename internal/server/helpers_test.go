@@ -12,7 +12,9 @@ type Msg = servertest.Msg
 
 // anon opens a session with an anonymous account. Behaviour tests use it
 // rather than the basic scheme: they are not about passwords, and a bcrypt
-// hash costs over a second under the race detector.
+// hash costs over a second under the race detector. The account lets
+// anonymous callers talk to it (its defacs.anon is the usual auth default),
+// since the other side of the tests' conversations is anonymous too.
 func anon(t testing.TB, srv *servertest.Server) *servertest.Client {
 	t.Helper()
 	c := srv.Dial(t)
@@ -20,7 +22,8 @@ func anon(t testing.TB, srv *servertest.Server) *servertest.Client {
 		t.Fatalf("hi: %v", hi)
 	}
 	id := c.ID()
-	ctrl := c.Request(id, Msg{"acc": Msg{"id": id, "user": "new", "scheme": "anonymous", "login": true}})
+	ctrl := c.Request(id, Msg{"acc": Msg{"id": id, "user": "new", "scheme": "anonymous", "login": true,
+		"desc": Msg{"defacs": Msg{"anon": "JRWPASD"}}}})
 	if ctrl.Code() != 200 {
 		t.Fatalf("anonymous signup: %v", ctrl)
 	}

@@ -70,11 +70,13 @@ func (s *Session) newUser(acc *proto.MsgClientAcc) (*store.User, *store.AuthReco
 	if acc.Desc != nil {
 		user.Public = acc.Desc.Public
 		if d := acc.Desc.DefaultAcs; d != nil {
+			// Nobody owns another user's one-to-one topic: O is never a
+			// default, here as when the defaults are changed later.
 			if m, err := proto.ParseMode(d.Auth); err == nil && d.Auth != "" {
-				user.Access.Auth = m
+				user.Access.Auth = m &^ proto.ModeOwner
 			}
 			if m, err := proto.ParseMode(d.Anon); err == nil && d.Anon != "" {
-				user.Access.Anon = m
+				user.Access.Anon = m &^ proto.ModeOwner
 			}
 		}
 	}

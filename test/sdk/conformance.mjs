@@ -234,10 +234,19 @@ test('g. group: create, invite two, three members see each message in the same s
   assert.equal(grp.name, ctrl.topic, 'SDK renames the topic to ctrl.topic');
   assert.ok(grp.acs.isOwner(), `the creator should own the group: ${JSON.stringify(ctrl.params)}`);
 
+  const cme = await subscribeMe(S.C);
   for (const who of ['bob', 'carol']) {
     const inv = await within(grp.invite(S.uid[who], null), `invite ${who}`);
     assert.ok(inv && inv.code >= 200 && inv.code < 300, `invite ${who}: ${JSON.stringify(inv)}`);
   }
+  // The invitation already wants what carol's default allows, so the SDK
+  // takes the {pres what:acs} and lists the group as a contact she may join
+  // (with want N it dropped the pres and the web app filed the group under
+  // blocked contacts).
+  await waitUntil(() => {
+    const c = cme.getContact(grp.name);
+    return c && c.acs && c.acs.isJoiner() && c.acs.isWriter();
+  }, "carol's me lists the group she was invited to, joinable");
   const views = { alice: grp };
   for (const [who, c] of [['bob', S.B2], ['carol', S.C]]) {
     views[who] = c.getTopic(grp.name);
@@ -440,13 +449,18 @@ test('l. fnd: setMeta desc.public then getMeta sub finds users by login and by t
   await within(fnd.leave(false), 'carol leaves fnd');
 });
 
-test('m. get on a topic not attached: desc of a user answers the card, sub 204, data 403', TIMEOUT, async () => {
+test('m. get on a topic not attached: desc of a user answers the card and acs.mode, sub 204, data 403', TIMEOUT, async () => {
   need(S.C && S.uid.bob, 'carol connected');
   const t = S.C.getTopic(S.uid.bob);
   assert.ok(!t.isSubscribed(), 'carol is not attached to bob');
   const meta = await within(t.getMeta(t.startMetaQuery().withDesc().build()), "get bob's desc unattached");
   assert.equal(meta.desc && meta.desc.public && meta.desc.public.fn, 'bob', `desc of bob: ${JSON.stringify(meta)}`);
   await waitUntil(() => t.public && t.public.fn === 'bob', "the SDK applies bob's desc to the topic");
+  // Without a subscription the access is bob's default for carol's auth
+  // level, mode only; Tinode's web app enables its input from it.
+  const acs = t.getAccessMode();
+  assert.ok(acs && acs.getMode() === 'JRWPASD' && acs.getWant() === null && acs.isWriter(),
+    `desc.acs of bob: want mode JRWPASD alone, got ${JSON.stringify(acs)}`);
   const sub = await within(t.getMeta(t.startMetaQuery().withSub().build()), 'get sub unattached');
   assert.equal(sub.code, 204, `get sub on a topic without a subscription: ${JSON.stringify(sub)}`);
   await assert.rejects(within(t.getMeta(t.startMetaQuery().withData(undefined, undefined, 10).build()), 'get data unattached'),
