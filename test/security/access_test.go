@@ -9,8 +9,6 @@ import (
 // Access control: what a member may give, bans and blocks that stick,
 // anonymous callers (docs/security.md, "Access control").
 
-type msg = servertest.Msg
-
 // user signs a fresh basic account up on its own connection.
 func user(t *testing.T, p *servertest.Process, login string) *servertest.Client {
 	t.Helper()
@@ -22,8 +20,8 @@ func user(t *testing.T, p *servertest.Process, login string) *servertest.Client 
 	return c
 }
 
-// send makes one request of kind with a fresh id and returns its ctrl.
-func send(c *servertest.Client, kind string, body msg) servertest.Msg {
+// ask makes one request of kind with a fresh id and returns its ctrl.
+func ask(c *servertest.Client, kind string, body msg) servertest.Msg {
 	id := c.ID()
 	body["id"] = id
 	return c.Request(id, msg{kind: body})
@@ -42,7 +40,7 @@ func setMode(c *servertest.Client, topic, user, mode string) servertest.Msg {
 	if user != "" {
 		sub["user"] = user
 	}
-	return send(c, "set", msg{"topic": topic, "sub": sub})
+	return ask(c, "set", msg{"topic": topic, "sub": sub})
 }
 
 // evicted waits for the ctrl 205 that detaches c from topic.
@@ -79,8 +77,8 @@ func TestSockPuppetEscalation(t *testing.T) {
 	wantCode(t, "puppet gives the member A and D", setMode(puppet, grp, member.User, "+AD"), 403)
 	// Wanting more is allowed and changes nothing: the mode is want & given.
 	wantCode(t, "member wants A and D", setMode(member, grp, "", "JRWPASD"), 200)
-	wantCode(t, "member evicts the victim", send(member, "del", msg{"topic": grp, "what": "sub", "user": victim.User}), 403)
-	wantCode(t, "member hard-deletes", send(member, "del", msg{"topic": grp, "what": "msg",
+	wantCode(t, "member evicts the victim", ask(member, "del", msg{"topic": grp, "what": "sub", "user": victim.User}), 403)
+	wantCode(t, "member hard-deletes", ask(member, "del", msg{"topic": grp, "what": "msg",
 		"delseq": []msg{{"low": 1}}, "hard": true}), 200)
 
 	// The hard delete became the member's own soft delete: the victim's
@@ -113,14 +111,14 @@ func TestGroupBanSticks(t *testing.T) {
 	wantCode(t, "ban", setMode(owner, grp, banned.User, "N"), 200)
 	evicted(banned, grp)
 	wantCode(t, "banned pub", banned.Pub(grp, "still here", ""), 409)
-	wantCode(t, "banned unsub", send(banned, "leave", msg{"topic": grp, "unsub": true}), 409)
+	wantCode(t, "banned unsub", ask(banned, "leave", msg{"topic": grp, "unsub": true}), 409)
 	wantCode(t, "banned sub again", banned.Sub(grp), 403)
-	wantCode(t, "banned sub asking for more", send(banned, "sub", msg{"topic": grp,
+	wantCode(t, "banned sub asking for more", ask(banned, "sub", msg{"topic": grp,
 		"set": msg{"sub": msg{"mode": "JRWPS"}}}), 403)
 
 	wantCode(t, "mute", setMode(owner, grp, muted.User, "-W"), 200)
 	wantCode(t, "muted pub", muted.Pub(grp, "shout", ""), 403)
-	wantCode(t, "muted leaves", send(muted, "leave", msg{"topic": grp, "unsub": true}), 200)
+	wantCode(t, "muted leaves", ask(muted, "leave", msg{"topic": grp, "unsub": true}), 200)
 	wantCode(t, "muted comes back", muted.Sub(grp), 200)
 	wantCode(t, "muted pub after coming back", muted.Pub(grp, "shout", ""), 403)
 
@@ -144,12 +142,12 @@ func TestP2PBlockSticks(t *testing.T) {
 	wantCode(t, "alice blocks bob", setMode(alice, bob.User, bob.User, "N"), 200)
 	evicted(bob, alice.User)
 	wantCode(t, "blocked pub", bob.Pub(alice.User, "hello?", ""), 409)
-	wantCode(t, "blocked del topic", send(bob, "del", msg{"topic": alice.User, "what": "topic"}), 409)
+	wantCode(t, "blocked del topic", ask(bob, "del", msg{"topic": alice.User, "what": "topic"}), 409)
 	wantCode(t, "blocked sub", bob.Sub(alice.User), 403)
 
 	wantCode(t, "alice mutes carol", setMode(alice, carol.User, carol.User, "-W"), 200)
 	wantCode(t, "muted pub", carol.Pub(alice.User, "hey", ""), 403)
-	wantCode(t, "muted deletes her side", send(carol, "del", msg{"topic": alice.User, "what": "topic"}), 200)
+	wantCode(t, "muted deletes her side", ask(carol, "del", msg{"topic": alice.User, "what": "topic"}), 200)
 	// The record that keeps the restriction is not carol's contact any more.
 	wantCode(t, "carol's me", carol.Sub("me"), 200)
 	if topics := topicsOf(t, carol); len(topics) != 0 {
@@ -167,7 +165,7 @@ func TestAnonymousCaller(t *testing.T) {
 	target := user(t, p, "target")
 	c := dial(t, p)
 	c.Hi()
-	wantCode(t, "anonymous signup", send(c, "acc", msg{"user": "new", "scheme": "anonymous", "login": true}), 200)
+	wantCode(t, "anonymous signup", ask(c, "acc", msg{"user": "new", "scheme": "anonymous", "login": true}), 200)
 	wantCode(t, "anonymous sub to a user closed to anonymous callers", c.Sub(target.User), 403)
 	wantCode(t, "pub after the refused sub", c.Pub(target.User, "spam", ""), 409)
 	if mode := descOf(c, target.User).Get("acs.mode"); mode != "N" {

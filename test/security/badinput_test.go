@@ -25,8 +25,6 @@ import (
 // terminal, and made-up positions. Each must get its documented answer, keep
 // the server up, and leave no error in its log.
 
-type msg = servertest.Msg
-
 // next reads the next frame from c, failing unless it is valid UTF-8 and
 // valid JSON: a frame that is not UTF-8 would make every standards-
 // compliant client (browsers, Node's ws, tinode-sdk) drop the connection.

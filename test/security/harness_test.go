@@ -25,3 +25,6 @@ func dial(t *testing.T, p *servertest.Process) *servertest.Client {
 	}
 	return c
 }
+
+// msg is a decoded server frame.
+type msg = servertest.Msg
