@@ -1,0 +1,155 @@
+// Tinode's web app (tinode-webapp 0.25.3, unmodified) in Chromium against the
+// Parley server at PARLEY_ADDR, as three people would use it. Run by
+// webapp_test.go; by hand:
+//
+//	PARLEY_ADDR=127.0.0.1:6060 node --test flows.mjs
+//
+// The flows run in order and share their users, as one story: a flow that
+// needs what an earlier one failed to build is skipped and says so. On a
+// failure every open window is saved as a PNG to PARLEY_WEBAPP_SHOTS (a new
+// temporary folder if unset) and the paths are printed.
+
+import { test, before, after } from 'node:test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import * as app from './app.mjs';
+import { launch, User } from './browser.mjs';
+import { serveStatic } from './static.mjs';
+import { watchTransport } from './transport.mjs';
+
+const addr = process.env.PARLEY_ADDR;
+if (!addr) {
+  throw new Error('PARLEY_ADDR (host:port of a running parley serve) is not set');
+}
+const modules = join(import.meta.dirname, 'node_modules');
+const shots = process.env.PARLEY_WEBAPP_SHOTS || mkdtempSync(join(tmpdir(), 'parley-webapp-shots-'));
+
+// Unique per run, so a run against a server that has seen another is fine.
+const run = Date.now().toString(36);
+const password = 'webapp-secret-1';
+const alice = { login: `alice${run}`, name: `Alice ${run}` };
+const bob = { login: `bob${run}`, name: `Bob ${run}` };
+const carol = { login: `carol${run}`, name: `Carol ${run}` };
+const group = `Team ${run}`;
+
+let site; // the app's static server
+let browser;
+const open = []; // every User window, for screenshots
+const done = new Set(); // flows that passed, for the ones that build on them
+
+before(async () => {
+  site = await serveStatic(join(modules, 'tinode-webapp'));
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+// flow runs one flow as a test; on failure it saves every window and adds
+// the pages' console errors and blocked outside requests to the error.
+function flow(name, needs, fn) {
+  test(name, async t => {
+    const missing = needs.filter(n => !done.has(n));
+    if (missing.length > 0) {
+      t.skip(`needs the flow "${missing.join('", "')}", which failed`);
+      return;
+    }
+    const start = Date.now();
+    try {
+      await fn();
+    } catch (err) {
+      // A new error: Playwright's keep their first message in the stack.
+      throw new Error(`${err.message}${await report(name)}`, { cause: err });
+    }
+    done.add(name);
+    t.diagnostic(`${name}: ${Date.now() - start} ms`);
+  });
+}
+
+async function report(name) {
+  let out = '';
+  for (const u of open) {
+    const path = await u.screenshot(shots, name).catch(e => `(no screenshot: ${e.message})`);
+    out += `\n  ${u.name}: screenshot ${path}`;
+    for (const line of u.console) {
+      out += `\n  ${u.name} console: ${line}`;
+    }
+    for (const url of u.blocked) {
+      out += `\n  ${u.name} tried to reach ${url}`;
+    }
+  }
+  return out;
+}
+
+async function window(who) {
+  const u = await User.open(browser, who.login, site.url, modules);
+  open.push(u);
+  return u;
+}
+
+let a; // Alice's window
+let b; // Bob's window
+
+flow('two users sign up', [], async () => {
+  a = await window(alice);
+  b = await window(bob);
+  await app.useServer(a.page, addr);
+  await app.signUp(a.page, alice.login, password, alice.name);
+  await app.useServer(b.page, addr);
+  await app.signUp(b.page, bob.login, password, bob.name);
+});
+
+flow('a chat started from search: messages both ways, in order on both screens',
+  ['two users sign up'], async () => {
+    await app.startChatFromSearch(b.page, alice.login, alice.name);
+    await app.send(b.page, 'hello Alice');
+    await app.openChat(a.page, bob.name);
+    await app.expectMessages(a.page, 'Alice', ['hello Alice']);
+    await app.send(a.page, 'hi Bob');
+    await app.expectMessages(b.page, 'Bob', ['hello Alice', 'hi Bob']);
+    // A burst from one side keeps its order on both screens.
+    const burst = ['one', 'two', 'three', 'four'];
+    for (const text of burst) {
+      await app.send(b.page, text);
+    }
+    const all = ['hello Alice', 'hi Bob', ...burst];
+    await app.expectMessages(a.page, 'Alice', all);
+    await app.expectMessages(b.page, 'Bob', all);
+  });
+
+flow('a new group: the invited member sees it at once and reads it',
+  ['a chat started from search: messages both ways, in order on both screens'], async () => {
+    await app.createGroup(a.page, group);
+    await app.addMember(a.page, bob.name);
+    try {
+      await app.chatListItem(b.page, group).waitFor({ timeout: 15_000 });
+    } catch (err) {
+      throw new Error(`Bob's chat list does not show the group; the app files it ` +
+        `${await app.whereIsChat(b.page, group)}`, { cause: err });
+    }
+    await app.openChat(b.page, group);
+    await app.send(a.page, 'welcome to the team');
+    await app.expectMessages(b.page, 'Bob', ['welcome to the team']);
+    await app.send(b.page, 'thanks');
+    await app.expectMessages(a.page, 'Alice', ['welcome to the team', 'thanks']);
+  });
+
+flow('a third user over long polling: signs up, signs in again, and posts', [], async () => {
+  const c = await window(carol);
+  const wire = watchTransport(c.page, addr);
+  await app.useServer(c.page, addr, 'lp');
+  await wire.check(() => app.signUp(c.page, carol.login, password, carol.name));
+  // Not "stay logged in": after a reload the app asks for the password again.
+  await c.page.reload();
+  await wire.check(() => app.signIn(c.page, carol.login, password));
+  await wire.check(async () => {
+    await app.createGroup(c.page, `${group} lp`);
+    await app.send(c.page, 'sent over long polling');
+    await app.expectMessages(c.page, 'Carol', ['sent over long polling']);
+  });
+  wire.expectLongPollingOnly();
+});
