@@ -156,14 +156,27 @@ export async function addMember(page, fullName) {
 
 // whereIsChat says where the app files the chat titled title: in the chat
 // list, under "Blocked contacts" (the app's list of subscriptions without J
-// in their access), or nowhere. It is for failure messages; the app opens
-// the blocked list at #/blocked, where its security settings link to.
+// in their access), or nowhere. It is for failure messages. The app shows
+// the blocked list at #blocked, where its security settings link to.
 export async function whereIsChat(page, title) {
   if (await chatListItem(page, title).count() > 0) {
     return 'in the chat list';
   }
-  await page.evaluate(() => { window.location.hash = '#/blocked'; });
-  const blocked = await page.locator('#sidepanel li', { hasText: title }).count() > 0;
-  await page.evaluate(() => { window.location.hash = '#/contacts'; });
-  return blocked ? 'under "Blocked contacts"' : 'nowhere';
+  await page.evaluate(() => { window.location.hash = '#blocked'; });
+  const blocked = page.locator('#sidepanel li', { hasText: title });
+  const found = await blocked.waitFor({ timeout: 2_000 }).then(() => true, () => false);
+  await page.evaluate(() => { window.location.hash = '#contacts'; });
+  return found ? 'under "Blocked contacts"' : 'nowhere';
+}
+
+// reopen reloads the app as a person coming back would, signing in again
+// if the app asks, and waits until the chat titled known is listed.
+export async function reopen(page, login, password, known) {
+  await page.reload();
+  const form = page.locator('#login-form');
+  await form.or(icon(page.locator('#sidepanel'), 'chat')).first().waitFor();
+  if (await form.isVisible()) {
+    await signIn(page, login, password);
+  }
+  await chatListItem(page, known).waitFor();
 }

@@ -28,6 +28,10 @@ export function launch() {
   return chromium.launch({ executablePath, args: chromiumArgs, headless: true });
 }
 
+// expectedMissing is what the app's package leaves to each deployment:
+// firebase-init.js holds a deployment's push-notification keys.
+const expectedMissing = /\/firebase-init\.js$/;
+
 // actionTimeout bounds each click, fill and wait: a step that works takes
 // well under a second, and a failing one should not hold a run for long.
 const actionTimeout = 15_000;
@@ -49,7 +53,20 @@ export class User {
     page.setDefaultTimeout(actionTimeout);
     const u = new User(name, context, page);
     await routeCDNs(context, modules, u.blocked);
-    page.on('console', m => { if (m.type() === 'error') u.console.push(m.text()); });
+    // Failed loads are recorded with their URL from the response; the
+    // console's own line for them does not say which resource it was.
+    page.on('console', m => {
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) u.console.push(m.text());
+    });
+    page.on('response', r => {
+      if (r.status() >= 400 && !expectedMissing.test(r.url())) u.console.push(`HTTP ${r.status()} ${r.url()}`);
+    });
+    page.on('requestfailed', r => {
+      const why = r.failure()?.errorText || '';
+      if (!why.includes('BLOCKED_BY_CLIENT') && !expectedMissing.test(r.url())) { // blocked: in u.blocked
+        u.console.push(`${why} ${r.url()}`);
+      }
+    });
     page.on('pageerror', e => u.console.push(`uncaught: ${e.message}`));
     await page.goto(appURL);
     return u;

@@ -18,6 +18,7 @@ import * as app from './app.mjs';
 import { launch, User } from './browser.mjs';
 import { serveStatic } from './static.mjs';
 import { watchTransport } from './transport.mjs';
+import { withMessage } from './wait.mjs';
 
 const addr = process.env.PARLEY_ADDR;
 if (!addr) {
@@ -62,8 +63,7 @@ function flow(name, needs, fn) {
     try {
       await fn();
     } catch (err) {
-      // A new error: Playwright's keep their first message in the stack.
-      throw new Error(`${err.message}${await report(name)}`, { cause: err });
+      throw withMessage(err, `${err.message}${await report(name)}`);
     }
     done.add(name);
     t.diagnostic(`${name}: ${Date.now() - start} ms`);
@@ -128,8 +128,10 @@ flow('a new group: the invited member sees it at once and reads it',
     try {
       await app.chatListItem(b.page, group).waitFor({ timeout: 15_000 });
     } catch (err) {
-      throw new Error(`Bob's chat list does not show the group; the app files it ` +
-        `${await app.whereIsChat(b.page, group)}`, { cause: err });
+      const now = await app.whereIsChat(b.page, group);
+      await app.reopen(b.page, bob.login, password, alice.name);
+      throw withMessage(err, `Bob's chat list does not show the group: the app files it ${now}, ` +
+        `and after a reload ${await app.whereIsChat(b.page, group)}`);
     }
     await app.openChat(b.page, group);
     await app.send(a.page, 'welcome to the team');

@@ -3,6 +3,8 @@
 // refused Parley's answers (CORS is enforced by the browser alone, and the
 // app only shows that it has no connection).
 
+import { withMessage } from './wait.mjs';
+
 const lpPath = '/v0/channels/lp';
 
 // watchTransport starts recording page's traffic to the server at addr.
@@ -30,7 +32,7 @@ export function watchTransport(page, addr) {
         for (const line of [...new Set(w.cors)].slice(0, 3)) {
           msg += `\n  browser: ${line}`;
         }
-        throw new Error(msg, { cause: err });
+        throw withMessage(err, msg);
       }
     },
     // expectLongPollingOnly fails unless the page spoke long polling and

@@ -16,9 +16,20 @@ export async function eventually(what, check, ms = timeout) {
       return await check();
     } catch (err) {
       if (Date.now() > deadline) {
-        throw new Error(`${what}: ${err.message}`, { cause: err });
+        throw withMessage(err, `${what}: ${err.message}`);
       }
     }
     await sleep(100); // the polling interval, not a wait for an event
   }
+}
+
+// withMessage is err with message replaced, keeping err's stack frames.
+// Errors are rebuilt rather than edited because Playwright's (and V8's) keep
+// the first message in their stack, which is what Node's test runner prints;
+// a cause would print the whole chain twice.
+export function withMessage(err, message) {
+  const e = new Error(message);
+  const frames = (err.stack || '').split('\n').filter(l => /^\s+at /.test(l));
+  e.stack = [message, ...frames].join('\n');
+  return e;
 }
