@@ -101,6 +101,12 @@ flow('two users sign up', [], async () => {
   await app.signUp(a.page, alice.login, password, alice.name);
   await app.useServer(b.page, addr);
   await app.signUp(b.page, bob.login, password, bob.name);
+  // Every CDN file the page loads was answered from a package: a request
+  // that had to be aborted means the app runs without something it loads.
+  const outside = [...a.blocked, ...b.blocked];
+  if (outside.length > 0) {
+    throw new Error(`the app loads from outside and was refused: ${outside.join(', ')}`);
+  }
 });
 
 flow('a chat started from search: messages both ways, in order on both screens',
