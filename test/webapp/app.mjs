@@ -44,10 +44,16 @@ export async function signUp(page, login, password, fullName) {
   await expectSignedIn(page);
 }
 
-// signIn fills the sign-in form and waits for the contact list.
-export async function signIn(page, login, password) {
+// signIn fills the sign-in form and waits for the contact list. With stay,
+// it ticks "Stay logged in": the app then keeps its token and a cache of
+// chats and messages in IndexedDB across reloads.
+export async function signIn(page, login, password, { stay = false } = {}) {
   const form = page.locator('#login-form');
   await fillForm(page, [[form.getByPlaceholder('Login'), login], [form.getByPlaceholder('Password'), password]]);
+  const box = form.locator('#save-token');
+  if (stay !== (await box.innerText() === 'check_box')) {
+    await box.click();
+  }
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expectSignedIn(page);
 }

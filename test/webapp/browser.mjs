@@ -63,7 +63,8 @@ export class User {
     });
     page.on('requestfailed', r => {
       const why = r.failure()?.errorText || '';
-      if (!why.includes('BLOCKED_BY_CLIENT') && !expectedMissing.test(r.url())) { // blocked: in u.blocked
+      // Blocked ones are in u.blocked; aborted ones were cut short by a reload.
+      if (!/BLOCKED_BY_CLIENT|ERR_ABORTED/.test(why) && !expectedMissing.test(r.url())) {
         u.console.push(`${why} ${r.url()}`);
       }
     });

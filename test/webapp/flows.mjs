@@ -91,6 +91,10 @@ async function window(who) {
   return u;
 }
 
+// The one-to-one chat: two greetings, then a burst from Bob.
+const burst = ['one', 'two', 'three', 'four'];
+const chat = ['hello Alice', 'hi Bob', ...burst];
+
 let a; // Alice's window
 let b; // Bob's window
 
@@ -118,13 +122,27 @@ flow('a chat started from search: messages both ways, in order on both screens',
     await app.send(a.page, 'hi Bob');
     await app.expectMessages(b.page, 'Bob', ['hello Alice', 'hi Bob']);
     // A burst from one side keeps its order on both screens.
-    const burst = ['one', 'two', 'three', 'four'];
     for (const text of burst) {
       await app.send(b.page, text);
     }
-    const all = ['hello Alice', 'hi Bob', ...burst];
-    await app.expectMessages(a.page, 'Alice', all);
-    await app.expectMessages(b.page, 'Bob', all);
+    await app.expectMessages(a.page, 'Alice', chat);
+    await app.expectMessages(b.page, 'Bob', chat);
+  });
+
+flow('coming back: a user who stays signed in sees what was sent while away, in order',
+  ['a chat started from search: messages both ways, in order on both screens'], async () => {
+    await b.page.reload();
+    await app.signIn(b.page, bob.login, password, { stay: true });
+    // Bob closes the app; Alice writes; Bob opens it again, signed in by the
+    // kept token, with the chat cached in IndexedDB: the app asks only for
+    // what its cache lacks.
+    await b.page.goto('about:blank');
+    await app.send(a.page, 'while you were away');
+    await app.send(a.page, 'and this too');
+    await b.page.goto(site.url);
+    await app.expectSignedIn(b.page);
+    await app.openChat(b.page, alice.name);
+    await app.expectMessages(b.page, 'Bob', [...chat, 'while you were away', 'and this too']);
   });
 
 flow('a new group: the invited member sees it at once and reads it',

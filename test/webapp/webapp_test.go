@@ -1,8 +1,9 @@
 // Package webapp_test runs Tinode's official web app, the npm package
 // tinode-webapp 0.25.3 unmodified, in Debian's Chromium against a real Parley
 // server, as people would use it: two users sign up, one finds the other and
-// starts a chat from search, they exchange messages, one creates a group and
-// invites the other, and a third user signs in over long polling.
+// starts a chat from search, they exchange messages, one comes back to what
+// was sent while away, one creates a group and invites the other, and a
+// third user signs in over long polling.
 //
 // TestWebApp starts cmd/parley as a separate process (servertest.StartProcess)
 // and runs flows.mjs with Node's test runner. flows.mjs serves the app's
