@@ -102,9 +102,13 @@ export async function startChatFromSearch(page, login, fullName) {
 // is disabled, and that note is what the error names.
 export async function send(page, text) {
   const input = page.locator('#send-message-input');
+  const note = page.locator('#writing-disabled');
   await eventually('the message input', async () => {
-    if (await page.locator('#writing-disabled').isVisible()) {
-      throw new Error(`the app shows "${await page.locator('#writing-disabled').innerText()}" instead of a message box`);
+    // The note may show while the chat loads; short timeouts keep the poll
+    // going when it goes away between the two looks.
+    const shown = await note.textContent({ timeout: 200 }).catch(() => null);
+    if (shown !== null) {
+      throw new Error(`the app shows "${shown}" instead of a message box`);
     }
     await input.waitFor({ timeout: 200 });
   });
@@ -161,7 +165,7 @@ export async function addMember(page, fullName) {
 }
 
 // whereIsChat says where the app files the chat titled title: in the chat
-// list, under "Blocked contacts" (the app's list of subscriptions without J
+// list, under "Blocked Chats" (the app's list of subscriptions without J
 // in their access), or nowhere. It is for failure messages. The app shows
 // the blocked list at #blocked, where its security settings link to.
 export async function whereIsChat(page, title) {
@@ -172,7 +176,7 @@ export async function whereIsChat(page, title) {
   const blocked = page.locator('#sidepanel li', { hasText: title });
   const found = await blocked.waitFor({ timeout: 2_000 }).then(() => true, () => false);
   await page.evaluate(() => { window.location.hash = '#contacts'; });
-  return found ? 'under "Blocked contacts"' : 'nowhere';
+  return found ? 'under "Blocked Chats"' : 'nowhere';
 }
 
 // reopen reloads the app as a person coming back would, signing in again
@@ -185,4 +189,29 @@ export async function reopen(page, login, password, known) {
     await signIn(page, login, password);
   }
   await chatListItem(page, known).waitFor();
+}
+
+// expectCached waits until the app's IndexedDB cache (tinode-sdk's
+// 'tinode-web' database, kept when "Stay logged in" is ticked) holds at
+// least n messages. A person closing the app while it still writes its
+// cache leaves a partial one, which the app then shows as the whole chat
+// (it fetches older messages only on scrolling up); a flow about coming back
+// waits for the cache first, so it tests what the server answers.
+export async function expectCached(page, n) {
+  await eventually('the app\'s message cache', async () => {
+    const count = await page.evaluate(() => new Promise((resolve, reject) => {
+      const req = indexedDB.open('tinode-web');
+      req.onerror = () => reject(req.error);
+      req.onsuccess = () => {
+        const db = req.result;
+        const tx = db.transaction('message', 'readonly');
+        const c = tx.objectStore('message').count();
+        c.onsuccess = () => { db.close(); resolve(c.result); };
+        c.onerror = () => { db.close(); reject(c.error); };
+      };
+    }));
+    if (count < n) {
+      throw new Error(`holds ${count} messages, want ${n}`);
+    }
+  });
 }
