@@ -117,9 +117,15 @@ func (h *Hub) SetTrace(r *trace.Recorder) { h.trace = r }
 func (h *Hub) Context() context.Context { return h.ctx }
 
 // Dispatch hands a client request to the topic it names, loading the topic
-// if needed. It returns false when the topic's queue is full; the caller then
-// answers 503.
-func (h *Hub) Dispatch(r *Request) bool { return h.route(r.Topic, r) }
+// if needed; a get or sub on a topic that does not exist is answered without
+// it (answerAbsent). It returns false when the topic's queue is full; the
+// caller then answers 503.
+func (h *Hub) Dispatch(r *Request) bool {
+	if h.ctx.Err() == nil && h.answerAbsent(r) {
+		return true
+	}
+	return h.route(r.Topic, r)
+}
 
 // Leave detaches a closing session from a topic without a reply.
 func (h *Hub) Leave(internal string, s Subscriber) {
@@ -193,7 +199,7 @@ func (h *Hub) start(name string) bool {
 func (h *Hub) tryRemove(t *topic) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(t.inbox) > 0 {
+	if t.inbox.len() > 0 {
 		return false
 	}
 	if h.topics[t.name] == t {

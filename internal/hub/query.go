@@ -103,31 +103,34 @@ func (t *topic) query(r *Request, id string, q *proto.MsgGetQuery) {
 func (t *topic) runQuery(r *Request, id string, q *proto.MsgGetQuery, what map[string]bool) {
 	qr := &querier{hub: t.hub, kind: t.kind, name: t.name, view: r.View, id: id,
 		sess: r.Sess, snap: t.snapshot(r)}
-	go func() {
-		if !qr.snap.attached && !qr.peerKnown() {
-			return
+	go qr.run(q, what)
+}
+
+// run sends the parts asked for, in the protocol's order.
+func (qr *querier) run(q *proto.MsgGetQuery, what map[string]bool) {
+	if !qr.snap.attached && !qr.peerKnown() {
+		return
+	}
+	if what["desc"] {
+		qr.desc()
+	}
+	if what["sub"] {
+		qr.subs(q.Sub)
+	}
+	if what["tags"] {
+		qr.tags()
+	}
+	for _, part := range []string{"cred", "aux"} {
+		if what[part] {
+			qr.send(proto.NoContent(qr.id, qr.view, part, proto.Now()))
 		}
-		if what["desc"] {
-			qr.desc()
-		}
-		if what["sub"] {
-			qr.subs(q.Sub)
-		}
-		if what["tags"] {
-			qr.tags()
-		}
-		for _, part := range []string{"cred", "aux"} {
-			if what[part] {
-				qr.send(proto.NoContent(id, r.View, part, proto.Now()))
-			}
-		}
-		if what["data"] {
-			qr.data(q.Data)
-		}
-		if what["del"] {
-			qr.del(q.Del)
-		}
-	}()
+	}
+	if what["data"] {
+		qr.data(q.Data)
+	}
+	if what["del"] {
+		qr.del(q.Del)
+	}
 }
 
 // querier runs one query's reads and sends its replies.

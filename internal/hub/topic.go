@@ -36,7 +36,7 @@ type topic struct {
 	hub      *Hub
 	name     string
 	kind     topicKind
-	inbox    chan event
+	inbox    *inbox
 	appended chan appendDone
 	marked   chan error
 
@@ -63,7 +63,7 @@ type topic struct {
 func newTopic(h *Hub, name string) *topic {
 	return &topic{
 		hub: h, name: name, kind: kindOf(name),
-		inbox:    make(chan event, h.limits.TopicQueue),
+		inbox:    newInbox(h.limits.TopicQueue),
 		appended: make(chan appendDone, 1),
 		marked:   make(chan error, 1),
 		subs:     map[proto.Uid]*store.Subscription{},
@@ -74,14 +74,7 @@ func newTopic(h *Hub, name string) *topic {
 }
 
 // offer queues ev without blocking. Called with hub.mu read-held.
-func (t *topic) offer(ev event) bool {
-	select {
-	case t.inbox <- ev:
-		return true
-	default:
-		return false
-	}
-}
+func (t *topic) offer(ev event) bool { return t.inbox.offer(ev) }
 
 // run is the actor loop: one event at a time, no locks on topic state.
 func (t *topic) run() {
@@ -91,8 +84,10 @@ func (t *topic) run() {
 	t.idleAt = time.Now()
 	for {
 		select {
-		case ev := <-t.inbox:
-			ev.apply(t)
+		case <-t.inbox.ready:
+			if ev := t.inbox.take(); ev != nil {
+				ev.apply(t)
+			}
 		case done := <-t.appended:
 			t.pub.finish(t, done)
 		case err := <-t.marked:
