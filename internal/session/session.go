@@ -207,6 +207,7 @@ func (s *Session) Detached(view string) {
 	s.mu.Lock()
 	delete(s.attached, view)
 	s.mu.Unlock()
+	s.win.detached(view)
 }
 
 // Ready is signalled when outbound frames or a close are waiting.
