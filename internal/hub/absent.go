@@ -42,7 +42,7 @@ func (h *Hub) answerAbsent(r *Request) bool {
 			h.answer(r, proto.TopicNotFound(id, r.View, now))
 		default:
 			qr := &querier{hub: h, kind: kind, name: r.Topic, view: r.View, id: id, sess: r.Sess,
-				snap: &snapshot{}}
+				snap: &snapshot{}, rctx: h.readContext(r.Sess)}
 			qr.run(&m.Get.MsgGetQuery, what)
 		}
 	case kind == kindGroup:

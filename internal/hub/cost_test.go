@@ -33,7 +33,7 @@ func TestIdleActorCost(t *testing.T) {
 	defer st.Close()
 	limits := DefaultLimits
 	limits.IdleTopicUnload = time.Hour // keep them running while measuring
-	h := New(st, limits, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := New(st, limits, quietLog())
 	defer h.Shutdown()
 	const n = 2000
 	before := inUse()
@@ -59,3 +59,5 @@ func TestIdleActorCost(t *testing.T) {
 type funcEvent struct{ fn func(t *topic) }
 
 func (e *funcEvent) apply(t *topic) { e.fn(t) }
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

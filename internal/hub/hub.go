@@ -60,6 +60,13 @@ type Limits struct {
 	// MaxDevices is how many devices per user keep delivered marks; the
 	// least recently seen is forgotten first.
 	MaxDevices int
+	// ReadsPerSession is how many reads (gets, and the get part of a sub)
+	// of one session run at once, and MaxReads how many of all sessions;
+	// ReadQueue is how many more gets a session may have waiting before
+	// further ones are answered 429 (reads.go).
+	ReadsPerSession int
+	MaxReads        int
+	ReadQueue       int
 }
 
 // DefaultLimits are the limits used when none are configured.
@@ -70,6 +77,9 @@ var DefaultLimits = Limits{
 	TopicQueue:      4096,
 	IdleTopicUnload: time.Minute,
 	MaxDevices:      16,
+	ReadsPerSession: 2,
+	MaxReads:        4,
+	ReadQueue:       64,
 }
 
 // Hub is the registry of running topic actors.
@@ -81,6 +91,7 @@ type Hub struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	trace  *trace.Recorder // nil records nothing
+	reads  *readGate
 
 	// Guarded by mu. A request is put into a topic's inbox only while mu is
 	// read-held, and a topic leaves the map only while mu is write-held and
@@ -99,7 +110,12 @@ func New(st store.Store, limits Limits, log *slog.Logger) *Hub {
 		limits.MaxDevices = DefaultLimits.MaxDevices
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	if limits.ReadsPerSession <= 0 || limits.MaxReads <= 0 {
+		// Zero would run no read at all.
+		limits.ReadsPerSession, limits.MaxReads = DefaultLimits.ReadsPerSession, DefaultLimits.MaxReads
+	}
 	return &Hub{store: st, limits: limits, log: log, ctx: ctx, cancel: cancel,
+		reads:  newReadGate(limits.ReadsPerSession, limits.ReadQueue, limits.MaxReads),
 		topics: map[string]*topic{}, online: map[proto.Uid]int{}}
 }
 
