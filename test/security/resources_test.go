@@ -2,11 +2,16 @@ package security
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/parley-im/parley/internal/server/servertest"
 )
@@ -106,5 +111,155 @@ func TestGhostTopics(t *testing.T) {
 	t.Logf("heap grew by %.1f MB over %d requests on unknown topics", grown/(1<<20), 4*perClient)
 	if grown > 64<<20 {
 		t.Errorf("heap grew by %.0f MB over %d requests on unknown topics", grown/(1<<20), 4*perClient)
+	}
+}
+
+// flooder is an attacker's raw connection: it sends requests as fast as it
+// likes and drains whatever comes back on a goroutine of its own, so the
+// server never closes it as a slow consumer.
+type flooder struct {
+	conn  *websocket.Conn
+	first chan struct{} // closed at the first {data} frame
+	done  chan struct{} // closed when the connection ends
+	err   error         // why it ended, once done is closed
+}
+
+// flood logs in with c's token on a new connection and attaches to topic.
+func flood(t *testing.T, p *servertest.Process, token, topic string) *flooder {
+	t.Helper()
+	conn, _, err := websocket.DefaultDialer.Dial("ws://"+p.Addr+"/v0/channels", nil)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	f := &flooder{conn: conn, first: make(chan struct{}), done: make(chan struct{})}
+	for _, m := range []msg{
+		{"hi": msg{"id": "1", "ver": "0.25"}},
+		{"login": msg{"id": "2", "scheme": "token", "secret": token}},
+		{"sub": msg{"id": "3", "topic": topic}},
+	} {
+		f.send(t, m)
+	}
+	go f.drain()
+	return f
+}
+
+func (f *flooder) send(t *testing.T, m msg) {
+	t.Helper()
+	b, _ := json.Marshal(m)
+	if err := f.conn.WriteMessage(websocket.TextMessage, b); err != nil {
+		t.Fatalf("flood: %v", err)
+	}
+}
+
+func (f *flooder) drain() {
+	defer close(f.done)
+	seen := false
+	for {
+		_, b, err := f.conn.ReadMessage()
+		if err != nil {
+			f.err = err
+			return
+		}
+		if !seen && strings.HasPrefix(string(b), `{"data"`) {
+			seen = true
+			close(f.first)
+		}
+	}
+}
+
+// timed returns how long fn took.
+func timed(fn func()) time.Duration {
+	start := time.Now()
+	fn()
+	return time.Since(start)
+}
+
+// median runs fn n times and returns the median duration.
+func median(n int, fn func()) time.Duration {
+	ds := make([]time.Duration, n)
+	for i := range ds {
+		ds[i] = timed(fn)
+	}
+	slices.Sort(ds)
+	return ds[n/2]
+}
+
+// While one client floods the server with large history reads, another
+// user's one-message read and a login finish in about the time they take
+// on an idle server: the flood runs two reads at a time, has its own queue,
+// and logins read through connections of their own. During 3,000 such reads
+// a one-message read used to take 8.3 s and a login over 5 s.
+func TestReadStarvation(t *testing.T) {
+	p := startServer(t)
+	attacker := anonUser(t, p)
+	heavy := newGroup(t, attacker)
+	big := strings.Repeat("x", 8<<10)
+	for i := range 100 {
+		if ctrl := attacker.Pub(heavy, big, ""); ctrl.Code() != 202 {
+			t.Fatalf("pub %d: %v", i, ctrl)
+		}
+	}
+	victim := dial(t, p)
+	victim.Hi()
+	if ctrl := victim.Signup("victim", "victim-password"); ctrl.Code() != 200 {
+		t.Fatalf("signup: %v", ctrl)
+	}
+	own := newGroup(t, victim)
+	victim.Pub(own, "hello", "")
+	readOne := func() {
+		id := victim.ID()
+		victim.Send(msg{"get": msg{"id": id, "topic": own, "what": "data", "data": msg{"limit": 1}}})
+		if ctrl := victim.Ctrl(id); ctrl.Code() != 208 {
+			t.Fatalf("victim's read: %v", ctrl)
+		}
+	}
+	login := func() {
+		c := dial(t, p)
+		c.Hi()
+		if ctrl := c.Login("victim", "victim-password"); ctrl.Code() != 200 {
+			t.Fatalf("login: %v", ctrl)
+		}
+	}
+	readHeavy := func() {
+		id := attacker.ID()
+		attacker.Send(msg{"get": msg{"id": id, "topic": heavy, "what": "data", "data": msg{"limit": 100}}})
+		attacker.Ctrl(id)
+	}
+	idleRead, idleLogin, idleHeavy := median(5, readOne), median(3, login), median(3, readHeavy)
+
+	f := flood(t, p, attacker.Token, heavy)
+	const reads = 300
+	for i := range reads {
+		f.send(t, msg{"get": msg{"id": strconv.Itoa(100 + i), "topic": heavy, "what": "data",
+			"data": msg{"limit": 100}}})
+	}
+	select {
+	case <-f.first:
+	case <-f.done:
+		t.Fatalf("the flooding connection ended before its first read: %v", f.err)
+	case <-time.After(servertest.Timeout):
+		t.Fatal("no history read reached the flooding connection")
+	}
+	loadedRead, loadedLogin := timed(readOne), timed(login)
+	select {
+	case <-f.done:
+		t.Fatalf("the flood was over before the victim's requests were measured: %v", f.err)
+	default:
+	}
+	t.Logf("idle: read %v, login %v, a 100-message page %v; during %d pages: read %v, login %v",
+		idleRead, idleLogin, idleHeavy, reads, loadedRead, loadedLogin)
+	// A free read slot is taken at once, but on a busy machine the victim's
+	// requests still share the CPU with the pages being encoded and sent.
+	// Before the gate both took over a second (without the race detector:
+	// idle 0.3 ms and 2.6 ms, a page 18 ms).
+	for _, c := range []struct {
+		what         string
+		idle, loaded time.Duration
+	}{{"one-message read", idleRead, loadedRead}, {"login", idleLogin, loadedLogin}} {
+		if bound := 10*c.idle + 10*idleHeavy; c.loaded > bound {
+			t.Errorf("%s took %v during the flood, want at most %v (10 × %v idle + 10 × %v per page)",
+				c.what, c.loaded, bound, c.idle, idleHeavy)
+		}
 	}
 }
