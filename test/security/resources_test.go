@@ -263,3 +263,64 @@ func TestReadStarvation(t *testing.T) {
 		}
 	}
 }
+
+// One {datares} is one frame whatever it names: over 256 entries it is
+// refused, and a topic named many times gets one acknowledgement, so the
+// peer gets one {info}; a flood of stale acknowledgements never reaches the
+// topic's queue, where it used to crowd out another member's pubs (503).
+func TestDataResAmplification(t *testing.T) {
+	p := startServer(t)
+	owner, member := anonUser(t, p), anonUser(t, p)
+	grp := newGroup(t, owner)
+	if ctrl := member.Sub(grp); ctrl.Code() != 200 {
+		t.Fatalf("join: %v", ctrl)
+	}
+	const n = 20
+	for i := range n {
+		owner.Pub(grp, strconv.Itoa(i), "")
+	}
+	datares := func(acks []msg) msg {
+		id := member.ID()
+		return member.Request(id, msg{"datares": msg{"id": id, "acks": acks}})
+	}
+	acks := make([]msg, 1500)
+	for i := range acks {
+		acks[i] = msg{"topic": grp, "seq": 1 + i%n}
+	}
+	if ctrl := datares(acks); ctrl.Code() != 400 {
+		t.Fatalf("datares of 1500 acks: %v, want 400", ctrl)
+	}
+	if ctrl := datares(acks[:256]); ctrl.Code() != 200 {
+		t.Fatalf("datares of 256 acks: %v, want 200", ctrl)
+	}
+	member.Send(msg{"note": msg{"topic": grp, "what": "kp"}})
+	infos := 0
+	owner.Until("info kp", func(m msg) bool {
+		if m.Get("info.what") == "recv" {
+			infos++
+		}
+		return m.Get("info.what") == "kp"
+	})
+	if infos != 1 {
+		t.Fatalf("owner got %d recv infos for one datares, want 1", infos)
+	}
+	// Frames of thousands of stale acknowledgements, sent as fast as the
+	// connection takes them, while the owner publishes.
+	stale := make([]msg, 4000)
+	for i := range stale {
+		stale[i] = msg{"topic": grp, "seq": 1}
+	}
+	for range 20 {
+		member.Send(msg{"datares": msg{"acks": stale}})
+	}
+	ids := make([]string, 20)
+	for i := range ids {
+		ids[i] = owner.ID()
+		owner.Send(msg{"pub": msg{"id": ids[i], "topic": grp, "content": i}})
+	}
+	for _, id := range ids {
+		if ctrl := owner.Ctrl(id); ctrl.Code() != 202 {
+			t.Fatalf("pub during a flood of stale acks: %v", ctrl)
+		}
+	}
+}
