@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,4 +99,34 @@ func newUser(t *testing.T, st store.Store, uid proto.Uid) proto.Uid {
 		t.Fatal(err)
 	}
 	return uid
+}
+
+// A get from outside an existing group loads its description and members,
+// not its latest messages: peeking at big groups must not hold their
+// history in memory until the topics unload.
+func TestPeekHoldsNoMessages(t *testing.T) {
+	st := openStore(t)
+	const owner proto.Uid = 42
+	name := newGroup(t, st, owner)
+	big := json.RawMessage(`"` + strings.Repeat("x", 32<<10) + `"`)
+	msgs := make([]*store.Message, 64)
+	for i := range msgs {
+		msgs[i] = &store.Message{Topic: name, From: owner, CreatedAt: time.Now(), Content: big}
+	}
+	if _, err := st.Append(context.Background(), msgs); err != nil {
+		t.Fatal(err)
+	}
+	msgs = nil
+	h := hub.New(st, hub.DefaultLimits, quiet)
+	defer h.Shutdown()
+	s := newSession("outsider", 7)
+	before := heapInUse()
+	h.Dispatch(s.request(&proto.ClientMsg{Get: &proto.MsgClientGet{ID: "1", MsgGetQuery: proto.MsgGetQuery{What: "desc"}}}, name))
+	s.next(t)
+	if h.TopicCount() != 1 {
+		t.Fatalf("%d topics running, want the group", h.TopicCount())
+	}
+	if grown := int64(heapInUse()) - int64(before); grown > 256<<10 {
+		t.Fatalf("a peek at a group with 2 MB of recent messages holds %d bytes", grown)
+	}
 }

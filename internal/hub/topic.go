@@ -58,6 +58,10 @@ type topic struct {
 	// seq, and epochAt when the epoch last changed for it (epoch.go).
 	claimed int
 	epochAt time.Time
+	// recentLoaded says whether recent holds the stored messages: they are
+	// read when a session first attaches (catchup.go), not for a get from
+	// outside, which would otherwise hold up to 256 messages for nothing.
+	recentLoaded bool
 }
 
 func newTopic(h *Hub, name string) *topic {
@@ -153,6 +157,7 @@ func (t *topic) load() error {
 	case kindFnd:
 	default:
 		t.resetPositions()
+		t.recent, t.recentLoaded = recentLog{}, false
 		desc, err := t.hub.store.GetTopic(ctx, t.name)
 		if err != nil {
 			return err
@@ -169,9 +174,6 @@ func (t *topic) load() error {
 		t.devices.load(marks)
 		for i := range subs {
 			t.subs[subs[i].User] = &subs[i]
-		}
-		if err := t.loadRecent(); err != nil {
-			return err
 		}
 	}
 	t.loaded = true
