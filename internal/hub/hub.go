@@ -110,9 +110,15 @@ func New(st store.Store, limits Limits, log *slog.Logger) *Hub {
 		limits.MaxDevices = DefaultLimits.MaxDevices
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	if limits.ReadsPerSession <= 0 || limits.MaxReads <= 0 {
-		// Zero would run no read at all.
-		limits.ReadsPerSession, limits.MaxReads = DefaultLimits.ReadsPerSession, DefaultLimits.MaxReads
+	// Zero would run no read at all, or refuse every get behind another.
+	if limits.ReadsPerSession <= 0 {
+		limits.ReadsPerSession = DefaultLimits.ReadsPerSession
+	}
+	if limits.MaxReads <= 0 {
+		limits.MaxReads = DefaultLimits.MaxReads
+	}
+	if limits.ReadQueue <= 0 {
+		limits.ReadQueue = DefaultLimits.ReadQueue
 	}
 	return &Hub{store: st, limits: limits, log: log, ctx: ctx, cancel: cancel,
 		reads:  newReadGate(limits.ReadsPerSession, limits.ReadQueue, limits.MaxReads),

@@ -184,8 +184,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("group_commit must be at least 1")
 	case c.TraceCapacity < 1:
 		return fmt.Errorf("trace_capacity must be at least 1")
-	case c.ReadsPerSession < 1 || c.MaxReads < 1 || c.ReadQueue < 0:
-		return fmt.Errorf("reads_per_session and max_reads must be at least 1, read_queue at least 0")
+	case c.ReadsPerSession < 1 || c.MaxReads < 1 || c.ReadQueue < 1:
+		return fmt.Errorf("reads_per_session, max_reads and read_queue must be at least 1")
 	}
 	return nil
 }
