@@ -25,6 +25,7 @@ func (t *topic) startAt(r *Request) {
 		t.pushed[r.Sess] = t.desc.SeqID
 		return
 	}
+	t.ensureRecent()
 	from := t.startFrom(r.Sess, uid)
 	if get := r.Msg.Sub.Get; get != nil && get.Data != nil && parseWhat(get.What)["data"] {
 		from = t.desc.SeqID
@@ -59,12 +60,21 @@ func (t *topic) pushData(s Subscriber, view string, m *store.Message, frame []by
 	t.pushed[s] = m.SeqID
 }
 
-// loadRecent fills the recent log when the topic loads.
-func (t *topic) loadRecent() error {
+// ensureRecent fills the recent log from the store when the first session
+// with R attaches; until then no session can have been pushed anything.
+// Should the read fail, the log fills from the messages published next, and
+// sessions behind it are sent a gap notice and page history themselves.
+func (t *topic) ensureRecent() {
+	if t.recentLoaded {
+		return
+	}
+	t.recentLoaded = true
 	msgs, err := t.hub.store.GetMessages(t.hub.ctx, t.name, proto.ZeroUid, store.MessageQuery{Limit: recentSize})
 	if err != nil {
-		return err
+		t.hub.log.Warn("loading recent messages failed", "topic", t.name, "err", err)
+		return
 	}
+	// Messages published by writers without R before now are among msgs.
+	t.recent = recentLog{}
 	t.recent.load(msgs)
-	return nil
 }

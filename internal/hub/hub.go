@@ -60,6 +60,13 @@ type Limits struct {
 	// MaxDevices is how many devices per user keep delivered marks; the
 	// least recently seen is forgotten first.
 	MaxDevices int
+	// ReadsPerSession is how many reads (gets, and the get part of a sub)
+	// of one session run at once, and MaxReads how many of all sessions;
+	// ReadQueue is how many more gets a session may have waiting before
+	// further ones are answered 429 (reads.go).
+	ReadsPerSession int
+	MaxReads        int
+	ReadQueue       int
 }
 
 // DefaultLimits are the limits used when none are configured.
@@ -70,6 +77,9 @@ var DefaultLimits = Limits{
 	TopicQueue:      4096,
 	IdleTopicUnload: time.Minute,
 	MaxDevices:      16,
+	ReadsPerSession: 2,
+	MaxReads:        4,
+	ReadQueue:       64,
 }
 
 // Hub is the registry of running topic actors.
@@ -81,6 +91,7 @@ type Hub struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	trace  *trace.Recorder // nil records nothing
+	reads  *readGate
 
 	now func() time.Time // the clock of epoch changes; tests move it
 
@@ -101,7 +112,18 @@ func New(st store.Store, limits Limits, log *slog.Logger) *Hub {
 		limits.MaxDevices = DefaultLimits.MaxDevices
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	// Zero would run no read at all, or refuse every get behind another.
+	if limits.ReadsPerSession <= 0 {
+		limits.ReadsPerSession = DefaultLimits.ReadsPerSession
+	}
+	if limits.MaxReads <= 0 {
+		limits.MaxReads = DefaultLimits.MaxReads
+	}
+	if limits.ReadQueue <= 0 {
+		limits.ReadQueue = DefaultLimits.ReadQueue
+	}
 	return &Hub{store: st, limits: limits, log: log, ctx: ctx, cancel: cancel, now: time.Now,
+		reads:  newReadGate(limits.ReadsPerSession, limits.ReadQueue, limits.MaxReads),
 		topics: map[string]*topic{}, online: map[proto.Uid]int{}}
 }
 
@@ -119,9 +141,15 @@ func (h *Hub) SetTrace(r *trace.Recorder) { h.trace = r }
 func (h *Hub) Context() context.Context { return h.ctx }
 
 // Dispatch hands a client request to the topic it names, loading the topic
-// if needed. It returns false when the topic's queue is full; the caller then
-// answers 503.
-func (h *Hub) Dispatch(r *Request) bool { return h.route(r.Topic, r) }
+// if needed; a get or sub on a topic that does not exist is answered without
+// it (answerAbsent). It returns false when the topic's queue is full; the
+// caller then answers 503.
+func (h *Hub) Dispatch(r *Request) bool {
+	if h.ctx.Err() == nil && h.answerAbsent(r) {
+		return true
+	}
+	return h.route(r.Topic, r)
+}
 
 // Leave detaches a closing session from a topic without a reply.
 func (h *Hub) Leave(internal string, s Subscriber) {
@@ -195,7 +223,7 @@ func (h *Hub) start(name string) bool {
 func (h *Hub) tryRemove(t *topic) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(t.inbox) > 0 {
+	if t.inbox.len() > 0 {
 		return false
 	}
 	if h.topics[t.name] == t {

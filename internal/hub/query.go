@@ -102,32 +102,42 @@ func (t *topic) query(r *Request, id string, q *proto.MsgGetQuery) {
 // topic; replies of one query still arrive in order.
 func (t *topic) runQuery(r *Request, id string, q *proto.MsgGetQuery, what map[string]bool) {
 	qr := &querier{hub: t.hub, kind: t.kind, name: t.name, view: r.View, id: id,
-		sess: r.Sess, snap: t.snapshot(r)}
-	go func() {
-		if !qr.snap.attached && !qr.peerKnown() {
-			return
+		sess: r.Sess, snap: t.snapshot(r), rctx: t.hub.readContext(r.Sess)}
+	read := func() {
+		if qr.rctx.Err() == nil { // the session may have ended while this waited
+			qr.run(q, what)
 		}
-		if what["desc"] {
-			qr.desc()
+	}
+	if !t.hub.reads.submit(r.Sess, r.Msg.Get != nil, read) {
+		t.reply(r, proto.TooMany(id, r.View, proto.Now()))
+	}
+}
+
+// run sends the parts asked for, in the protocol's order.
+func (qr *querier) run(q *proto.MsgGetQuery, what map[string]bool) {
+	if !qr.snap.attached && !qr.peerKnown() {
+		return
+	}
+	if what["desc"] {
+		qr.desc()
+	}
+	if what["sub"] {
+		qr.subs(q.Sub)
+	}
+	if what["tags"] {
+		qr.tags()
+	}
+	for _, part := range []string{"cred", "aux"} {
+		if what[part] {
+			qr.send(proto.NoContent(qr.id, qr.view, part, proto.Now()))
 		}
-		if what["sub"] {
-			qr.subs(q.Sub)
-		}
-		if what["tags"] {
-			qr.tags()
-		}
-		for _, part := range []string{"cred", "aux"} {
-			if what[part] {
-				qr.send(proto.NoContent(id, r.View, part, proto.Now()))
-			}
-		}
-		if what["data"] {
-			qr.data(q.Data)
-		}
-		if what["del"] {
-			qr.del(q.Del)
-		}
-	}()
+	}
+	if what["data"] {
+		qr.data(q.Data)
+	}
+	if what["del"] {
+		qr.del(q.Del)
+	}
 }
 
 // querier runs one query's reads and sends its replies.
@@ -139,13 +149,17 @@ type querier struct {
 	id   string
 	sess Subscriber
 	snap *snapshot
+	rctx context.Context // ends with the session
 }
 
-func (q *querier) ctx() context.Context { return q.hub.ctx }
+func (q *querier) ctx() context.Context { return q.rctx }
 
 func (q *querier) send(m *proto.ServerMsg) { q.sess.Send(Frame{Bytes: q.hub.encode(m)}) }
 
 func (q *querier) fail(err error) {
+	if q.rctx.Err() != nil {
+		return // the session ended or the server is stopping: nobody to answer
+	}
 	q.hub.log.Warn("query failed", "topic", q.name, "err", err)
 	q.send(proto.Internal(q.id, q.view, proto.Now()))
 }

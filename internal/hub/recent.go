@@ -12,15 +12,20 @@ import (
 const recentSize = 256
 
 // recentLog is a ring of a topic's latest messages. Seqs are gap-free, so a
-// message's slot is its seq modulo the capacity.
+// message's slot is its seq modulo the capacity. The ring (32 KB) is
+// allocated with the first message: a topic without messages, or one that
+// does not exist, costs nothing here.
 type recentLog struct {
-	ring [recentSize]store.Message
+	ring []store.Message
 	low  int // lowest seq held; 0 when empty
 	high int // highest seq held
 }
 
 // add appends the next stored message.
 func (r *recentLog) add(m *store.Message) {
+	if r.ring == nil {
+		r.ring = make([]store.Message, recentSize)
+	}
 	r.ring[m.SeqID%recentSize] = *m
 	if r.low == 0 {
 		r.low = m.SeqID

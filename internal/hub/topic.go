@@ -36,7 +36,7 @@ type topic struct {
 	hub      *Hub
 	name     string
 	kind     topicKind
-	inbox    chan event
+	inbox    *inbox
 	appended chan appendDone
 	marked   chan error
 
@@ -58,12 +58,16 @@ type topic struct {
 	// changed the epoch, and epochAt when that was (epoch.go).
 	claimed int
 	epochAt time.Time
+	// recentLoaded says whether recent holds the stored messages: they are
+	// read when a session first attaches (catchup.go), not for a get from
+	// outside, which would otherwise hold up to 256 messages for nothing.
+	recentLoaded bool
 }
 
 func newTopic(h *Hub, name string) *topic {
 	return &topic{
 		hub: h, name: name, kind: kindOf(name),
-		inbox:    make(chan event, h.limits.TopicQueue),
+		inbox:    newInbox(h.limits.TopicQueue),
 		appended: make(chan appendDone, 1),
 		marked:   make(chan error, 1),
 		subs:     map[proto.Uid]*store.Subscription{},
@@ -74,14 +78,7 @@ func newTopic(h *Hub, name string) *topic {
 }
 
 // offer queues ev without blocking. Called with hub.mu read-held.
-func (t *topic) offer(ev event) bool {
-	select {
-	case t.inbox <- ev:
-		return true
-	default:
-		return false
-	}
-}
+func (t *topic) offer(ev event) bool { return t.inbox.offer(ev) }
 
 // run is the actor loop: one event at a time, no locks on topic state.
 func (t *topic) run() {
@@ -91,8 +88,10 @@ func (t *topic) run() {
 	t.idleAt = time.Now()
 	for {
 		select {
-		case ev := <-t.inbox:
-			ev.apply(t)
+		case <-t.inbox.ready:
+			if ev := t.inbox.take(); ev != nil {
+				ev.apply(t)
+			}
 		case done := <-t.appended:
 			t.pub.finish(t, done)
 		case err := <-t.marked:
@@ -158,6 +157,7 @@ func (t *topic) load() error {
 	case kindFnd:
 	default:
 		t.resetPositions()
+		t.recent, t.recentLoaded = recentLog{}, false
 		desc, err := t.hub.store.GetTopic(ctx, t.name)
 		if err != nil {
 			return err
@@ -174,9 +174,6 @@ func (t *topic) load() error {
 		t.devices.load(marks)
 		for i := range subs {
 			t.subs[subs[i].User] = &subs[i]
-		}
-		if err := t.loadRecent(); err != nil {
-			return err
 		}
 	}
 	t.loaded = true

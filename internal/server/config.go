@@ -31,6 +31,13 @@ type Config struct {
 	RateBurst           int     `json:"rate_burst"`             // PARLEY_RATE_BURST
 	OutboxBytes         int     `json:"outbox_bytes"`           // PARLEY_OUTBOX_BYTES, before a slow-consumer close
 	GroupCommit         int     `json:"group_commit"`           // PARLEY_GROUP_COMMIT, writes per transaction (1 = off)
+	// Reads behind get requests (history, member lists, searches): at most
+	// ReadsPerSession of one session and MaxReads of all sessions run at
+	// once; a session's further gets wait, up to ReadQueue of them, and
+	// beyond that are answered 429.
+	ReadsPerSession int `json:"reads_per_session"` // PARLEY_READS_PER_SESSION
+	MaxReads        int `json:"max_reads"`         // PARLEY_MAX_READS
+	ReadQueue       int `json:"read_queue"`        // PARLEY_READ_QUEUE
 
 	TokenLifetime Duration `json:"token_lifetime"` // PARLEY_TOKEN_LIFETIME, e.g. "336h"
 	IdleTimeout   Duration `json:"idle_timeout"`   // PARLEY_IDLE_TIMEOUT
@@ -86,6 +93,9 @@ func Defaults() Config {
 		RateBurst:           2000,
 		OutboxBytes:         4 << 20,
 		GroupCommit:         256,
+		ReadsPerSession:     2,
+		MaxReads:            4,
+		ReadQueue:           64,
 		TokenLifetime:       Duration(14 * 24 * time.Hour),
 		IdleTimeout:         Duration(55 * time.Second),
 		RetransmitAfter:     Duration(5 * time.Second),
@@ -132,6 +142,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("group_commit must be at least 1")
 	case c.TraceCapacity < 1:
 		return fmt.Errorf("trace_capacity must be at least 1")
+	case c.ReadsPerSession < 1 || c.MaxReads < 1 || c.ReadQueue < 1:
+		return fmt.Errorf("reads_per_session, max_reads and read_queue must be at least 1")
 	}
 	return c.validateTLS()
 }

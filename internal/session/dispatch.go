@@ -179,20 +179,6 @@ func parseVersion(v string) (int, int, bool) {
 	return nums[0], nums[1], true
 }
 
-// dataRes turns each cumulative acknowledgement of a {datares} into a recv
-// note, and releases individually acknowledged ranges from the window.
-func (s *Session) dataRes(d *proto.MsgClientDataRes) {
-	for _, ack := range d.Acks {
-		if ack.Seq > 0 {
-			s.topicRequest(&proto.ClientMsg{Note: &proto.MsgClientNote{Topic: ack.Topic, What: "recv", SeqID: ack.Seq}})
-		}
-		s.acknowledgeRanges(ack.Topic, ack.Ranges)
-	}
-	if d.ID != "" {
-		s.reply(proto.OK(d.ID, "", proto.Now()))
-	}
-}
-
 // act answers an {action} through the action registry. Actions need a
 // logged-in user: they act on the user's behalf.
 func (s *Session) act(a *proto.MsgClientAction) {

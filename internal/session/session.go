@@ -5,6 +5,7 @@
 package session
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"log/slog"
@@ -88,6 +89,10 @@ type Session struct {
 	out    *outbox
 	win    *window
 	limit  *rate.Limiter
+	// ctx ends when the session does (or the hub stops): the reads made
+	// for it stop rather than read on for nobody.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	// Owned by the goroutine calling Receive (transports call it serially).
 	hiDone bool
@@ -115,6 +120,11 @@ func New(deps *Deps, cfg *Config, kind, remote string) *Session {
 		limit:    rate.NewLimiter(rate.Limit(cfg.RatePerSecond), cfg.RateBurst),
 		attached: map[string]string{},
 	}
+	parent := context.Background()
+	if deps.Hub != nil {
+		parent = deps.Hub.Context()
+	}
+	s.ctx, s.cancel = context.WithCancel(parent)
 	rto, limit := cfg.RetransmitAfter, cfg.RetransmitLimit
 	if rto <= 0 {
 		rto = DefaultRetransmitAfter
@@ -207,6 +217,7 @@ func (s *Session) Detached(view string) {
 	s.mu.Lock()
 	delete(s.attached, view)
 	s.mu.Unlock()
+	s.win.detached(view)
 }
 
 // Ready is signalled when outbound frames or a close are waiting.
@@ -254,6 +265,7 @@ func (s *Session) End() {
 		}
 	}
 	s.mu.Unlock()
+	s.cancel()
 	s.out.close(proto.DisconnectShutdown)
 	s.win.stop()
 	for _, name := range topics {
@@ -266,6 +278,10 @@ func (s *Session) End() {
 		s.deps.Ended(s)
 	}
 }
+
+// Context ends when the session ends (hub.Subscriber's optional
+// contextual): topics run the session's reads under it.
+func (s *Session) Context() context.Context { return s.ctx }
 
 // Gone reports whether the session has ended (hub.Subscriber): topics drop
 // such sessions even if the detach they were sent was lost to a full queue.

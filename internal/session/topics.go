@@ -21,8 +21,12 @@ func (s *Session) topicRequest(m *proto.ClientMsg) {
 		}
 		return
 	}
-	if n := m.Note; n != nil && (n.What == "recv" || n.What == "read") && n.SeqID > 0 {
-		s.acknowledge(view, n.SeqID)
+	mark := m.Note != nil && (m.Note.What == "recv" || m.Note.What == "read") && m.Note.SeqID > 0
+	if mark {
+		s.acknowledge(view, m.Note.SeqID)
+		if m.Note.What == "recv" && !s.win.freshRecv(view, m.Note.SeqID) {
+			return // stale: the topic has it already, and its inbox is for news
+		}
 	}
 	req := &hub.Request{Sess: s, Msg: m, View: view}
 	if m.Sub != nil {
@@ -45,7 +49,12 @@ func (s *Session) topicRequest(m *proto.ClientMsg) {
 		return
 	}
 	req.Topic = internal
-	if !s.deps.Hub.Dispatch(req) && m.Note == nil {
+	switch {
+	case s.deps.Hub.Dispatch(req):
+		if mark {
+			s.win.forwardedRecv(view, m.Note.SeqID)
+		}
+	case m.Note == nil:
 		s.reply(proto.Unavailable(id, view, now))
 	}
 }

@@ -32,6 +32,11 @@ type window struct {
 type topicWindow struct {
 	acked   int
 	pending []*inflight
+	// sent is the highest seq of any {data} frame the session was sent
+	// here, and forwarded the highest recv mark the session passed on to
+	// the topic at or below it (acks.go).
+	sent      int
+	forwarded int
 }
 
 type inflight struct {
@@ -78,6 +83,7 @@ func (w *window) trackLocked(f hub.Frame, now time.Time) bool {
 		tw = &topicWindow{}
 		w.topics[f.Topic] = tw
 	}
+	tw.sent = max(tw.sent, f.Seq)
 	if f.Seq <= tw.acked {
 		return false
 	}
@@ -136,6 +142,37 @@ func (w *window) ackRange(topic string, low, hi int) []hub.Frame {
 	clear(tw.pending[len(kept):])
 	tw.pending = kept
 	return released
+}
+
+// freshRecv reports whether a recv mark of seq on topic says more than the
+// marks this session already passed on to the topic.
+func (w *window) freshRecv(topic string, seq int) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	tw := w.topics[topic]
+	return tw == nil || seq > tw.forwarded
+}
+
+// forwardedRecv records that a recv (or read) mark of seq reached the
+// topic. A mark above every seq the session was sent is not remembered: it
+// may report a history that was rolled back (a new epoch), and the marks
+// that follow, below it, must still count.
+func (w *window) forwardedRecv(topic string, seq int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if tw := w.topics[topic]; tw != nil && seq <= tw.sent {
+		tw.forwarded = max(tw.forwarded, seq)
+	}
+}
+
+// detached forgets what was sent on topic and which marks were passed on:
+// a one-to-one topic deleted and created again starts its seqs afresh.
+func (w *window) detached(topic string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if tw := w.topics[topic]; tw != nil {
+		tw.sent, tw.forwarded = 0, 0
+	}
 }
 
 // forget drops the first n frames of pending. The array behind the slice is

@@ -88,7 +88,7 @@ func forgetStaleDevices(w *writeTx, uid proto.Uid, keep int) error {
 // are sorted here because the database orders the bit-cast ids as signed
 // numbers.
 func (s *Store) DeviceMarks(ctx context.Context, topic string) ([]store.DeviceMark, error) {
-	rows, err := s.rdb.QueryContext(ctx, sqlDeviceMarks, topic)
+	rows, err := s.ldb.QueryContext(ctx, sqlDeviceMarks, topic)
 	if err != nil {
 		return nil, err
 	}

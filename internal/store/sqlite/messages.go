@@ -89,7 +89,7 @@ func messageQuery(topic string, forUser proto.Uid, q store.MessageQuery) (string
 // MessageByMsgID returns the message with the client id, or ErrNotFound.
 func (s *Store) MessageByMsgID(ctx context.Context, topic, msgID string) (*store.Message, error) {
 	m := &store.Message{}
-	err := s.rdb.QueryRowContext(ctx, sqlMessageByMsgID, topic, msgID).Scan(msgDest(m)...)
+	err := s.ldb.QueryRowContext(ctx, sqlMessageByMsgID, topic, msgID).Scan(msgDest(m)...)
 	if err != nil {
 		return nil, storeErr(err)
 	}

@@ -89,7 +89,7 @@ func (s *Store) FindByTags(ctx context.Context, tags []string, limit int) ([]sto
 // UserAuth returns the user's record of the scheme or ErrNotFound.
 func (s *Store) UserAuth(ctx context.Context, user proto.Uid, scheme string) (*store.AuthRecord, error) {
 	a := &store.AuthRecord{}
-	err := s.rdb.QueryRowContext(ctx, sqlUserAuth, uidArg(user), scheme).Scan(&a.Unique, intoUid{&a.UserID},
+	err := s.ldb.QueryRowContext(ctx, sqlUserAuth, uidArg(user), scheme).Scan(&a.Unique, intoUid{&a.UserID},
 		&a.Scheme, &a.AuthLevel, &a.Secret, intoTime{&a.Expires})
 	if err != nil {
 		return nil, storeErr(err)

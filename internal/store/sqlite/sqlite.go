@@ -8,8 +8,11 @@
 // connection; it drains whatever requests are queued into one transaction
 // (group commit), gives each request its own SAVEPOINT so one failing
 // request does not fail the others, commits once and then replies to all.
-// Reads use a separate pool of connections, which WAL mode lets run
-// alongside the writer.
+// Reads use separate connections, which WAL mode lets run alongside the
+// writer, in two pools: one for reads that may be large (history pages,
+// deletion logs, searches, a user's topic list) and one for point look-ups
+// by key (users, logins, topics, subscriptions). A flood of large reads then
+// never stands between a login, or a topic being loaded, and the disk.
 package sqlite
 
 import (
@@ -34,6 +37,7 @@ import (
 const (
 	DefaultMaxBatch    = 256
 	DefaultReadConns   = 4
+	DefaultLookupConns = 2
 	DefaultBusyTimeout = 5 * time.Second
 )
 
@@ -50,8 +54,10 @@ type Options struct {
 	// MaxBatch caps how many queued write requests share one transaction
 	// and so one fsync. 1 commits each request on its own.
 	MaxBatch int
-	// ReadConns is the number of read connections.
+	// ReadConns is the number of connections for reads that may be large.
 	ReadConns int
+	// LookupConns is the number of connections for look-ups by key.
+	LookupConns int
 	// BusyTimeout is how long to wait for a lock held by another process
 	// (a backup tool, say) before failing.
 	BusyTimeout time.Duration
@@ -64,6 +70,9 @@ func (o Options) withDefaults() Options {
 	if o.ReadConns <= 0 {
 		o.ReadConns = DefaultReadConns
 	}
+	if o.LookupConns <= 0 {
+		o.LookupConns = DefaultLookupConns
+	}
 	if o.BusyTimeout <= 0 {
 		o.BusyTimeout = DefaultBusyTimeout
 	}
@@ -73,7 +82,8 @@ func (o Options) withDefaults() Options {
 // Store is the SQLite adapter. It is safe for concurrent use.
 type Store struct {
 	wdb      *sql.DB // exactly one connection, used only by the committer
-	rdb      *sql.DB // read-only pool
+	rdb      *sql.DB // read-only pool for reads that may be large
+	ldb      *sql.DB // read-only pool for look-ups by key
 	stmts    *writeStmts
 	maxBatch int
 
@@ -101,13 +111,20 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	rdb, err := openReaders(path, opts)
+	rdb, err := openReaders(path, opts, opts.ReadConns)
 	if err != nil {
+		wdb.Close()
+		return nil, err
+	}
+	ldb, err := openReaders(path, opts, opts.LookupConns)
+	if err != nil {
+		rdb.Close()
 		wdb.Close()
 		return nil, err
 	}
 	stmts, err := prepareWriteStmts(wdb)
 	if err != nil {
+		ldb.Close()
 		rdb.Close()
 		wdb.Close()
 		return nil, err
@@ -115,6 +132,7 @@ func Open(path string, opts Options) (*Store, error) {
 	s := &Store{
 		wdb:      wdb,
 		rdb:      rdb,
+		ldb:      ldb,
 		stmts:    stmts,
 		maxBatch: opts.MaxBatch,
 		jobs:     make(chan *job, opts.MaxBatch),
@@ -158,15 +176,15 @@ func openWriter(path string, opts Options) (*sql.DB, error) {
 	return db, nil
 }
 
-// openReaders opens the read pool. query_only guards against a write
-// slipping past the committer.
-func openReaders(path string, opts Options) (*sql.DB, error) {
+// openReaders opens a read pool of n connections. query_only guards
+// against a write slipping past the committer.
+func openReaders(path string, opts Options, n int) (*sql.DB, error) {
 	db, err := sql.Open("sqlite", dsn(path, opts, "query_only(1)"))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	db.SetMaxOpenConns(opts.ReadConns)
-	db.SetMaxIdleConns(opts.ReadConns)
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
 	if err := db.Ping(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
@@ -186,7 +204,7 @@ func (s *Store) Close() error {
 	close(s.jobs)
 	s.mu.Unlock()
 	<-s.done
-	return errors.Join(s.stmts.close(), s.rdb.Close(), s.wdb.Close())
+	return errors.Join(s.stmts.close(), s.ldb.Close(), s.rdb.Close(), s.wdb.Close())
 }
 
 // Commits reports how many write transactions have committed; comparing it

@@ -69,7 +69,7 @@ func (s *Store) CreateTopic(ctx context.Context, t *store.Topic, subs []store.Su
 // GetTopic returns the topic or ErrNotFound.
 func (s *Store) GetTopic(ctx context.Context, name string) (*store.Topic, error) {
 	t := &store.Topic{}
-	if err := s.rdb.QueryRowContext(ctx, sqlGetTopic, name).Scan(topicDest(t)...); err != nil {
+	if err := s.ldb.QueryRowContext(ctx, sqlGetTopic, name).Scan(topicDest(t)...); err != nil {
 		return nil, storeErr(err)
 	}
 	return t, nil
@@ -155,7 +155,7 @@ func (s *Store) CreateSub(ctx context.Context, sub *store.Subscription) error {
 // GetSub returns the subscription or ErrNotFound.
 func (s *Store) GetSub(ctx context.Context, topic string, user proto.Uid) (*store.Subscription, error) {
 	sub := &store.Subscription{}
-	err := s.rdb.QueryRowContext(ctx, sqlGetSub, topic, uidArg(user)).Scan(subDest(sub)...)
+	err := s.ldb.QueryRowContext(ctx, sqlGetSub, topic, uidArg(user)).Scan(subDest(sub)...)
 	if err != nil {
 		return nil, storeErr(err)
 	}
@@ -165,7 +165,7 @@ func (s *Store) GetSub(ctx context.Context, topic string, user proto.Uid) (*stor
 // TopicSubs lists the topic's subscriptions by user id. They are sorted
 // here because the database orders the bit-cast ids as signed numbers.
 func (s *Store) TopicSubs(ctx context.Context, topic string) ([]store.Subscription, error) {
-	rows, err := s.rdb.QueryContext(ctx, sqlTopicSubs, topic)
+	rows, err := s.ldb.QueryContext(ctx, sqlTopicSubs, topic)
 	if err != nil {
 		return nil, err
 	}
