@@ -116,7 +116,9 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v0/channels", s.requireAPIKey(&ws.Handler{NewSession: s.newSession, CheckOrigin: s.checkOrigin,
 		MaxFrame: maxFrame, PingEvery: idle * 9 / 10, IdleTimeout: idle, Log: s.log}))
-	mux.Handle("/v0/channels/lp", s.requireAPIKey(lp.New(s.newSession, maxFrame, idle/2, idle, s.log, s.done)))
+	mux.Handle("/v0/channels/lp", s.cors(s.requireOrigin(s.requireAPIKey(
+		lp.New(s.newSession, maxFrame, idle/2, idle, s.log, s.done)))))
+	s.fileRoutes(mux)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	s.opsRoutes(mux)
 	return mux
