@@ -66,4 +66,3 @@ func TestEdgeForeignOriginLongPolling(t *testing.T) {
 		t.Fatalf("listed origin: HTTP %d %s, want 201", code, body)
 	}
 }
-
