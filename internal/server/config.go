@@ -24,6 +24,26 @@ type Config struct {
 	// empty allows any.
 	AllowedOrigins []string `json:"allowed_origins"` // PARLEY_ALLOWED_ORIGINS, comma-separated
 
+	// TrustedProxies lists the reverse proxies (addresses or CIDR
+	// prefixes) whose X-Forwarded-For names the client; from anyone else
+	// the header is ignored. Empty trusts nobody.
+	TrustedProxies []string `json:"trusted_proxies"` // PARLEY_TRUSTED_PROXIES, comma-separated
+	// MaxConnsPerAddress caps the TCP connections one peer address holds
+	// open (trusted proxies exempt), and the sessions, WebSocket and long
+	// polling together, of one client address.
+	MaxConnsPerAddress int `json:"max_conns_per_address"` // PARLEY_MAX_CONNS_PER_ADDRESS
+	// MaxLongPollSessions caps the long-polling sessions of the whole
+	// server: creating one needs no credentials.
+	MaxLongPollSessions int `json:"max_long_poll_sessions"` // PARLEY_MAX_LONG_POLL_SESSIONS
+	// HiTimeout is how long a new session may take to send hi, and
+	// LoginTimeout how long after that it may stay without logging in.
+	HiTimeout    Duration `json:"hi_timeout"`    // PARLEY_HI_TIMEOUT
+	LoginTimeout Duration `json:"login_timeout"` // PARLEY_LOGIN_TIMEOUT
+	// ReadHeaderTimeout bounds reading a request's header; HTTPIdleTimeout
+	// closes a keep-alive connection idle between requests.
+	ReadHeaderTimeout Duration `json:"read_header_timeout"` // PARLEY_READ_HEADER_TIMEOUT
+	HTTPIdleTimeout   Duration `json:"http_idle_timeout"`   // PARLEY_HTTP_IDLE_TIMEOUT
+
 	MaxMessageSize      int     `json:"max_message_size"`       // PARLEY_MAX_MESSAGE_SIZE, bytes
 	MaxSubscribers      int     `json:"max_subscribers"`        // PARLEY_MAX_SUBSCRIBERS per group
 	MaxTopicsPerSession int     `json:"max_topics_per_session"` // PARLEY_MAX_TOPICS_PER_SESSION
@@ -78,6 +98,12 @@ func Defaults() Config {
 		PasswordCost:        auth.DefaultPasswordCost,
 		LogLevel:            "info",
 		TraceCapacity:       100_000,
+		MaxConnsPerAddress:  256,
+		MaxLongPollSessions: 10_000,
+		HiTimeout:           Duration(10 * time.Second),
+		LoginTimeout:        Duration(10 * time.Minute),
+		ReadHeaderTimeout:   Duration(10 * time.Second),
+		HTTPIdleTimeout:     Duration(60 * time.Second),
 	}
 }
 
@@ -118,6 +144,11 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 	if v := getenv("PARLEY_ALLOWED_ORIGINS"); v != "" {
 		c.AllowedOrigins = strings.Split(v, ",")
 	}
+	if v := getenv("PARLEY_TRUSTED_PROXIES"); v != "" {
+		c.TrustedProxies = strings.Split(v, ",")
+	}
+	num("PARLEY_MAX_CONNS_PER_ADDRESS", &c.MaxConnsPerAddress)
+	num("PARLEY_MAX_LONG_POLL_SESSIONS", &c.MaxLongPollSessions)
 	num("PARLEY_MAX_MESSAGE_SIZE", &c.MaxMessageSize)
 	num("PARLEY_MAX_SUBSCRIBERS", &c.MaxSubscribers)
 	num("PARLEY_MAX_TOPICS_PER_SESSION", &c.MaxTopicsPerSession)
@@ -132,7 +163,9 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 		err = wrapEnv("PARLEY_RATE_PER_SECOND", err)
 	}
 	for name, dst := range map[string]*Duration{"PARLEY_TOKEN_LIFETIME": &c.TokenLifetime, "PARLEY_IDLE_TIMEOUT": &c.IdleTimeout,
-		"PARLEY_RETRANSMIT_AFTER": &c.RetransmitAfter} {
+		"PARLEY_RETRANSMIT_AFTER": &c.RetransmitAfter, "PARLEY_HI_TIMEOUT": &c.HiTimeout,
+		"PARLEY_LOGIN_TIMEOUT": &c.LoginTimeout, "PARLEY_READ_HEADER_TIMEOUT": &c.ReadHeaderTimeout,
+		"PARLEY_HTTP_IDLE_TIMEOUT": &c.HTTPIdleTimeout} {
 		if v := getenv(name); v != "" && err == nil {
 			var d time.Duration
 			d, err = time.ParseDuration(v)
@@ -171,6 +204,13 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("group_commit must be at least 1")
 	case c.TraceCapacity < 1:
 		return fmt.Errorf("trace_capacity must be at least 1")
+	case c.MaxConnsPerAddress < 1 || c.MaxLongPollSessions < 1:
+		return fmt.Errorf("max_conns_per_address and max_long_poll_sessions must be at least 1")
+	case c.HiTimeout <= 0 || c.LoginTimeout <= 0 || c.ReadHeaderTimeout <= 0 || c.HTTPIdleTimeout <= 0:
+		return fmt.Errorf("hi_timeout, login_timeout, read_header_timeout and http_idle_timeout must be positive")
+	}
+	if _, err := parseTrusted(c.TrustedProxies); err != nil {
+		return err
 	}
 	return nil
 }

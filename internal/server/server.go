@@ -43,6 +43,7 @@ type Server struct {
 	http    *http.Server
 	done    chan struct{}
 	trace   *trace.Recorder // every message's events, for metrics and `parley trace`
+	gate    *gate           // per-address and long-polling limits
 
 	mu       sync.Mutex // guards sessions
 	sessions map[*session.Session]struct{}
@@ -72,19 +73,21 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 	limits.MaxMessageSize, limits.MaxSubscribers = cfg.MaxMessageSize, cfg.MaxSubscribers
 	rec := trace.NewRecorder(cfg.TraceCapacity, log)
 	s := &Server{cfg: cfg, version: version, log: log, store: st, done: make(chan struct{}), trace: rec,
+		gate:     newGate(&cfg, log),
 		hub:      hub.New(st, limits, log),
 		sessions: map[*session.Session]struct{}{}}
 	s.hub.SetTrace(rec)
 	s.deps = &session.Deps{Hub: s.hub, Users: st, Tokens: auth.NewTokens(key, time.Duration(cfg.TokenLifetime)),
 		Log: log, Trace: rec, Actions: action.NewRegistry(), Ended: s.sessionEnded,
-		CloseUser: s.closeUser}
+		CloseUser: s.closeUser, LabelKey: randomKey()}
 	s.scfg = &session.Config{Version: ProtocolVersion, Build: "parley:" + version,
 		MaxMessageSize: cfg.MaxMessageSize, MaxSubscribers: cfg.MaxSubscribers,
 		MaxTopics: cfg.MaxTopicsPerSession, OutboxBytes: cfg.OutboxBytes,
 		RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst,
 		RetransmitAfter: time.Duration(cfg.RetransmitAfter), RetransmitLimit: cfg.RetransmitLimit,
-		PasswordCost: cfg.PasswordCost}
-	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
+		PasswordCost: cfg.PasswordCost, HiTimeout: time.Duration(cfg.HiTimeout),
+		LoginTimeout: time.Duration(cfg.LoginTimeout)}
+	s.http = httpServer(&cfg, s.routes())
 	return s, nil
 }
 
@@ -117,7 +120,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/v0/channels", s.requireAPIKey(&ws.Handler{NewSession: s.newSession, CheckOrigin: s.checkOrigin,
 		MaxFrame: maxFrame, PingEvery: idle * 9 / 10, IdleTimeout: idle, Log: s.log}))
 	mux.Handle("/v0/channels/lp", s.cors(s.requireOrigin(s.requireAPIKey(
-		lp.New(s.newSession, maxFrame, idle/2, idle, s.log, s.done)))))
+		lp.New(lp.Config{NewSession: s.newSession, Addr: s.gate.addrs.of, MaxFrame: maxFrame,
+			PollTimeout: idle / 2, IdleTimeout: idle, Log: s.log}, s.done)))))
 	s.fileRoutes(mux)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	s.opsRoutes(mux)
@@ -156,8 +160,14 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 	return false
 }
 
-func (s *Server) newSession(kind, remote string) *session.Session {
-	sess := session.New(s.deps, s.scfg, kind, remote)
+// newSession starts a session for a new connection, or answers the request
+// itself and returns nil when the gate refuses it.
+func (s *Server) newSession(w http.ResponseWriter, r *http.Request, kind string) *session.Session {
+	addr, ok := s.gate.admit(w, r, kind)
+	if !ok {
+		return nil
+	}
+	sess := session.New(s.deps, s.scfg, kind, addr)
 	s.mu.Lock()
 	s.sessions[sess] = struct{}{}
 	s.mu.Unlock()
@@ -168,6 +178,7 @@ func (s *Server) sessionEnded(sess *session.Session) {
 	s.mu.Lock()
 	delete(s.sessions, sess)
 	s.mu.Unlock()
+	s.gate.leave(sess.Remote(), sess.Kind(), true)
 }
 
 // closeUser closes the live sessions of uid except keep. It walks every
@@ -187,6 +198,7 @@ func (s *Server) closeUser(uid proto.Uid, keep *session.Session, d proto.Disconn
 // writes in flight finished, the store closed.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
+	ln = s.gate.listen(ln)
 	go func() { errc <- s.http.Serve(ln) }()
 	s.log.Info("parley serving", "addr", ln.Addr().String(), "data", s.cfg.DataDir, "version", s.version)
 	var err error

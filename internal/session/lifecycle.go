@@ -87,6 +87,7 @@ func (s *Session) checkToken(secret []byte) (proto.Uid, int, int, error) {
 // loggedIn completes a login of uid: the session counts as online, and
 // params get a fresh token of the user's generation gen.
 func (s *Session) loggedIn(uid proto.Uid, level, gen int, params map[string]any) {
+	s.dl.stop()
 	s.uid.Store(uint64(uid))
 	s.level.Store(int32(level))
 	s.addToken(params, gen)
