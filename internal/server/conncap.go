@@ -3,7 +3,6 @@ package server
 import (
 	"net"
 	"sync"
-	"syscall"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -89,14 +88,9 @@ func (c *countedConn) Close() error {
 	return c.Conn.Close()
 }
 
-// SyscallConn exposes the socket, which the WebSocket transport waits on
-// without a read buffer (see ws.conn.waitReadable).
-func (c *countedConn) SyscallConn() (syscall.RawConn, error) {
-	if sc, ok := c.Conn.(syscall.Conn); ok {
-		return sc.SyscallConn()
-	}
-	return nil, syscall.EINVAL
-}
+// NetConn is the connection under the wrapper: the WebSocket transport
+// writes to it directly, with writev, and waits on its socket for bytes.
+func (c *countedConn) NetConn() net.Conn { return c.Conn }
 
 // CloseWrite half-closes the connection, as the WebSocket transport does to
 // let a client read a close frame.

@@ -25,6 +25,7 @@ type conn struct {
 	ws   *websocket.Conn
 	sess *session.Session
 	br   *bufio.Reader   // the buffer ws reads through
+	nc   net.Conn        // the socket itself, under any wrapper (see netConn)
 	raw  syscall.RawConn // the socket, to wait for bytes; nil if unavailable
 
 	mu      sync.Mutex // guards the fields below
@@ -34,11 +35,27 @@ type conn struct {
 }
 
 func newConn(h *Handler, ws *websocket.Conn, br *bufio.Reader, sess *session.Session) *conn {
-	c := &conn{h: h, ws: ws, sess: sess, br: br}
-	if sc, ok := ws.UnderlyingConn().(syscall.Conn); ok && br != nil {
+	c := &conn{h: h, ws: ws, sess: sess, br: br, nc: netConn(ws.UnderlyingConn())}
+	if sc, ok := c.nc.(syscall.Conn); ok && br != nil {
 		c.raw, _ = sc.SyscallConn()
 	}
 	return c
+}
+
+// netConn unwraps a connection that a listener wrapped (the server's
+// per-address cap wraps each one) down to the socket, following the
+// NetConn convention of crypto/tls. Writes must go to the socket itself:
+// net.Buffers uses writev only on a *net.TCPConn, and through a wrapper
+// every frame would cost a system call of its own. Closing still goes
+// through the wrapper (ws.Close), which has its own work to do.
+func netConn(nc net.Conn) net.Conn {
+	for {
+		u, ok := nc.(interface{ NetConn() net.Conn })
+		if !ok {
+			return nc
+		}
+		nc = u.NetConn()
+	}
 }
 
 // start begins serving the connection: pings on a timer, writes on demand,
@@ -168,9 +185,8 @@ func (c *conn) more() bool {
 // still open.
 func (c *conn) write(fw *frameWriter, frames [][]byte, bye *proto.Disconnect) bool {
 	if len(frames) > 0 {
-		nc := c.ws.UnderlyingConn()
-		nc.SetWriteDeadline(time.Now().Add(writeTimeout))
-		if fw.write(nc, frames) != nil {
+		c.nc.SetWriteDeadline(time.Now().Add(writeTimeout))
+		if fw.write(c.nc, frames) != nil {
 			c.closeSocket()
 			return false
 		}
