@@ -39,6 +39,15 @@ type Config struct {
 	// LoginTimeout how long after that it may stay without logging in.
 	HiTimeout    Duration `json:"hi_timeout"`    // PARLEY_HI_TIMEOUT
 	LoginTimeout Duration `json:"login_timeout"` // PARLEY_LOGIN_TIMEOUT
+	// Failed logins are throttled per account and per client address: a
+	// burst, then one per interval (ctrl 429 with params.retryAfter).
+	LoginAccountBurst int      `json:"login_account_burst"` // PARLEY_LOGIN_ACCOUNT_BURST
+	LoginAccountEvery Duration `json:"login_account_every"` // PARLEY_LOGIN_ACCOUNT_EVERY
+	LoginAddressBurst int      `json:"login_address_burst"` // PARLEY_LOGIN_ADDRESS_BURST
+	LoginAddressEvery Duration `json:"login_address_every"` // PARLEY_LOGIN_ADDRESS_EVERY
+	// PasswordWorkers bounds the bcrypt hashes and checks running at once;
+	// zero means one less than the cores (at least one).
+	PasswordWorkers int `json:"password_workers"` // PARLEY_PASSWORD_WORKERS
 	// ReadHeaderTimeout bounds reading a request's header; HTTPIdleTimeout
 	// closes a keep-alive connection idle between requests.
 	ReadHeaderTimeout Duration `json:"read_header_timeout"` // PARLEY_READ_HEADER_TIMEOUT
@@ -104,6 +113,10 @@ func Defaults() Config {
 		LoginTimeout:        Duration(10 * time.Minute),
 		ReadHeaderTimeout:   Duration(10 * time.Second),
 		HTTPIdleTimeout:     Duration(60 * time.Second),
+		LoginAccountBurst:   10,
+		LoginAccountEvery:   Duration(30 * time.Second),
+		LoginAddressBurst:   50,
+		LoginAddressEvery:   Duration(2 * time.Second),
 	}
 }
 
@@ -149,6 +162,9 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 	}
 	num("PARLEY_MAX_CONNS_PER_ADDRESS", &c.MaxConnsPerAddress)
 	num("PARLEY_MAX_LONG_POLL_SESSIONS", &c.MaxLongPollSessions)
+	num("PARLEY_LOGIN_ACCOUNT_BURST", &c.LoginAccountBurst)
+	num("PARLEY_LOGIN_ADDRESS_BURST", &c.LoginAddressBurst)
+	num("PARLEY_PASSWORD_WORKERS", &c.PasswordWorkers)
 	num("PARLEY_MAX_MESSAGE_SIZE", &c.MaxMessageSize)
 	num("PARLEY_MAX_SUBSCRIBERS", &c.MaxSubscribers)
 	num("PARLEY_MAX_TOPICS_PER_SESSION", &c.MaxTopicsPerSession)
@@ -165,7 +181,8 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 	for name, dst := range map[string]*Duration{"PARLEY_TOKEN_LIFETIME": &c.TokenLifetime, "PARLEY_IDLE_TIMEOUT": &c.IdleTimeout,
 		"PARLEY_RETRANSMIT_AFTER": &c.RetransmitAfter, "PARLEY_HI_TIMEOUT": &c.HiTimeout,
 		"PARLEY_LOGIN_TIMEOUT": &c.LoginTimeout, "PARLEY_READ_HEADER_TIMEOUT": &c.ReadHeaderTimeout,
-		"PARLEY_HTTP_IDLE_TIMEOUT": &c.HTTPIdleTimeout} {
+		"PARLEY_HTTP_IDLE_TIMEOUT": &c.HTTPIdleTimeout, "PARLEY_LOGIN_ACCOUNT_EVERY": &c.LoginAccountEvery,
+		"PARLEY_LOGIN_ADDRESS_EVERY": &c.LoginAddressEvery} {
 		if v := getenv(name); v != "" && err == nil {
 			var d time.Duration
 			d, err = time.ParseDuration(v)
@@ -208,6 +225,10 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("max_conns_per_address and max_long_poll_sessions must be at least 1")
 	case c.HiTimeout <= 0 || c.LoginTimeout <= 0 || c.ReadHeaderTimeout <= 0 || c.HTTPIdleTimeout <= 0:
 		return fmt.Errorf("hi_timeout, login_timeout, read_header_timeout and http_idle_timeout must be positive")
+	case c.LoginAccountBurst < 1 || c.LoginAddressBurst < 1 || c.LoginAccountEvery <= 0 || c.LoginAddressEvery <= 0:
+		return fmt.Errorf("login_account_* and login_address_* must be positive")
+	case c.PasswordWorkers < 0:
+		return fmt.Errorf("password_workers must not be negative")
 	}
 	if _, err := parseTrusted(c.TrustedProxies); err != nil {
 		return err

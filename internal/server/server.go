@@ -79,7 +79,9 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 	s.hub.SetTrace(rec)
 	s.deps = &session.Deps{Hub: s.hub, Users: st, Tokens: auth.NewTokens(key, time.Duration(cfg.TokenLifetime)),
 		Log: log, Trace: rec, Actions: action.NewRegistry(), Ended: s.sessionEnded,
-		CloseUser: s.closeUser, LabelKey: randomKey()}
+		CloseUser: s.closeUser, LabelKey: randomKey(), Passwords: auth.NewPasswords(cfg.PasswordWorkers),
+		AccountFailures: auth.NewThrottle(cfg.LoginAccountBurst, time.Duration(cfg.LoginAccountEvery)),
+		AddressFailures: auth.NewThrottle(cfg.LoginAddressBurst, time.Duration(cfg.LoginAddressEvery))}
 	s.scfg = &session.Config{Version: ProtocolVersion, Build: "parley:" + version,
 		MaxMessageSize: cfg.MaxMessageSize, MaxSubscribers: cfg.MaxSubscribers,
 		MaxTopics: cfg.MaxTopicsPerSession, OutboxBytes: cfg.OutboxBytes,

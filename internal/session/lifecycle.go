@@ -26,6 +26,11 @@ func (s *Session) login(l *proto.MsgClientLogin) {
 		s.reply(proto.Ctrl(l.ID, "", proto.CodeConflict, "already authenticated", now))
 		return
 	}
+	account := loginAccount(l)
+	if wait := s.loginWait(account); wait > 0 {
+		s.reply(loginThrottled(l.ID, wait, now))
+		return
+	}
 	var uid proto.Uid
 	var level, gen int
 	var err error
@@ -39,6 +44,7 @@ func (s *Session) login(l *proto.MsgClientLogin) {
 		return
 	}
 	if err != nil {
+		s.loginFailed(account)
 		s.deps.Log.Info("login failed", "scheme", l.Scheme, "remote", s.remote, "err", err)
 		s.reply(proto.AuthFailed(l.ID, "", now))
 		return
@@ -65,7 +71,7 @@ func (s *Session) checkBasic(secret []byte) (proto.Uid, int, int, error) {
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	if !auth.CheckPassword(rec.Secret, password) {
+	if ok, err := s.deps.Passwords.Check(ctx, rec.Secret, password); err != nil || !ok {
 		return 0, 0, 0, errors.New("wrong password")
 	}
 	gen, err := s.claim(rec.UserID, func(current int) bool { return current == u.TokenGen })

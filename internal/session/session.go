@@ -72,6 +72,12 @@ type Deps struct {
 	Trace *trace.Recorder
 	// Ended, if set, is called once when a session has ended.
 	Ended func(*Session)
+	// Passwords runs bcrypt on a bounded number of cores; nil: unbounded.
+	Passwords *auth.Passwords
+	// AccountFailures and AddressFailures throttle failed logins per
+	// account and per client address; nil: no throttling.
+	AccountFailures *auth.Throttle
+	AddressFailures *auth.Throttle
 	// LabelKey keys the hash that turns a session's sid into the label
 	// logs and traces show (SessionID); a random key per process.
 	LabelKey []byte

@@ -1,0 +1,58 @@
+package security
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/parley-im/parley/internal/server/servertest"
+)
+
+// dialFrom opens a raw client from address from and says hi.
+func dialFrom(t *testing.T, p *servertest.Process, from string) *servertest.Client {
+	t.Helper()
+	c, err := servertest.DialFrom(t, p.Addr, from)
+	if err != nil {
+		t.Fatalf("dial from %s: %v", from, err)
+	}
+	if code := c.Hi().Code(); code != 201 {
+		t.Fatalf("hi from %s: %d", from, code)
+	}
+	return c
+}
+
+// Wrong passwords were unlimited, each a bcrypt. Now an account takes a
+// burst of failures, then is answered 429 with a retry hint before any
+// hash is computed, whichever address the guesses come from; an address
+// trying many accounts is throttled the same way; everyone else logs in.
+func TestEdgeLoginThrottle(t *testing.T) {
+	p := startServer(t, "PARLEY_LOGIN_ACCOUNT_BURST=3", "PARLEY_LOGIN_ACCOUNT_EVERY=1h",
+		"PARLEY_LOGIN_ADDRESS_BURST=5", "PARLEY_LOGIN_ADDRESS_EVERY=1h")
+	for _, login := range []string{"victim", "bystander"} {
+		if code := dialFrom(t, p, "127.0.0.1").Signup(login, "right-pass").Code(); code != 200 {
+			t.Fatalf("signup %s: %d", login, code)
+		}
+	}
+	// Guesses at one account from two addresses: the account's burst is 3.
+	for i, from := range []string{"127.0.0.2", "127.0.0.3", "127.0.0.2"} {
+		if code := dialFrom(t, p, from).Login("victim", "guess").Code(); code != 401 {
+			t.Fatalf("guess %d: %d, want 401", i+1, code)
+		}
+	}
+	throttled := dialFrom(t, p, "127.0.0.3").Login("victim", "guess")
+	if throttled.Code() != 429 || throttled.Int("params.retryAfter") < 1 {
+		t.Fatalf("fourth guess: %v, want 429 with params.retryAfter", throttled)
+	}
+	// One address trying many accounts: its burst is 5 (two spent above).
+	guesser := dialFrom(t, p, "127.0.0.2")
+	for i := 0; i < 3; i++ {
+		if code := guesser.Login(fmt.Sprintf("nobody%d", i), "guess").Code(); code != 401 {
+			t.Fatalf("address guess %d: %d, want 401", i+1, code)
+		}
+	}
+	if code := guesser.Login("bystander", "right-pass").Code(); code != 429 {
+		t.Fatalf("an address past its burst: %d, want 429", code)
+	}
+	if code := dialFrom(t, p, "127.0.0.4").Login("bystander", "right-pass").Code(); code != 200 {
+		t.Fatalf("another address, another account: %d, want 200", code)
+	}
+}
