@@ -73,6 +73,22 @@ func (t *Throttle) Wait(key string) time.Duration {
 	return time.Duration((1 - b.tokens) * float64(t.every))
 }
 
+// Clean reports whether key has no failures left to refill: it failed
+// never, or long enough ago. A nil Throttle is always clean.
+func (t *Throttle) Clean(key string) bool {
+	if t == nil {
+		return true
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := t.buckets[key]
+	if b == nil || t.refillLocked(b, t.now()) {
+		delete(t.buckets, key)
+		return true
+	}
+	return false
+}
+
 // Fail records a failure of key.
 func (t *Throttle) Fail(key string) {
 	if t == nil {

@@ -42,8 +42,11 @@ func TestThrottle(t *testing.T) {
 	if w := th.Wait("a"); w != 10*time.Second {
 		t.Fatalf("one failure per interval: wait %v, want 10s", w)
 	}
+	if th.Clean("a") || !th.Clean("b") {
+		t.Fatal("Clean: a failed key is clean, or one that never failed is not")
+	}
 	c.t = c.t.Add(time.Minute)
-	if th.Wait("a"); th.Len() != 0 {
+	if !th.Clean("a") || th.Len() != 0 {
 		t.Fatalf("a refilled key is kept: %d keys", th.Len())
 	}
 	var none *Throttle

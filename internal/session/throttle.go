@@ -23,12 +23,15 @@ func loginAccount(l *proto.MsgClientLogin) string {
 }
 
 // loginWait is how long this session must wait before its next login may
-// be tried: failed logins are throttled per account (a guesser spread over
-// many addresses) and per client address (one address trying many
-// accounts), checked before any password is hashed.
+// be tried: failed logins are throttled per client address (one address
+// trying many accounts) and per account (a guesser spread over many
+// addresses), checked before any password is hashed. An account's throttle
+// binds only addresses with recent failures of their own: otherwise a
+// guesser would lock the owner out of their account. Once an account is
+// throttled, a guesser gets one try per fresh address.
 func (s *Session) loginWait(account string) time.Duration {
 	wait := s.deps.AddressFailures.Wait(s.remote)
-	if account != "" {
+	if account != "" && !s.deps.AddressFailures.Clean(s.remote) {
 		wait = max(wait, s.deps.AccountFailures.Wait(account))
 	}
 	return wait

@@ -42,6 +42,10 @@ func TestEdgeLoginThrottle(t *testing.T) {
 	if throttled.Code() != 429 || throttled.Int("params.retryAfter") < 1 {
 		t.Fatalf("fourth guess: %v, want 429 with params.retryAfter", throttled)
 	}
+	// The owner, at an address that has not failed, is not locked out.
+	if code := dialFrom(t, p, "127.0.0.5").Login("victim", "right-pass").Code(); code != 200 {
+		t.Fatalf("the owner during the attack: %d, want 200", code)
+	}
 	// One address trying many accounts: its burst is 5 (two spent above).
 	guesser := dialFrom(t, p, "127.0.0.2")
 	for i := 0; i < 3; i++ {
