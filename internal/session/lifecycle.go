@@ -62,20 +62,36 @@ func (s *Session) checkBasic(secret []byte) (proto.Uid, int, int, error) {
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	ctx := s.deps.Hub.Context()
-	rec, err := s.deps.Users.GetAuth(ctx, auth.BasicUnique(login))
+	rec, u, err := s.checkPassword(auth.BasicUnique(login), password)
+	if legacy := auth.LegacyLogin(secret); err != nil && legacy != "" {
+		// An account made before logins were normalized is keyed by its
+		// lowercased login ("straße", which now folds to "strasse"; or a
+		// look-alike such as "ａｌｉｃｅ" made next to "alice").
+		rec, u, err = s.checkPassword(auth.BasicUnique(legacy), password)
+	}
 	if err != nil {
 		return 0, 0, 0, err
-	}
-	u, err := s.deps.Users.GetUser(ctx, rec.UserID)
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	if ok, err := s.deps.Passwords.Check(ctx, rec.Secret, password); err != nil || !ok {
-		return 0, 0, 0, errors.New("wrong password")
 	}
 	gen, err := s.claim(rec.UserID, func(current int) bool { return current == u.TokenGen })
 	return rec.UserID, rec.AuthLevel, gen, err
+}
+
+// checkPassword finds the basic login unique and its user, and checks the
+// password against it.
+func (s *Session) checkPassword(unique, password string) (*store.AuthRecord, *store.User, error) {
+	ctx := s.deps.Hub.Context()
+	rec, err := s.deps.Users.GetAuth(ctx, unique)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := s.deps.Users.GetUser(ctx, rec.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ok, err := s.deps.Passwords.Check(ctx, rec.Secret, password); err != nil || !ok {
+		return nil, nil, errors.New("wrong password")
+	}
+	return rec, u, nil
 }
 
 // checkToken checks a token's signature and expiry, then that it was

@@ -60,3 +60,33 @@ func TestEdgeLoginThrottle(t *testing.T) {
 		t.Fatalf("another address, another account: %d, want 200", code)
 	}
 }
+
+// Fullwidth and mathematical-bold forms registered next to their NFKC-equal
+// ASCII login, and Cyrillic homoglyphs were accepted. Now they are the same
+// login (409, and they log into it), and a login mixing scripts is refused
+// with 422.
+func TestEdgeLookAlikeLogins(t *testing.T) {
+	p := startServer(t)
+	if code := dialFrom(t, p, "127.0.0.1").Signup("alice", "alice-pass").Code(); code != 200 {
+		t.Fatalf("signup alice: %d", code)
+	}
+	for _, tc := range []struct {
+		login string
+		want  int
+	}{
+		{"ＡＬＩＣＥ", 409}, // fullwidth
+		{"𝐚𝐥𝐢𝐜𝐞", 409}, // mathematical bold
+		{"ALICE", 409},
+		{"аlice", 422},  // Cyrillic а, Latin lice
+		{"пример", 200}, // one script, not Latin: fine
+	} {
+		if code := dialFrom(t, p, "127.0.0.1").Signup(tc.login, "other-pass").Code(); code != tc.want {
+			t.Errorf("signup %q: %d, want %d", tc.login, code, tc.want)
+		}
+	}
+	for _, login := range []string{"ＡＬＩＣＥ", "𝐚𝐥𝐢𝐜𝐞", "Alice"} {
+		if code := dialFrom(t, p, "127.0.0.1").Login(login, "alice-pass").Code(); code != 200 {
+			t.Errorf("login %q as alice: %d, want 200", login, code)
+		}
+	}
+}
