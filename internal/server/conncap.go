@@ -88,9 +88,10 @@ func (c *countedConn) Close() error {
 	return c.Conn.Close()
 }
 
-// NetConn is the connection under the wrapper: the WebSocket transport
-// writes to it directly, with writev, and waits on its socket for bytes.
-func (c *countedConn) NetConn() net.Conn { return c.Conn }
+// Socket is the connection under the wrapper, which only counts it: the
+// WebSocket transport writes to it directly, with writev, and waits on it
+// for bytes.
+func (c *countedConn) Socket() net.Conn { return c.Conn }
 
 // CloseWrite half-closes the connection, as the WebSocket transport does to
 // let a client read a close frame.

@@ -42,19 +42,20 @@ func newConn(h *Handler, ws *websocket.Conn, br *bufio.Reader, sess *session.Ses
 	return c
 }
 
-// netConn unwraps a connection that a listener wrapped (the server's
-// per-address cap wraps each one) down to the socket, following the
-// NetConn convention of crypto/tls. Writes must go to the socket itself:
-// net.Buffers uses writev only on a *net.TCPConn, and through a wrapper
-// every frame would cost a system call of its own. Closing still goes
-// through the wrapper (ws.Close), which has its own work to do.
+// netConn unwraps a connection that a listener wrapped only to watch it
+// (the server's per-address cap wraps each one) down to the socket. Writes
+// must go to the socket itself: net.Buffers uses writev only on a
+// *net.TCPConn, and through a wrapper every frame would cost a system call
+// of its own. Such wrappers say so with Socket; a wrapper that changes the
+// bytes (TLS, whose NetConn is the raw connection) does not, and is written
+// through. Closing still goes through the wrapper (ws.Close).
 func netConn(nc net.Conn) net.Conn {
 	for {
-		u, ok := nc.(interface{ NetConn() net.Conn })
+		u, ok := nc.(interface{ Socket() net.Conn })
 		if !ok {
 			return nc
 		}
-		nc = u.NetConn()
+		nc = u.Socket()
 	}
 }
 

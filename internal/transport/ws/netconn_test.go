@@ -7,7 +7,12 @@ import (
 
 type wrapped struct{ net.Conn }
 
-func (w wrapped) NetConn() net.Conn { return w.Conn }
+func (w wrapped) Socket() net.Conn { return w.Conn }
+
+// transforming is a wrapper that changes the bytes, as TLS does.
+type transforming struct{ net.Conn }
+
+func (t transforming) NetConn() net.Conn { return t.Conn }
 
 // Frames are written to the socket under any listener wrapper: through the
 // wrapper net.Buffers would fall back to a write per frame.
@@ -24,5 +29,8 @@ func TestNetConnUnwraps(t *testing.T) {
 	defer c.Close()
 	if _, ok := netConn(wrapped{wrapped{c}}).(*net.TCPConn); !ok {
 		t.Fatal("netConn did not reach the *net.TCPConn")
+	}
+	if _, ok := netConn(wrapped{transforming{c}}).(transforming); !ok {
+		t.Fatal("netConn went under a wrapper that changes the bytes")
 	}
 }
