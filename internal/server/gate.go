@@ -39,12 +39,15 @@ func newGate(cfg *Config, log *slog.Logger) *gate {
 
 // listen caps the connections each peer address holds on ln.
 func (g *gate) listen(ln net.Listener) net.Listener {
-	return &capListener{Listener: ln, count: g.conns, addrs: g.addrs, refused: g.noteRefused}
+	return &capListener{Listener: ln, count: g.conns, addrs: g.addrs,
+		refused: func(addr string) { g.noteRefused(addr, "too many connections from one address") }}
 }
 
-func (g *gate) noteRefused(addr string) {
+// noteRefused logs refusals, at most one line a second with the count since
+// the last one, so a flood cannot flood the log.
+func (g *gate) noteRefused(addr, why string) {
 	g.refused.note(func(n int) {
-		g.log.Warn("connections refused: too many from one address", "last", addr, "refused", n)
+		g.log.Warn("connections refused", "last", addr, "why", why, "refused", n)
 	})
 }
 
@@ -62,7 +65,7 @@ func (g *gate) admit(w http.ResponseWriter, r *http.Request, kind string) (strin
 		}
 		g.mu.Unlock()
 		if full {
-			g.noteRefused(addr)
+			g.noteRefused(addr, "too many long-polling sessions")
 			w.Header().Set("Retry-After", "10")
 			writeCtrl(w, http.StatusServiceUnavailable, "too many long-polling sessions")
 			return "", false
@@ -70,7 +73,7 @@ func (g *gate) admit(w http.ResponseWriter, r *http.Request, kind string) (strin
 	}
 	if !g.sessions.acquire(addr) {
 		g.leave(addr, kind, false)
-		g.noteRefused(addr)
+		g.noteRefused(addr, "too many sessions from one address")
 		w.Header().Set("Retry-After", "10")
 		writeCtrl(w, http.StatusTooManyRequests, "too many connections from this address")
 		return "", false
