@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parley-im/parley/internal/server/servertest"
 )
@@ -64,5 +65,32 @@ func TestEdgeForeignOriginLongPolling(t *testing.T) {
 	}
 	if code, body := post(t, c, url, map[string]string{"Origin": "https://app.example"}, ""); code != 201 {
 		t.Fatalf("listed origin: HTTP %d %s, want 201", code, body)
+	}
+}
+
+// Uploads are not stored yet: Tinode's upload endpoint says so in a body
+// tinode-sdk shows, readable from another origin, and the server logs it.
+func TestEdgeUploadsExplained(t *testing.T) {
+	p := startServer(t)
+	req, err := http.NewRequest(http.MethodPost, "http://"+p.Addr+"/v0/file/u/", strings.NewReader("--x--"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Origin", "https://app.example")
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=x")
+	resp, err := httpClient("").Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 501 || ctrlCode(string(body)) != 501 || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Fatalf("upload: HTTP %d %s, allow-origin %q", resp.StatusCode, body, resp.Header.Get("Access-Control-Allow-Origin"))
+	}
+	for deadline := time.Now().Add(servertest.Timeout); !strings.Contains(p.Log(), "uploads are not supported yet"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line for the refused upload:\n%s", p.Log())
+		}
+		time.Sleep(10 * time.Millisecond) // the poll's interval, not a wait for the event
 	}
 }
