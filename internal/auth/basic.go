@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"regexp"
-	"strings"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -13,14 +12,16 @@ var (
 	// ErrMalformedSecret is returned when a basic secret is not "login:password".
 	ErrMalformedSecret = errors.New("auth: secret must be login:password")
 	// ErrLoginPolicy is returned for logins that break the naming rules.
-	ErrLoginPolicy = errors.New("auth: login must be 2-32 letters, digits, '_' or '.'")
+	ErrLoginPolicy = errors.New("auth: login must be 2-32 letters, digits, '_' or '.' of one script")
 	// ErrPasswordPolicy is returned for passwords that are too short or
 	// longer than bcrypt takes.
 	ErrPasswordPolicy = errors.New("auth: password must be 3-72 bytes")
 )
 
-// Basic-scheme policy: logins start and end with a letter or digit and may
-// contain '_' and '.' between; passwords need at least minPasswordLen bytes.
+// Basic-scheme policy: logins (normalized by NormalizeLogin) start and end
+// with a letter or digit, may contain '_' and '.' between, and take their
+// letters from one script (singleScript); passwords need at least
+// minPasswordLen bytes.
 const (
 	minLoginLen    = 2
 	maxLoginLen    = 32
@@ -37,13 +38,14 @@ const (
 
 var loginPattern = regexp.MustCompile(`^[\pL\pN][_.\pL\pN]*[\pL\pN]+$`)
 
-// ParseBasic splits a basic secret into a lowercased login and the password.
+// ParseBasic splits a basic secret into the login, normalized
+// (NormalizeLogin), and the password.
 func ParseBasic(secret []byte) (login, password string, err error) {
 	i := bytes.IndexByte(secret, ':')
 	if i < 0 {
 		return "", "", ErrMalformedSecret
 	}
-	return strings.ToLower(string(secret[:i])), string(secret[i+1:]), nil
+	return NormalizeLogin(string(secret[:i])), string(secret[i+1:]), nil
 }
 
 // CheckPolicy validates a new login and password.
@@ -56,7 +58,8 @@ func CheckPolicy(login, password string) error {
 
 // CheckLogin validates a new login on its own, for a rename.
 func CheckLogin(login string) error {
-	if n := len([]rune(login)); n < minLoginLen || n > maxLoginLen || !loginPattern.MatchString(login) {
+	if n := len([]rune(login)); n < minLoginLen || n > maxLoginLen || !loginPattern.MatchString(login) ||
+		!singleScript(login) {
 		return ErrLoginPolicy
 	}
 	return nil

@@ -129,6 +129,12 @@ var (
 	// DisconnectDeleted: the account was deleted (by this session, after
 	// ctrl 200, or by another one). Do not come back.
 	DisconnectDeleted = Disconnect{4004, "account deleted", false}
+	// DisconnectNoHi: the client did not send hi within hi_timeout of
+	// connecting; a real client says hi at once, so reconnect and do.
+	DisconnectNoHi = Disconnect{4010, "no hi in time", true}
+	// DisconnectNoLogin: the session did not log in (or sign up with
+	// login) within login_timeout of its hi; reconnect when ready to.
+	DisconnectNoLogin = Disconnect{4011, "no login in time", true}
 )
 
 // InvalidText answers a frame that is not valid UTF-8 text (ValidText) on a

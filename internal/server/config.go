@@ -24,6 +24,35 @@ type Config struct {
 	// empty allows any.
 	AllowedOrigins []string `json:"allowed_origins"` // PARLEY_ALLOWED_ORIGINS, comma-separated
 
+	// TrustedProxies lists the reverse proxies (addresses or CIDR
+	// prefixes) whose X-Forwarded-For names the client; from anyone else
+	// the header is ignored. Empty trusts nobody.
+	TrustedProxies []string `json:"trusted_proxies"` // PARLEY_TRUSTED_PROXIES, comma-separated
+	// MaxConnsPerAddress caps the TCP connections one peer address holds
+	// open (trusted proxies exempt), and the sessions, WebSocket and long
+	// polling together, of one client address.
+	MaxConnsPerAddress int `json:"max_conns_per_address"` // PARLEY_MAX_CONNS_PER_ADDRESS
+	// MaxLongPollSessions caps the long-polling sessions of the whole
+	// server: creating one needs no credentials.
+	MaxLongPollSessions int `json:"max_long_poll_sessions"` // PARLEY_MAX_LONG_POLL_SESSIONS
+	// HiTimeout is how long a new session may take to send hi, and
+	// LoginTimeout how long after that it may stay without logging in.
+	HiTimeout    Duration `json:"hi_timeout"`    // PARLEY_HI_TIMEOUT
+	LoginTimeout Duration `json:"login_timeout"` // PARLEY_LOGIN_TIMEOUT
+	// Failed logins are throttled per account and per client address: a
+	// burst, then one per interval (ctrl 429 with params.retryAfter).
+	LoginAccountBurst int      `json:"login_account_burst"` // PARLEY_LOGIN_ACCOUNT_BURST
+	LoginAccountEvery Duration `json:"login_account_every"` // PARLEY_LOGIN_ACCOUNT_EVERY
+	LoginAddressBurst int      `json:"login_address_burst"` // PARLEY_LOGIN_ADDRESS_BURST
+	LoginAddressEvery Duration `json:"login_address_every"` // PARLEY_LOGIN_ADDRESS_EVERY
+	// PasswordWorkers bounds the bcrypt hashes and checks running at once;
+	// zero means one less than the cores (at least one).
+	PasswordWorkers int `json:"password_workers"` // PARLEY_PASSWORD_WORKERS
+	// ReadHeaderTimeout bounds reading a request's header; HTTPIdleTimeout
+	// closes a keep-alive connection idle between requests.
+	ReadHeaderTimeout Duration `json:"read_header_timeout"` // PARLEY_READ_HEADER_TIMEOUT
+	HTTPIdleTimeout   Duration `json:"http_idle_timeout"`   // PARLEY_HTTP_IDLE_TIMEOUT
+
 	MaxMessageSize      int     `json:"max_message_size"`       // PARLEY_MAX_MESSAGE_SIZE, bytes
 	MaxSubscribers      int     `json:"max_subscribers"`        // PARLEY_MAX_SUBSCRIBERS per group
 	MaxTopicsPerSession int     `json:"max_topics_per_session"` // PARLEY_MAX_TOPICS_PER_SESSION
@@ -104,6 +133,16 @@ func Defaults() Config {
 		LogLevel:            "info",
 		TraceCapacity:       100_000,
 		HSTSMaxAge:          Duration(365 * 24 * time.Hour),
+		MaxConnsPerAddress:  256,
+		MaxLongPollSessions: 10_000,
+		HiTimeout:           Duration(10 * time.Second),
+		LoginTimeout:        Duration(10 * time.Minute),
+		ReadHeaderTimeout:   Duration(10 * time.Second),
+		HTTPIdleTimeout:     Duration(60 * time.Second),
+		LoginAccountBurst:   10,
+		LoginAccountEvery:   Duration(30 * time.Second),
+		LoginAddressBurst:   50,
+		LoginAddressEvery:   Duration(2 * time.Second),
 	}
 }
 
@@ -144,6 +183,17 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("trace_capacity must be at least 1")
 	case c.ReadsPerSession < 1 || c.MaxReads < 1 || c.ReadQueue < 1:
 		return fmt.Errorf("reads_per_session, max_reads and read_queue must be at least 1")
+	case c.MaxConnsPerAddress < 1 || c.MaxLongPollSessions < 1:
+		return fmt.Errorf("max_conns_per_address and max_long_poll_sessions must be at least 1")
+	case c.HiTimeout <= 0 || c.LoginTimeout <= 0 || c.ReadHeaderTimeout <= 0 || c.HTTPIdleTimeout <= 0:
+		return fmt.Errorf("hi_timeout, login_timeout, read_header_timeout and http_idle_timeout must be positive")
+	case c.LoginAccountBurst < 1 || c.LoginAddressBurst < 1 || c.LoginAccountEvery <= 0 || c.LoginAddressEvery <= 0:
+		return fmt.Errorf("login_account_* and login_address_* must be positive")
+	case c.PasswordWorkers < 0:
+		return fmt.Errorf("password_workers must not be negative")
+	}
+	if _, err := parseTrusted(c.TrustedProxies); err != nil {
+		return err
 	}
 	return c.validateTLS()
 }

@@ -45,6 +45,7 @@ type Server struct {
 	http    *http.Server
 	done    chan struct{}
 	trace   *trace.Recorder // every message's events, for metrics and `parley trace`
+	gate    *gate           // per-address and long-polling limits
 
 	// TLS (tls.go): set by New, and acmeHTTP by Serve, before anything is served.
 	tls      *tls.Config       // nil: plain HTTP
@@ -80,19 +81,23 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 	limits.ReadsPerSession, limits.MaxReads, limits.ReadQueue = cfg.ReadsPerSession, cfg.MaxReads, cfg.ReadQueue
 	rec := trace.NewRecorder(cfg.TraceCapacity, log)
 	s := &Server{cfg: cfg, version: version, log: log, store: st, done: make(chan struct{}), trace: rec,
+		gate:     newGate(&cfg, log),
 		hub:      hub.New(st, limits, log),
 		sessions: map[*session.Session]struct{}{}}
 	s.hub.SetTrace(rec)
 	s.deps = &session.Deps{Hub: s.hub, Users: st, Tokens: auth.NewTokens(key, time.Duration(cfg.TokenLifetime)),
 		Log: log, Trace: rec, Actions: action.NewRegistry(), Ended: s.sessionEnded,
-		CloseUser: s.closeUser}
+		CloseUser: s.closeUser, LabelKey: randomKey(), Passwords: auth.NewPasswords(cfg.PasswordWorkers),
+		AccountFailures: auth.NewThrottle(cfg.LoginAccountBurst, time.Duration(cfg.LoginAccountEvery)),
+		AddressFailures: auth.NewThrottle(cfg.LoginAddressBurst, time.Duration(cfg.LoginAddressEvery))}
 	s.scfg = &session.Config{Version: ProtocolVersion, Build: "parley:" + version,
 		MaxMessageSize: cfg.MaxMessageSize, MaxSubscribers: cfg.MaxSubscribers,
 		MaxTopics: cfg.MaxTopicsPerSession, OutboxBytes: cfg.OutboxBytes,
 		RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst,
 		RetransmitAfter: time.Duration(cfg.RetransmitAfter), RetransmitLimit: cfg.RetransmitLimit,
-		PasswordCost: cfg.PasswordCost}
-	s.http = &http.Server{Handler: s.hsts(s.routes()), ReadHeaderTimeout: 10 * time.Second}
+		PasswordCost: cfg.PasswordCost, HiTimeout: time.Duration(cfg.HiTimeout),
+		LoginTimeout: time.Duration(cfg.LoginTimeout)}
+	s.http = httpServer(&cfg, s.hsts(s.routes()))
 	if err := s.setupTLS(); err != nil {
 		st.Close()
 		return nil, err
@@ -128,7 +133,10 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v0/channels", s.requireAPIKey(&ws.Handler{NewSession: s.newSession, CheckOrigin: s.checkOrigin,
 		MaxFrame: maxFrame, PingEvery: idle * 9 / 10, IdleTimeout: idle, Log: s.log}))
-	mux.Handle("/v0/channels/lp", s.requireAPIKey(lp.New(s.newSession, maxFrame, idle/2, idle, s.log, s.done)))
+	mux.Handle("/v0/channels/lp", s.cors(s.requireOrigin(s.requireAPIKey(
+		lp.New(lp.Config{NewSession: s.newSession, Addr: s.gate.addrs.of, MaxFrame: maxFrame,
+			PollTimeout: idle / 2, IdleTimeout: idle, Log: s.log}, s.done)))))
+	s.fileRoutes(mux)
 	s.opsRoutes(mux)
 	return mux
 }
@@ -165,8 +173,14 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 	return false
 }
 
-func (s *Server) newSession(kind, remote string) *session.Session {
-	sess := session.New(s.deps, s.scfg, kind, remote)
+// newSession starts a session for a new connection, or answers the request
+// itself and returns nil when the gate refuses it.
+func (s *Server) newSession(w http.ResponseWriter, r *http.Request, kind string) *session.Session {
+	addr, ok := s.gate.admit(w, r, kind)
+	if !ok {
+		return nil
+	}
+	sess := session.New(s.deps, s.scfg, kind, addr)
 	s.mu.Lock()
 	s.sessions[sess] = struct{}{}
 	s.mu.Unlock()
@@ -177,6 +191,7 @@ func (s *Server) sessionEnded(sess *session.Session) {
 	s.mu.Lock()
 	delete(s.sessions, sess)
 	s.mu.Unlock()
+	s.gate.leave(sess.Remote(), sess.Kind(), true)
 }
 
 // closeUser closes the live sessions of uid except keep. It walks every
@@ -201,6 +216,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	errc := make(chan error, 1)
+	ln = s.gate.listen(ln)
 	go func() { errc <- s.http.Serve(ln) }()
 	s.announce(ln.Addr())
 	select {

@@ -99,7 +99,7 @@ func (s *Session) newUser(acc *proto.MsgClientAcc) (*store.User, *store.AuthReco
 		if _, err := s.deps.Users.GetAuth(s.deps.Hub.Context(), auth.BasicUnique(login)); err == nil {
 			return nil, nil, duplicateCredential(acc.ID, now)
 		}
-		hash, err := auth.HashPassword(password, s.cfg.PasswordCost)
+		hash, err := s.deps.Passwords.Hash(s.deps.Hub.Context(), password, s.cfg.PasswordCost)
 		if err != nil {
 			return nil, nil, proto.Internal(acc.ID, "", now)
 		}
@@ -229,7 +229,7 @@ func (s *Session) nextAuth(id string, rec *store.AuthRecord, login, password str
 			return nil, policyViolation(id, now)
 		}
 		var err error
-		if next.Secret, err = auth.HashPassword(password, s.cfg.PasswordCost); err != nil {
+		if next.Secret, err = s.deps.Passwords.Hash(s.deps.Hub.Context(), password, s.cfg.PasswordCost); err != nil {
 			return nil, proto.Internal(id, "", now)
 		}
 	}

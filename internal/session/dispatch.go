@@ -105,6 +105,9 @@ func (s *Session) hello(hi *proto.MsgClientHi) {
 		return
 	}
 	s.hiDone = true
+	if s.UserID() == proto.ZeroUid {
+		s.dl.next(s.cfg.LoginTimeout, proto.DisconnectNoLogin)
+	}
 	code, text := proto.CodeCreated, "created"
 	if s.kind == KindLongPoll {
 		code, text = proto.CodeOK, "ok"
@@ -112,7 +115,7 @@ func (s *Session) hello(hi *proto.MsgClientHi) {
 	s.reply(proto.CtrlParams(hi.ID, "", code, text, map[string]any{
 		"ver":                s.cfg.Version,
 		"build":              s.cfg.Build,
-		"sid":                s.id,
+		"sid":                s.sid,
 		"maxMessageSize":     s.cfg.MaxMessageSize,
 		"maxSubscriberCount": s.cfg.MaxSubscribers,
 		"maxTagCount":        proto.MaxTagCount,

@@ -26,6 +26,11 @@ func (s *Session) login(l *proto.MsgClientLogin) {
 		s.reply(proto.Ctrl(l.ID, "", proto.CodeConflict, "already authenticated", now))
 		return
 	}
+	account := loginAccount(l)
+	if wait := s.loginWait(account); wait > 0 {
+		s.reply(loginThrottled(l.ID, wait, now))
+		return
+	}
 	var uid proto.Uid
 	var level, gen int
 	var err error
@@ -39,6 +44,7 @@ func (s *Session) login(l *proto.MsgClientLogin) {
 		return
 	}
 	if err != nil {
+		s.loginFailed(account)
 		s.deps.Log.Info("login failed", "scheme", l.Scheme, "remote", s.remote, "err", err)
 		s.reply(proto.AuthFailed(l.ID, "", now))
 		return
@@ -56,20 +62,36 @@ func (s *Session) checkBasic(secret []byte) (proto.Uid, int, int, error) {
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	ctx := s.deps.Hub.Context()
-	rec, err := s.deps.Users.GetAuth(ctx, auth.BasicUnique(login))
+	rec, u, err := s.checkPassword(auth.BasicUnique(login), password)
+	if legacy := auth.LegacyLogin(secret); err != nil && legacy != "" {
+		// An account made before logins were normalized is keyed by its
+		// lowercased login ("straße", which now folds to "strasse"; or a
+		// look-alike such as "ａｌｉｃｅ" made next to "alice").
+		rec, u, err = s.checkPassword(auth.BasicUnique(legacy), password)
+	}
 	if err != nil {
 		return 0, 0, 0, err
-	}
-	u, err := s.deps.Users.GetUser(ctx, rec.UserID)
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	if !auth.CheckPassword(rec.Secret, password) {
-		return 0, 0, 0, errors.New("wrong password")
 	}
 	gen, err := s.claim(rec.UserID, func(current int) bool { return current == u.TokenGen })
 	return rec.UserID, rec.AuthLevel, gen, err
+}
+
+// checkPassword finds the basic login unique and its user, and checks the
+// password against it.
+func (s *Session) checkPassword(unique, password string) (*store.AuthRecord, *store.User, error) {
+	ctx := s.deps.Hub.Context()
+	rec, err := s.deps.Users.GetAuth(ctx, unique)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := s.deps.Users.GetUser(ctx, rec.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ok, err := s.deps.Passwords.Check(ctx, rec.Secret, password); err != nil || !ok {
+		return nil, nil, errors.New("wrong password")
+	}
+	return rec, u, nil
 }
 
 // checkToken checks a token's signature and expiry, then that it was
@@ -87,6 +109,7 @@ func (s *Session) checkToken(secret []byte) (proto.Uid, int, int, error) {
 // loggedIn completes a login of uid: the session counts as online, and
 // params get a fresh token of the user's generation gen.
 func (s *Session) loggedIn(uid proto.Uid, level, gen int, params map[string]any) {
+	s.dl.stop()
 	s.uid.Store(uint64(uid))
 	s.level.Store(int32(level))
 	s.addToken(params, gen)

@@ -6,7 +6,9 @@ package session
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"log/slog"
 	"sync"
@@ -40,6 +42,11 @@ type Config struct {
 	RetransmitLimit int
 	// PasswordCost is the bcrypt cost of new passwords; zero is the default.
 	PasswordCost int
+	// HiTimeout is how long a new session may take to send hi, and
+	// LoginTimeout how long after hi it may stay without logging in; it is
+	// then closed with DisconnectNoHi or DisconnectNoLogin. Zero: no limit.
+	HiTimeout    time.Duration
+	LoginTimeout time.Duration
 }
 
 // Retransmission defaults, used when Config leaves them zero.
@@ -66,6 +73,15 @@ type Deps struct {
 	Trace *trace.Recorder
 	// Ended, if set, is called once when a session has ended.
 	Ended func(*Session)
+	// Passwords runs bcrypt on a bounded number of cores; nil: unbounded.
+	Passwords *auth.Passwords
+	// AccountFailures and AddressFailures throttle failed logins per
+	// account and per client address; nil: no throttling.
+	AccountFailures *auth.Throttle
+	AddressFailures *auth.Throttle
+	// LabelKey keys the hash that turns a session's sid into the label
+	// logs and traces show (SessionID); a random key per process.
+	LabelKey []byte
 	// CloseUser, if set, closes every live session of uid but keep with d:
 	// after a password change (revoked credentials must not stay
 	// connected) and after the account's deletion.
@@ -81,7 +97,8 @@ const (
 // Session is one client connection.
 type Session struct {
 	// Static after construction.
-	id     string
+	sid    string // what the client knows the session by; a credential for long polling
+	id     string // an opaque label of sid for logs and traces, useless as a sid
 	kind   string
 	remote string
 	cfg    *Config
@@ -93,6 +110,7 @@ type Session struct {
 	// for it stop rather than read on for nobody.
 	ctx    context.Context
 	cancel context.CancelFunc
+	dl     deadline // hi, then login
 
 	// Owned by the goroutine calling Receive (transports call it serially).
 	hiDone bool
@@ -114,8 +132,9 @@ type Session struct {
 
 // New returns a session for a connection of the given kind.
 func New(deps *Deps, cfg *Config, kind, remote string) *Session {
+	sid := newSessionID()
 	s := &Session{
-		id: newSessionID(), kind: kind, remote: remote, cfg: cfg, deps: deps,
+		sid: sid, id: label(deps.LabelKey, sid), kind: kind, remote: remote, cfg: cfg, deps: deps,
 		out:      newOutbox(cfg.OutboxBytes),
 		limit:    rate.NewLimiter(rate.Limit(cfg.RatePerSecond), cfg.RateBurst),
 		attached: map[string]string{},
@@ -133,6 +152,7 @@ func New(deps *Deps, cfg *Config, kind, remote string) *Session {
 		limit = DefaultRetransmitLimit
 	}
 	s.win = newWindow(rto, limit, s.retransmit, s.gaveUp)
+	s.dl.start(cfg.HiTimeout, proto.DisconnectNoHi, s.Close)
 	return s
 }
 
@@ -142,8 +162,29 @@ func newSessionID() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// SessionID identifies the session in logs and traces.
+// label is the keyed hash of sid that stands for the session wherever it
+// is shown: it identifies the session in a trace, but whoever reads the
+// trace cannot turn it back into the sid.
+func label(key []byte, sid string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(sid))
+	return "s-" + base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:9])
+}
+
+// SessionID identifies the session in logs and traces, and to topics: an
+// opaque label, never the sid itself.
 func (s *Session) SessionID() string { return s.id }
+
+// SID is the id the client knows the session by (hi's params.sid). For
+// long polling it is the session's credential: it must never be logged,
+// traced or shown to anyone but the session's own client.
+func (s *Session) SID() string { return s.sid }
+
+// Remote is the client address the session was admitted from.
+func (s *Session) Remote() string { return s.remote }
+
+// Kind is the session's transport, KindWebSocket or KindLongPoll.
+func (s *Session) Kind() string { return s.kind }
 
 // UserID is the logged-in user, zero before login.
 func (s *Session) UserID() proto.Uid { return proto.Uid(s.uid.Load()) }
@@ -268,6 +309,7 @@ func (s *Session) End() {
 	s.cancel()
 	s.out.close(proto.DisconnectShutdown)
 	s.win.stop()
+	s.dl.stop()
 	for _, name := range topics {
 		s.deps.Hub.Leave(name, s)
 	}

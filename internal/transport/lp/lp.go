@@ -15,14 +15,25 @@ import (
 	"github.com/parley-im/parley/internal/session"
 )
 
+// Config is what a long-polling handler needs.
+type Config struct {
+	// NewSession starts a session for a creating request; it returns nil
+	// when it refused and answered the request itself.
+	NewSession func(w http.ResponseWriter, r *http.Request, kind string) *session.Session
+	// Addr is the client address of a request. A session answers only
+	// requests from the address it was created from: its sid is then not
+	// the whole credential, and a sid that leaked (a log, a screenshot, a
+	// proxy's access log) is useless from anywhere else.
+	Addr        func(r *http.Request) string
+	MaxFrame    int64
+	PollTimeout time.Duration // a poll with nothing to say returns 204 after this
+	IdleTimeout time.Duration // a session not polled for this long ends
+	Log         *slog.Logger
+}
+
 // Handler serves long-polling sessions.
 type Handler struct {
-	// Static after construction.
-	newSession  func(kind, remote string) *session.Session
-	maxFrame    int64
-	pollTimeout time.Duration // a poll with nothing to say returns 204 after this
-	idleTimeout time.Duration // a session not polled for this long ends
-	log         *slog.Logger
+	cfg Config // Static after construction.
 
 	mu       sync.Mutex // guards sessions
 	sessions map[string]*lpSession
@@ -30,6 +41,7 @@ type Handler struct {
 
 type lpSession struct {
 	sess     *session.Session
+	addr     string    // the client address it was created from
 	lastSeen time.Time // guarded by Handler.mu
 	// recv serializes the session's client messages: each arrives in its
 	// own request, requests may overlap, and a session reads one at a time.
@@ -38,10 +50,8 @@ type lpSession struct {
 
 // New returns a long-polling handler and starts its idle sweeper, which stops
 // when done is closed.
-func New(newSession func(kind, remote string) *session.Session, maxFrame int64,
-	pollTimeout, idleTimeout time.Duration, log *slog.Logger, done <-chan struct{}) *Handler {
-	h := &Handler{newSession: newSession, maxFrame: maxFrame, pollTimeout: pollTimeout,
-		idleTimeout: idleTimeout, log: log, sessions: map[string]*lpSession{}}
+func New(cfg Config, done <-chan struct{}) *Handler {
+	h := &Handler{cfg: cfg, sessions: map[string]*lpSession{}}
 	go h.sweep(done)
 	return h
 }
@@ -57,12 +67,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.create(w, r)
 		return
 	}
-	ls := h.touch(sid)
+	ls := h.touch(sid, h.cfg.Addr(r))
 	if ls == nil {
+		// The same answer for a sid used from elsewhere: it must not tell
+		// a thief that the sid is live.
 		http.Error(w, "unknown session", http.StatusNotFound)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxFrame))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxFrame))
 	if err != nil {
 		http.Error(w, "frame too large", http.StatusRequestEntityTooLarge)
 		return
@@ -78,11 +90,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
-	sess := h.newSession(session.KindLongPoll, r.RemoteAddr)
+	sess := h.cfg.NewSession(w, r, session.KindLongPoll)
+	if sess == nil {
+		return
+	}
 	h.mu.Lock()
-	h.sessions[sess.SessionID()] = &lpSession{sess: sess, lastSeen: time.Now()}
+	h.sessions[sess.SID()] = &lpSession{sess: sess, addr: h.cfg.Addr(r), lastSeen: time.Now()}
 	h.mu.Unlock()
-	msg := proto.CtrlParams("", "", proto.CodeCreated, "created", map[string]any{"sid": sess.SessionID()}, proto.Now())
+	msg := proto.CtrlParams("", "", proto.CodeCreated, "created", map[string]any{"sid": sess.SID()}, proto.Now())
 	b, _ := proto.Encode(msg)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
@@ -91,7 +106,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 
 // poll waits for one server message.
 func (h *Handler) poll(w http.ResponseWriter, r *http.Request, sid string, ls *lpSession) {
-	timer := time.NewTimer(h.pollTimeout)
+	timer := time.NewTimer(h.cfg.PollTimeout)
 	defer timer.Stop()
 	for {
 		frames, bye := ls.sess.Drain(1)
@@ -116,13 +131,15 @@ func (h *Handler) poll(w http.ResponseWriter, r *http.Request, sid string, ls *l
 	}
 }
 
-func (h *Handler) touch(sid string) *lpSession {
+// touch returns the session sid if addr may use it, and marks it seen.
+func (h *Handler) touch(sid, addr string) *lpSession {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	ls := h.sessions[sid]
-	if ls != nil {
-		ls.lastSeen = time.Now()
+	if ls == nil || ls.addr != addr {
+		return nil
 	}
+	ls.lastSeen = time.Now()
 	return ls
 }
 
@@ -142,7 +159,7 @@ func (h *Handler) end(sid string) {
 
 // sweep ends sessions that stopped polling.
 func (h *Handler) sweep(done <-chan struct{}) {
-	tick := time.NewTicker(h.idleTimeout / 2)
+	tick := time.NewTicker(h.cfg.IdleTimeout / 2)
 	defer tick.Stop()
 	for {
 		select {
@@ -153,7 +170,7 @@ func (h *Handler) sweep(done <-chan struct{}) {
 		h.mu.Lock()
 		var stale []string
 		for sid, ls := range h.sessions {
-			if time.Since(ls.lastSeen) > h.idleTimeout {
+			if time.Since(ls.lastSeen) > h.cfg.IdleTimeout {
 				stale = append(stale, sid)
 			}
 		}

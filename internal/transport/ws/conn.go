@@ -26,6 +26,7 @@ type conn struct {
 	ws   *websocket.Conn
 	sess *session.Session
 	br   *bufio.Reader   // the buffer ws reads through
+	nc   net.Conn        // the socket itself, under any wrapper (see netConn)
 	raw  syscall.RawConn // the socket, to wait for bytes; nil if unavailable
 
 	mu      sync.Mutex // guards the fields below
@@ -35,11 +36,28 @@ type conn struct {
 }
 
 func newConn(h *Handler, ws *websocket.Conn, br *bufio.Reader, sess *session.Session) *conn {
-	c := &conn{h: h, ws: ws, sess: sess, br: br}
-	if sc, ok := ws.UnderlyingConn().(syscall.Conn); ok && br != nil {
+	c := &conn{h: h, ws: ws, sess: sess, br: br, nc: netConn(ws.UnderlyingConn())}
+	if sc, ok := c.nc.(syscall.Conn); ok && br != nil {
 		c.raw, _ = sc.SyscallConn()
 	}
 	return c
+}
+
+// netConn unwraps a connection that a listener wrapped only to watch it
+// (the server's per-address cap wraps each one) down to the socket. Writes
+// must go to the socket itself: net.Buffers uses writev only on a
+// *net.TCPConn, and through a wrapper every frame would cost a system call
+// of its own. Such wrappers say so with Socket; a wrapper that changes the
+// bytes (TLS, whose NetConn is the raw connection) does not, and is written
+// through. Closing still goes through the wrapper (ws.Close).
+func netConn(nc net.Conn) net.Conn {
+	for {
+		u, ok := nc.(interface{ Socket() net.Conn })
+		if !ok {
+			return nc
+		}
+		nc = u.Socket()
+	}
 }
 
 // start begins serving the connection: pings on a timer, writes on demand,
@@ -186,9 +204,8 @@ func (c *conn) more() bool {
 // still open.
 func (c *conn) write(fw *frameWriter, frames [][]byte, bye *proto.Disconnect) bool {
 	if len(frames) > 0 {
-		nc := c.ws.UnderlyingConn()
-		nc.SetWriteDeadline(time.Now().Add(writeTimeout))
-		if fw.write(nc, frames) != nil {
+		c.nc.SetWriteDeadline(time.Now().Add(writeTimeout))
+		if fw.write(c.nc, frames) != nil {
 			c.closeSocket()
 			return false
 		}

@@ -19,8 +19,10 @@ import (
 
 // Handler upgrades HTTP requests to WebSocket sessions.
 type Handler struct {
-	// NewSession starts a session for a new connection.
-	NewSession func(kind, remote string) *session.Session
+	// NewSession starts a session for a new connection, before the
+	// upgrade; it returns nil when it refused the connection and answered
+	// the request itself (too many connections from one address, say).
+	NewSession func(w http.ResponseWriter, r *http.Request, kind string) *session.Session
 	// CheckOrigin approves the Origin header of an upgrade request.
 	CheckOrigin func(r *http.Request) bool
 	// MaxFrame is the largest client frame accepted; a larger one closes
@@ -53,14 +55,32 @@ const writeTimeout = 10 * time.Second
 // write buffers and the deep stack of its serving goroutine, which an idle
 // connection would otherwise pin for its whole life.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !websocket.IsWebSocketUpgrade(r) || (h.CheckOrigin != nil && !h.CheckOrigin(r)) {
+		h.upgrade(w, r) // the upgrader answers with the HTTP error
+		return
+	}
+	sess := h.NewSession(w, r, session.KindWebSocket)
+	if sess == nil {
+		return
+	}
+	ws, br := h.upgrade(w, r)
+	if ws == nil {
+		sess.End() // gives back what admitting it took
+		return
+	}
+	newConn(h, ws, br, sess).start()
+}
+
+// upgrade takes the connection over, or answers with an HTTP error and
+// returns nil.
+func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) (*websocket.Conn, *bufio.Reader) {
 	hj := &hijacker{ResponseWriter: w}
 	up := websocket.Upgrader{WriteBufferPool: &h.writeBufs, CheckOrigin: h.CheckOrigin}
 	ws, err := up.Upgrade(hj, r, nil)
 	if err != nil {
-		return // the upgrader has answered with an HTTP error
+		return nil, nil
 	}
-	c := newConn(h, ws, hj.br, h.NewSession(session.KindWebSocket, r.RemoteAddr))
-	c.start()
+	return ws, hj.br
 }
 
 // hijacker hands the upgrader a small read buffer of our own in place of the

@@ -40,8 +40,8 @@ func start(t *testing.T, pingEvery, idleTimeout time.Duration) *fixture {
 	deps := &session.Deps{Log: log}
 	cfg := &session.Config{OutboxBytes: 1 << 20, RatePerSecond: 1000, RateBurst: 1000}
 	h := &Handler{
-		NewSession: func(kind, remote string) *session.Session {
-			s := session.New(deps, cfg, kind, remote)
+		NewSession: func(_ http.ResponseWriter, r *http.Request, kind string) *session.Session {
+			s := session.New(deps, cfg, kind, r.RemoteAddr)
 			f.sessions <- s
 			return s
 		},
