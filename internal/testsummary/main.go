@@ -5,8 +5,9 @@
 //
 //	make test: N passed, N failed, N skipped
 //
-// alone on its line (CI reads it), followed by whether the tinode-sdk
-// conformance test ran or was skipped and why. It exits 1 when anything
+// alone on its line (CI reads it), followed by whether each suite that
+// drives something outside Go (tinode-sdk under Node, the web app in
+// Chromium) ran or was skipped and why. It exits 1 when anything
 // failed, including the go command itself. It is a development tool for
 // this repository, which is why it lives under internal/ and not cmd/.
 //

@@ -18,12 +18,24 @@ type event struct {
 	Output     string
 }
 
-// sdkPackage and sdkTestPrefix name the tinode-sdk conformance tests, whose
-// fate gets a line of its own: they need Node and are skipped without it.
-const (
-	sdkPackage    = "/test/sdk"
-	sdkTestPrefix = "TestTinodeSDK"
-)
+// suite is a test that drives something outside Go (Node, a browser) and is
+// skipped where that is missing; its fate gets a line of its own, so a
+// green run never hides that it did not run.
+type suite struct {
+	name       string // what the line calls it
+	pkg        string // import path suffix of its package
+	testPrefix string // top-level tests that belong to it
+	ran, fails int
+	skip       string // why it was skipped
+}
+
+// outsideSuites are the suites reported after the counts, in this order.
+func outsideSuites() []*suite {
+	return []*suite{
+		{name: "tinode-sdk conformance", pkg: "/test/sdk", testPrefix: "TestTinodeSDK"},
+		{name: "tinode-webapp in Chromium", pkg: "/test/webapp", testPrefix: "TestWebApp"},
+	}
+}
 
 // summary collects the counts and keeps each running test's output until
 // it is known whether anyone needs to see it.
@@ -35,13 +47,12 @@ type summary struct {
 	pending                 map[string][]string // output of tests still running, by pkg+" "+test
 	pkgFailed               map[string]bool     // packages with a "fail" event of their own
 	pkgTestFailed           map[string]bool     // packages where a test failed
-	sdkRan, sdkFailed       int
-	sdkSkip                 string // why the tinode-sdk test was skipped
+	suites                  []*suite
 }
 
 func newSummary(out io.Writer) *summary {
 	return &summary{out: out, pending: map[string][]string{}, pkgFailed: map[string]bool{},
-		pkgTestFailed: map[string]bool{}}
+		pkgTestFailed: map[string]bool{}, suites: outsideSuites()}
 }
 
 // read consumes a `go test -json` stream. Lines that are not JSON events
@@ -74,17 +85,17 @@ func (s *summary) handle(e event) {
 		s.pending[key] = append(s.pending[key], e.Output)
 	case "pass":
 		s.passed++
-		s.noteSDK(e, "")
+		s.noteSuite(e, "")
 		delete(s.pending, key)
 	case "skip":
 		s.skipped++
-		s.noteSDK(e, skipReason(s.pending[key]))
+		s.noteSuite(e, skipReason(s.pending[key]))
 		delete(s.pending, key)
 	case "fail":
 		s.failed++
 		s.failures = append(s.failures, key)
 		s.pkgTestFailed[e.Package] = true
-		s.noteSDK(e, "")
+		s.noteSuite(e, "")
 		fmt.Fprintf(s.out, "\n--- output of %s (%s):\n%s\n", e.Test, e.Package, strings.Join(s.pending[key], ""))
 		delete(s.pending, key)
 	}
@@ -103,19 +114,24 @@ func (s *summary) packageEvent(e event) {
 	}
 }
 
-// noteSDK records what happened to a tinode-sdk conformance test.
-func (s *summary) noteSDK(e event, skip string) {
-	if !strings.HasSuffix(e.Package, sdkPackage) || !strings.HasPrefix(e.Test, sdkTestPrefix) || strings.Contains(e.Test, "/") {
+// noteSuite records what happened to a top-level test of an outside suite.
+func (s *summary) noteSuite(e event, skip string) {
+	if strings.Contains(e.Test, "/") {
 		return
 	}
-	switch e.Action {
-	case "pass":
-		s.sdkRan++
-	case "fail":
-		s.sdkRan++
-		s.sdkFailed++
-	case "skip":
-		s.sdkSkip = skip
+	for _, su := range s.suites {
+		if !strings.HasSuffix(e.Package, su.pkg) || !strings.HasPrefix(e.Test, su.testPrefix) {
+			continue
+		}
+		switch e.Action {
+		case "pass":
+			su.ran++
+		case "fail":
+			su.ran++
+			su.fails++
+		case "skip":
+			su.skip = skip
+		}
 	}
 }
 
@@ -160,7 +176,9 @@ func (s *summary) finish(waitErr error) int {
 		}
 	}
 	fmt.Fprintf(s.out, "make test: %d passed, %d failed, %d skipped\n", s.passed, s.failed, s.skipped)
-	fmt.Fprintln(s.out, s.sdkLine())
+	for _, su := range s.suites {
+		fmt.Fprintln(s.out, su.line())
+	}
 	if s.failed > 0 || waitErr != nil || s.passed+s.skipped == 0 {
 		if waitErr != nil && s.failed == 0 {
 			fmt.Fprintln(s.out, "the go command failed:", waitErr)
@@ -170,14 +188,15 @@ func (s *summary) finish(waitErr error) int {
 	return 0
 }
 
-func (s *summary) sdkLine() string {
+// line says whether the suite ran, failed or was skipped, and why.
+func (su *suite) line() string {
 	switch {
-	case s.sdkRan > 0 && s.sdkFailed > 0:
-		return fmt.Sprintf("tinode-sdk conformance: ran, %d of %d runs failed", s.sdkFailed, s.sdkRan)
-	case s.sdkRan > 0:
-		return fmt.Sprintf("tinode-sdk conformance: ran, passed (%d runs)", s.sdkRan)
-	case s.sdkSkip != "":
-		return "tinode-sdk conformance: skipped: " + s.sdkSkip
+	case su.ran > 0 && su.fails > 0:
+		return fmt.Sprintf("%s: ran, %d of %d runs failed", su.name, su.fails, su.ran)
+	case su.ran > 0:
+		return fmt.Sprintf("%s: ran, passed (%d runs)", su.name, su.ran)
+	case su.skip != "":
+		return su.name + ": skipped: " + su.skip
 	}
-	return "tinode-sdk conformance: not run"
+	return su.name + ": not run"
 }

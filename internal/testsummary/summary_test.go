@@ -96,6 +96,19 @@ func TestSDKLine(t *testing.T) {
 	}
 }
 
+// Each outside suite has a line of its own: the browser test's fate is not
+// read off the tinode-sdk one.
+func TestEachSuiteLine(t *testing.T) {
+	stream := ev("pass", "github.com/parley-im/parley/test/sdk", "TestTinodeSDK", "") +
+		ev("fail", "github.com/parley-im/parley/test/webapp", "TestWebApp", "")
+	_, out := summarise(t, stream)
+	for _, want := range []string{"tinode-sdk conformance: ran, passed (1 runs)", "tinode-webapp in Chromium: ran, 1 of 1 runs failed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+}
+
 // Given a command, testsummary runs it and fails when it fails.
 func TestRunsTheCommand(t *testing.T) {
 	var out strings.Builder
