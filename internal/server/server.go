@@ -82,8 +82,9 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 		MaxMessageSize: cfg.MaxMessageSize, MaxSubscribers: cfg.MaxSubscribers,
 		MaxTopics: cfg.MaxTopicsPerSession, OutboxBytes: cfg.OutboxBytes,
 		RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst,
-		RetransmitAfter: time.Duration(cfg.RetransmitAfter), RetransmitLimit: cfg.RetransmitLimit,
-		PasswordCost: cfg.PasswordCost}
+		RetransmitAfter: time.Duration(cfg.RetransmitAfter), RetransmitMin: time.Duration(cfg.RetransmitMin),
+		RetransmitLimit: cfg.RetransmitLimit,
+		PasswordCost:    cfg.PasswordCost}
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
 	return s, nil
 }
