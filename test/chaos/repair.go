@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sort"
 	"sync"
 	"time"
 )
@@ -19,13 +20,15 @@ import (
 
 // RepairStats summarizes the repair times of one run.
 type RepairStats struct {
-	Repaired int           // lost frames acknowledged on their connection
-	P50, P99 time.Duration // of their repair times
+	Repaired      int           // lost frames acknowledged on their connection
+	P50, P90, P99 time.Duration // of their repair times
+	OverSecond    int           // repairs that took a second or more
 }
 
 func (s RepairStats) String() string {
-	return fmt.Sprintf("%d lost frames repaired: p50 %v, p99 %v", s.Repaired,
-		s.P50.Round(100*time.Microsecond), s.P99.Round(100*time.Microsecond))
+	r := func(d time.Duration) time.Duration { return d.Round(100 * time.Microsecond) }
+	return fmt.Sprintf("%d lost frames repaired: p50 %v, p90 %v, p99 %v, %d took 1s or more", s.Repaired,
+		r(s.P50), r(s.P90), r(s.P99), s.OverSecond)
 }
 
 // repairs collects the repair times of every connection of a relay.
@@ -50,7 +53,8 @@ func (r *repairs) stats() RepairStats {
 	}
 	slices.Sort(t)
 	rank := func(p int) time.Duration { return t[min(len(t)-1, (len(t)*p+99)/100-1)] }
-	return RepairStats{Repaired: len(t), P50: rank(50), P99: rank(99)}
+	over := len(t) - sort.Search(len(t), func(i int) bool { return t[i] >= time.Second })
+	return RepairStats{Repaired: len(t), P50: rank(50), P90: rank(90), P99: rank(99), OverSecond: over}
 }
 
 // connRepairs follows one relayed connection: which seqs it has carried

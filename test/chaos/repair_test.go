@@ -39,8 +39,11 @@ func TestRepairPercentiles(t *testing.T) {
 	for i := 1; i <= 200; i++ {
 		r.add(time.Duration(i) * time.Millisecond)
 	}
-	if s := r.stats(); s.Repaired != 200 || s.P50 != 100*time.Millisecond || s.P99 != 198*time.Millisecond {
-		t.Fatalf("stats %+v, want p50 100ms p99 198ms", s)
+	r.add(time.Second)
+	r.add(3 * time.Second)
+	if s := r.stats(); s.Repaired != 202 || s.P50 != 101*time.Millisecond || s.P90 != 182*time.Millisecond ||
+		s.P99 != 200*time.Millisecond || s.OverSecond != 2 {
+		t.Fatalf("stats %+v, want p50 101ms p90 182ms p99 200ms, 2 over a second", s)
 	}
 	if s := (&repairs{}).stats(); s.Repaired != 0 {
 		t.Fatalf("empty stats %+v", s)
