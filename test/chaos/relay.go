@@ -93,7 +93,7 @@ func (r *Relay) Stats() Stats {
 }
 
 // Repairs returns the repair times of frames the relay dropped so far.
-func (r *Relay) Repairs() RepairStats { return r.repairs.stats() }
+func (r *Relay) Repairs() Repairs { return r.repairs.stats() }
 
 // CutAll cuts every open connection, as a network failure would.
 func (r *Relay) CutAll() {

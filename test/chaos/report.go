@@ -22,7 +22,7 @@ type Result struct {
 	Again    int   // data frames receivers got again: retransmitted, duplicated, refetched
 	Dials    int64 // client connections made
 	Relay    Stats
-	Repair   RepairStats // how long frames dropped on the way to a client took to reach it
+	Repair   Repairs // how long frames dropped on the way to a client took to reach it
 	Anomalies
 	Duration time.Duration
 }
