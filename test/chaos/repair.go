@@ -13,15 +13,16 @@ import (
 // Repair time is how long a {data} frame the relay dropped on its way to a
 // client takes to reach that client after all: from the first time the
 // relay read the seq from the gateway on that connection to the first ack
-// from the client that covers it (note recv/read, or datares). Whatever
-// repaired it counts: the gateway resending it, or the client fetching the
-// gap. Frames whose connection ends before the ack are not counted (they
-// are repaired on another connection, after a reconnect).
+// from the client that covers it (note recv/read, or datares). Only frames
+// that needed a resend count: a later copy of the seq must have passed the
+// relay on the same connection before that ack. (A client that already had
+// the seq from an earlier connection acks past it without a copy.) Frames
+// whose connection ends before the ack are not counted either: they are
+// repaired on another connection, after a reconnect.
 //
-// Frames that were part of a history page (the answer to a get data, or to
-// a sub carrying one) are counted apart: the gateway does not track those
-// in its delivery window, so only the client's own refetch repairs them,
-// and they say nothing about the gateway's retransmissions.
+// Repairs are told apart by the copy that did it: one the gateway resent or
+// pushed again, or one in a history page the client asked for (the answer
+// to a get data, or to a sub carrying one, up to the page's closing ctrl).
 
 // RepairStats summarizes repair times.
 type RepairStats struct {
@@ -36,26 +37,27 @@ func (s RepairStats) String() string {
 		r(s.P50), r(s.P90), r(s.P99), s.OverSecond)
 }
 
-// Repairs are a run's repair times: of pushed frames, and of frames of
-// history pages.
-type Repairs struct{ Pushed, Paged RepairStats }
+// Repairs are a run's repair times: all of them, and by what repaired them.
+type Repairs struct{ All, Resent, Refetched RepairStats }
 
 func (r Repairs) String() string {
-	return fmt.Sprintf("lost pushes %v; lost history frames %v", r.Pushed, r.Paged)
+	return fmt.Sprintf("lost frames %v (%d by the gateway, p50 %v; %d by a refetch, p50 %v)", r.All,
+		r.Resent.Repaired, r.Resent.P50.Round(100*time.Microsecond),
+		r.Refetched.Repaired, r.Refetched.P50.Round(100*time.Microsecond))
 }
 
 // repairs collects the repair times of every connection of a relay.
 type repairs struct {
-	mu            sync.Mutex
-	pushed, paged []time.Duration
+	mu                sync.Mutex
+	resent, refetched []time.Duration
 }
 
-func (r *repairs) add(d time.Duration, paged bool) {
+func (r *repairs) add(d time.Duration, refetched bool) {
 	r.mu.Lock()
-	if paged {
-		r.paged = append(r.paged, d)
+	if refetched {
+		r.refetched = append(r.refetched, d)
 	} else {
-		r.pushed = append(r.pushed, d)
+		r.resent = append(r.resent, d)
 	}
 	r.mu.Unlock()
 }
@@ -63,7 +65,8 @@ func (r *repairs) add(d time.Duration, paged bool) {
 func (r *repairs) stats() Repairs {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return Repairs{Pushed: summarize(r.pushed), Paged: summarize(r.paged)}
+	return Repairs{All: summarize(slices.Concat(r.resent, r.refetched)),
+		Resent: summarize(r.resent), Refetched: summarize(r.refetched)}
 }
 
 // summarize returns the count and percentiles (nearest rank) of times.
@@ -94,8 +97,10 @@ type topicRepairs struct {
 }
 
 type lostFrame struct {
-	at    time.Time // first read from the gateway
-	paged bool      // part of a history page
+	at time.Time // first read from the gateway
+	// repaired is set when a later copy passed the relay; refetched when
+	// that copy was part of a history page.
+	repaired, refetched bool
 }
 
 // pageRange is the range a get data asks for: since low, before hi (0: open).
@@ -149,12 +154,17 @@ func (c *connRepairs) toClient(b []byte, dropped bool, now time.Time) {
 	}
 	tr := c.topicLocked(m.Data.Topic)
 	seq := m.Data.Seq
-	if seq <= tr.acked || tr.seen[seq] {
-		return
-	}
-	tr.seen[seq] = true
-	if dropped {
-		tr.lost[seq] = lostFrame{at: now, paged: tr.paged(seq)}
+	switch {
+	case seq <= tr.acked:
+	case !tr.seen[seq]:
+		tr.seen[seq] = true
+		if dropped {
+			tr.lost[seq] = lostFrame{at: now}
+		}
+	case !dropped:
+		if l, ok := tr.lost[seq]; ok && !l.repaired {
+			tr.lost[seq] = lostFrame{at: l.at, repaired: true, refetched: tr.paged(seq)}
+		}
 	}
 }
 
@@ -231,7 +241,9 @@ func (c *connRepairs) ackLocked(topic string, seq int, now time.Time) {
 	tr.acked = seq
 	for s, l := range tr.lost {
 		if s <= seq {
-			c.sink.add(now.Sub(l.at), l.paged)
+			if l.repaired {
+				c.sink.add(now.Sub(l.at), l.refetched)
+			}
 			delete(tr.lost, s)
 		}
 	}

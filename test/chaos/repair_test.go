@@ -1,64 +1,80 @@
 package chaos
 
 import (
+	"strconv"
 	"testing"
 	"time"
 )
 
-// Only frames dropped the first time count, from their first sighting to
-// the first ack that covers them, whichever way the ack comes.
+// repairScript feeds a connRepairs frames at given milliseconds.
+type repairScript struct {
+	c  *connRepairs
+	t0 time.Time
+}
+
+func (s repairScript) at(ms int) time.Time { return s.t0.Add(time.Duration(ms) * time.Millisecond) }
+
+func (s repairScript) data(ms int, topic string, seq int, dropped bool) {
+	s.c.toClient([]byte(`{"data":{"topic":"`+topic+`","seq":`+strconv.Itoa(seq)+`}}`), dropped, s.at(ms))
+}
+
+func (s repairScript) server(ms int, frame string) { s.c.toClient([]byte(frame), false, s.at(ms)) }
+func (s repairScript) client(ms int, frame string) { s.c.fromClient([]byte(frame), s.at(ms)) }
+
+// A frame dropped the first time counts from its first sighting to the
+// first ack that covers it, whichever way the ack comes, once a later copy
+// has passed; a frame the client acks past without a copy needed no repair.
 func TestRepairTimes(t *testing.T) {
 	var sink repairs
-	c := newConnRepairs(&sink)
-	t0 := time.Unix(1000, 0)
-	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
-	data := func(topic string, seq int) []byte {
-		return []byte(`{"data":{"topic":"` + topic + `","seq":` + string(rune('0'+seq)) + `}}`)
-	}
-	c.toClient(data("a", 1), false, at(0))
-	c.toClient(data("a", 2), true, at(10))  // lost
-	c.toClient(data("a", 2), false, at(60)) // the copy that repairs it
-	c.toClient(data("b", 1), true, at(20))  // lost
-	c.toClient(data("b", 1), false, at(30))
-	c.toClient([]byte(`{"ctrl":{"code":200}}`), true, at(40))
-	c.fromClient([]byte(`{"note":{"seq":1,"topic":"a","what":"recv"}}`), at(70)) // not yet seq 2
-	c.fromClient([]byte(`{"note":{"seq":2,"topic":"a","what":"kp"}}`), at(75))   // not an ack
-	c.fromClient([]byte(`{"note":{"seq":2,"topic":"a","what":"recv"}}`), at(90))
-	c.fromClient([]byte(`{"datares":{"acks":[{"seq":1,"topic":"b"}]}}`), at(120))
-	c.fromClient([]byte(`{"note":{"seq":2,"topic":"a","what":"recv"}}`), at(200)) // again: counted once
-	c.toClient(data("a", 2), true, at(210))                                       // acked already: no repair
-	c.fromClient([]byte(`{"note":{"seq":3,"topic":"a","what":"recv"}}`), at(220))
+	s := repairScript{newConnRepairs(&sink), time.Unix(1000, 0)}
+	s.data(0, "a", 1, false)
+	s.data(10, "a", 2, true)  // lost
+	s.data(40, "a", 2, true)  // its first resend, lost too
+	s.data(60, "a", 2, false) // the copy that repairs it
+	s.data(20, "b", 1, true)  // lost
+	s.data(30, "b", 1, false)
+	s.data(35, "b", 2, true) // lost, never sent again
+	s.server(40, `{"ctrl":{"code":200}}`)
+	s.client(70, `{"note":{"seq":1,"topic":"a","what":"recv"}}`) // not yet seq 2
+	s.client(75, `{"note":{"seq":2,"topic":"a","what":"kp"}}`)   // not an ack
+	s.client(90, `{"note":{"seq":2,"topic":"a","what":"recv"}}`)
+	s.client(120, `{"datares":{"acks":[{"seq":2,"topic":"b"}]}}`)
+	s.client(200, `{"note":{"seq":2,"topic":"a","what":"recv"}}`) // again: counted once
+	s.data(210, "a", 2, true)                                     // acked already: no repair
+	s.data(215, "a", 2, false)
+	s.client(220, `{"note":{"seq":3,"topic":"a","what":"recv"}}`)
 	got := sink.stats()
-	if got.Pushed.Repaired != 2 || got.Pushed.P50 != 80*time.Millisecond || got.Pushed.P99 != 100*time.Millisecond {
-		t.Fatalf("repairs %+v, want 2: 80ms (a 2) and 100ms (b 1)", got.Pushed)
+	if got.All.Repaired != 2 || got.All.P50 != 80*time.Millisecond || got.All.P99 != 100*time.Millisecond {
+		t.Fatalf("repairs %+v, want 2: 80ms (a 2) and 100ms (b 1)", got.All)
 	}
-	if got.Paged.Repaired != 0 {
-		t.Fatalf("%d history frames counted, there were none", got.Paged.Repaired)
+	if got.Resent.Repaired != 2 || got.Refetched.Repaired != 0 {
+		t.Fatalf("%d resent, %d refetched; want both resent", got.Resent.Repaired, got.Refetched.Repaired)
 	}
 }
 
-// Frames answering a get data, or a sub carrying one, are history pages
-// until the page's closing ctrl, and are counted apart from pushes.
-func TestRepairTimesOfHistoryPages(t *testing.T) {
+// A copy answering a get data, or a sub carrying one, until the page's
+// closing ctrl, is a refetch; a copy outside the page is the gateway's.
+func TestRepairsByRefetch(t *testing.T) {
 	var sink repairs
-	c := newConnRepairs(&sink)
-	t0 := time.Unix(1000, 0)
-	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
-	c.fromClient([]byte(`{"sub":{"get":{"data":{"since":1},"what":"data"},"id":"s1","topic":"a"}}`), at(0))
-	c.toClient([]byte(`{"ctrl":{"id":"s1","topic":"a","code":200}}`), false, at(1))
-	c.toClient([]byte(`{"data":{"topic":"a","seq":1}}`), true, at(2)) // in the page: lost
-	c.toClient([]byte(`{"ctrl":{"id":"s1","topic":"a","code":208}}`), false, at(3))
-	c.toClient([]byte(`{"data":{"topic":"a","seq":2}}`), true, at(4)) // pushed: lost
-	c.fromClient([]byte(`{"get":{"data":{"before":4,"since":3},"id":"g2","topic":"a","what":"data"}}`), at(5))
-	c.toClient([]byte(`{"data":{"topic":"a","seq":3}}`), true, at(6)) // in the page: lost
-	c.toClient([]byte(`{"data":{"topic":"a","seq":4}}`), true, at(7)) // above the page: a push
-	c.fromClient([]byte(`{"note":{"seq":4,"topic":"a","what":"recv"}}`), at(100))
+	s := repairScript{newConnRepairs(&sink), time.Unix(1000, 0)}
+	s.data(0, "a", 1, true)
+	s.data(1, "a", 2, true)
+	s.data(2, "a", 3, true)
+	s.client(10, `{"get":{"data":{"before":3,"since":1},"id":"g1","topic":"a","what":"data"}}`)
+	s.server(11, `{"ctrl":{"id":"g1","topic":"a","code":200}}`) // not the end of the page
+	s.data(12, "a", 1, false)
+	s.data(13, "a", 2, false)
+	s.server(14, `{"ctrl":{"id":"g1","topic":"a","code":208}}`)
+	s.data(15, "a", 3, false) // after the page: the gateway's
+	s.client(20, `{"sub":{"get":{"data":{"since":4},"what":"data"},"id":"s2","topic":"b"}}`)
+	s.data(21, "b", 4, true)
+	s.data(22, "b", 4, false) // in the open page
+	s.client(100, `{"note":{"seq":3,"topic":"a","what":"recv"}}`)
+	s.client(100, `{"note":{"seq":4,"topic":"b","what":"recv"}}`)
 	got := sink.stats()
-	if got.Pushed.Repaired != 2 || got.Pushed.P99 != 96*time.Millisecond {
-		t.Fatalf("pushes %+v, want seq 2 and 4 (96ms)", got.Pushed)
-	}
-	if got.Paged.Repaired != 2 || got.Paged.P99 != 98*time.Millisecond {
-		t.Fatalf("history frames %+v, want seq 1 (98ms) and 3", got.Paged)
+	if got.Refetched.Repaired != 3 || got.Resent.Repaired != 1 || got.Resent.P50 != 98*time.Millisecond {
+		t.Fatalf("refetched %+v, resent %+v; want a1, a2, b4 refetched and a3 resent after 98ms",
+			got.Refetched, got.Resent)
 	}
 }
 
