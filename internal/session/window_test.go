@@ -2,6 +2,7 @@ package session
 
 import (
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/parley-im/parley/internal/hub"
@@ -79,39 +80,43 @@ func TestWindowAckReleasesUpToSeq(t *testing.T) {
 // Unacknowledged frames are sent again with growing intervals, then given up
 // on, and the session is lagging.
 func TestWindowRetransmitsThenGivesUp(t *testing.T) {
-	w, again, lost := testWindow(10*time.Millisecond, 2)
-	defer w.stop()
-	track(w, frame("t", 1))
-	track(w, frame("t", 2))
-	var got []resent
-	for len(got) < 4 {
-		got = append(got, next(t, again))
-	}
-	for i, want := range []resent{{1, 1}, {2, 1}, {1, 2}, {2, 2}} {
-		if got[i] != want {
-			t.Fatalf("retransmissions %v, want seq 1 and 2 twice, attempts 1 then 2", got)
+	synctest.Test(t, func(t *testing.T) {
+		w, again, lost := testWindow(10*time.Millisecond, 2)
+		defer w.stop()
+		track(w, frame("t", 1))
+		track(w, frame("t", 2))
+		var got []resent
+		for len(got) < 4 {
+			got = append(got, next(t, again))
 		}
-	}
-	if a, b := next(t, lost), next(t, lost); a.seq != 1 || b.seq != 2 {
-		t.Fatalf("gave up on %v %v, want 1 and 2", a, b)
-	}
-	if !w.isLagging() || w.pendingCount() != 0 {
-		t.Fatalf("lagging=%v pending=%d after giving up", w.isLagging(), w.pendingCount())
-	}
+		for i, want := range []resent{{1, 1}, {2, 1}, {1, 2}, {2, 2}} {
+			if got[i] != want {
+				t.Fatalf("retransmissions %v, want seq 1 and 2 twice, attempts 1 then 2", got)
+			}
+		}
+		if a, b := next(t, lost), next(t, lost); a.seq != 1 || b.seq != 2 {
+			t.Fatalf("gave up on %v %v, want 1 and 2", a, b)
+		}
+		if !w.isLagging() || w.pendingCount() != 0 {
+			t.Fatalf("lagging=%v pending=%d after giving up", w.isLagging(), w.pendingCount())
+		}
+	})
 }
 
 // An acknowledged frame is not sent again.
 func TestWindowAckStopsRetransmission(t *testing.T) {
-	w, again, _ := testWindow(10*time.Millisecond, 5)
-	defer w.stop()
-	track(w, frame("t", 1))
-	track(w, frame("t", 2))
-	w.ack("t", 1)
-	for i := 0; i < 3; i++ {
-		if r := next(t, again); r.seq != 2 {
-			t.Fatalf("retransmitted seq %d after it was acknowledged", r.seq)
+	synctest.Test(t, func(t *testing.T) {
+		w, again, _ := testWindow(10*time.Millisecond, 5)
+		defer w.stop()
+		track(w, frame("t", 1))
+		track(w, frame("t", 2))
+		w.ack("t", 1)
+		for i := 0; i < 3; i++ {
+			if r := next(t, again); r.seq != 2 {
+				t.Fatalf("retransmitted seq %d after it was acknowledged", r.seq)
+			}
 		}
-	}
+	})
 }
 
 func TestBackoffDoublesAndCaps(t *testing.T) {
