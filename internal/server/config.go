@@ -72,8 +72,11 @@ type Config struct {
 	IdleTimeout   Duration `json:"idle_timeout"`   // PARLEY_IDLE_TIMEOUT
 	// RetransmitAfter is how long a pushed message may stay unacknowledged
 	// before it is sent again (then twice as long each time), up to
-	// RetransmitLimit times; after that the session is lagging.
+	// RetransmitLimit times; after that the session is lagging. Once a
+	// session's acks have been timed, its timeout is measured from them
+	// (srtt + 4·rttvar) and kept between RetransmitMin and RetransmitAfter.
 	RetransmitAfter Duration `json:"retransmit_after"` // PARLEY_RETRANSMIT_AFTER
+	RetransmitMin   Duration `json:"retransmit_min"`   // PARLEY_RETRANSMIT_MIN, capped at retransmit_after
 	RetransmitLimit int      `json:"retransmit_limit"` // PARLEY_RETRANSMIT_LIMIT
 	// PasswordCost is the bcrypt cost for new passwords (4–31).
 	PasswordCost int    `json:"password_cost"` // PARLEY_PASSWORD_COST
@@ -128,6 +131,7 @@ func Defaults() Config {
 		TokenLifetime:       Duration(14 * 24 * time.Hour),
 		IdleTimeout:         Duration(55 * time.Second),
 		RetransmitAfter:     Duration(5 * time.Second),
+		RetransmitMin:       Duration(200 * time.Millisecond),
 		RetransmitLimit:     5,
 		PasswordCost:        auth.DefaultPasswordCost,
 		LogLevel:            "info",
@@ -173,8 +177,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("limits must be positive")
 	case c.OutboxBytes < c.MaxMessageSize*2:
 		return fmt.Errorf("outbox_bytes must be at least twice max_message_size")
-	case c.RetransmitAfter <= 0 || c.RetransmitLimit < 1:
-		return fmt.Errorf("retransmit_after and retransmit_limit must be positive")
+	case c.RetransmitAfter <= 0 || c.RetransmitMin <= 0 || c.RetransmitLimit < 1:
+		return fmt.Errorf("retransmit_after, retransmit_min and retransmit_limit must be positive")
 	case c.PasswordCost < auth.MinPasswordCost || c.PasswordCost > 31:
 		return fmt.Errorf("password_cost must be between %d and 31", auth.MinPasswordCost)
 	case c.GroupCommit < 1:

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parley-im/parley/internal/server"
 )
@@ -44,5 +45,30 @@ func TestTraceAndAdminConfig(t *testing.T) {
 	cfg.TraceCapacity = 0
 	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "trace_capacity") {
 		t.Fatalf("trace_capacity 0 validated: %v", err)
+	}
+}
+
+// retransmit_min comes from the file and PARLEY_RETRANSMIT_MIN, and must be
+// positive.
+func TestRetransmitMinConfig(t *testing.T) {
+	cfg := server.Defaults()
+	if time.Duration(cfg.RetransmitMin) != 200*time.Millisecond {
+		t.Fatalf("default retransmit_min %v", time.Duration(cfg.RetransmitMin))
+	}
+	path := filepath.Join(t.TempDir(), "parley.json")
+	if err := os.WriteFile(path, []byte(`{"retransmit_min": "50ms"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.LoadFile(path); err != nil || time.Duration(cfg.RetransmitMin) != 50*time.Millisecond {
+		t.Fatalf("file: retransmit_min %v, %v", time.Duration(cfg.RetransmitMin), err)
+	}
+	env := map[string]string{"PARLEY_RETRANSMIT_MIN": "1s"}
+	if err := cfg.LoadEnv(func(k string) string { return env[k] }); err != nil ||
+		time.Duration(cfg.RetransmitMin) != time.Second {
+		t.Fatalf("env: retransmit_min %v, %v", time.Duration(cfg.RetransmitMin), err)
+	}
+	cfg.RetransmitMin = 0
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "retransmit_min") {
+		t.Fatalf("retransmit_min 0 validated: %v", err)
 	}
 }

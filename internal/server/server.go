@@ -94,7 +94,8 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 		MaxMessageSize: cfg.MaxMessageSize, MaxSubscribers: cfg.MaxSubscribers,
 		MaxTopics: cfg.MaxTopicsPerSession, OutboxBytes: cfg.OutboxBytes,
 		RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst,
-		RetransmitAfter: time.Duration(cfg.RetransmitAfter), RetransmitLimit: cfg.RetransmitLimit,
+		RetransmitAfter: time.Duration(cfg.RetransmitAfter), RetransmitMin: time.Duration(cfg.RetransmitMin),
+		RetransmitLimit: cfg.RetransmitLimit,
 		PasswordCost: cfg.PasswordCost, HiTimeout: time.Duration(cfg.HiTimeout),
 		LoginTimeout: time.Duration(cfg.LoginTimeout)}
 	s.http = httpServer(&cfg, s.hsts(s.routes()))

@@ -64,6 +64,7 @@ func (c *Config) Settings() []Setting {
 		{"token_lifetime", "PARLEY_TOKEN_LIFETIME", "token-lifetime", "DURATION", "how long login tokens are valid", (*durVal)(&c.TokenLifetime)},
 		{"idle_timeout", "PARLEY_IDLE_TIMEOUT", "idle-timeout", "DURATION", "a connection silent this long is closed", (*durVal)(&c.IdleTimeout)},
 		{"retransmit_after", "PARLEY_RETRANSMIT_AFTER", "retransmit-after", "DURATION", "an unacknowledged push is sent again after this, then twice as long each time", (*durVal)(&c.RetransmitAfter)},
+		{"retransmit_min", "PARLEY_RETRANSMIT_MIN", "retransmit-min", "DURATION", "floor of the retransmission timeout measured from each session's acknowledgements", (*durVal)(&c.RetransmitMin)},
 		{"retransmit_limit", "PARLEY_RETRANSMIT_LIMIT", "retransmit-limit", "N", "resends before a session counts as lagging", (*intVal)(&c.RetransmitLimit)},
 		{"password_cost", "PARLEY_PASSWORD_COST", "password-cost", "N", "bcrypt cost of new passwords", (*intVal)(&c.PasswordCost)},
 		{"log_level", "PARLEY_LOG_LEVEL", "log-level", "LEVEL", "debug, info, warn or error; debug also logs every trace event", (*strVal)(&c.LogLevel)},

@@ -66,7 +66,7 @@ func TestWindowForgetsAcknowledgedFrames(t *testing.T) {
 	w, _, _ := testWindow(time.Hour, 3)
 	defer w.stop()
 	for seq := 1; seq <= 4; seq++ {
-		w.track(frame("grpA", seq))
+		track(w, frame("grpA", seq))
 	}
 	tw := w.topics["grpA"]
 	array := tw.pending[:cap(tw.pending)] // the window's backing array

@@ -36,9 +36,13 @@ type Config struct {
 	RatePerSecond  float64 // client messages per second, sustained
 	RateBurst      int     // client messages in a burst
 	// RetransmitAfter is how long a pushed {data} frame may stay
-	// unacknowledged before it is sent again; each later attempt waits
-	// twice as long. After RetransmitLimit attempts the session is lagging.
+	// unacknowledged before it is sent again until the session's ack time
+	// is measured, and the most it waits after that; each later attempt
+	// waits twice as long. After RetransmitLimit attempts the session is
+	// lagging. RetransmitMin is the least it waits however fast the
+	// session acks (capped at RetransmitAfter).
 	RetransmitAfter time.Duration
+	RetransmitMin   time.Duration
 	RetransmitLimit int
 	// PasswordCost is the bcrypt cost of new passwords; zero is the default.
 	PasswordCost int
@@ -52,6 +56,7 @@ type Config struct {
 // Retransmission defaults, used when Config leaves them zero.
 const (
 	DefaultRetransmitAfter = 5 * time.Second
+	DefaultRetransmitMin   = 200 * time.Millisecond
 	DefaultRetransmitLimit = 5
 )
 
@@ -144,14 +149,17 @@ func New(deps *Deps, cfg *Config, kind, remote string) *Session {
 		parent = deps.Hub.Context()
 	}
 	s.ctx, s.cancel = context.WithCancel(parent)
-	rto, limit := cfg.RetransmitAfter, cfg.RetransmitLimit
+	floor, rto, limit := cfg.RetransmitMin, cfg.RetransmitAfter, cfg.RetransmitLimit
+	if floor <= 0 {
+		floor = DefaultRetransmitMin
+	}
 	if rto <= 0 {
 		rto = DefaultRetransmitAfter
 	}
 	if limit <= 0 {
 		limit = DefaultRetransmitLimit
 	}
-	s.win = newWindow(rto, limit, s.retransmit, s.gaveUp)
+	s.win = newWindow(floor, rto, limit, s.retransmit, s.gaveUp)
 	s.dl.start(cfg.HiTimeout, proto.DisconnectNoHi, s.Close)
 	return s
 }
@@ -202,26 +210,20 @@ func (s *Session) AuthLevel() int { return int(s.level.Load()) }
 
 // Send queues a frame for the client (hub.Subscriber). A {data} frame stays
 // in the delivery window until the client acknowledges it.
-func (s *Session) Send(f hub.Frame) bool {
-	tracked := f.Seq > 0 && f.Topic != "" && s.win.track(f)
-	if !s.out.push(f.Bytes) {
-		s.record(trace.Dropped, f, 0)
-		return false
-	}
-	if tracked {
-		s.record(trace.Pushed, f, 1)
-	}
-	return true
-}
+func (s *Session) Send(f hub.Frame) bool { return s.SendBatch([]hub.Frame{f}) }
 
-// SendBatch queues frames in order (hub.BatchSender): each is tracked as Send
-// would, but the outbox takes them under one lock and wakes the writer once,
-// so they usually leave in one system call.
+// SendBatch queues frames in order (hub.BatchSender): each {data} frame is
+// tracked in the delivery window, and the frames of its topic presumed lost
+// go again ahead of the batch. The outbox takes them all under one lock and
+// wakes the writer once, so they usually leave in one system call.
 func (s *Session) SendBatch(fs []hub.Frame) bool {
-	tracked := s.win.trackAll(fs)
-	bufs := make([][]byte, len(fs))
+	tracked, again := s.win.trackAll(fs)
+	bufs := make([][]byte, 0, len(again)+len(fs))
+	for _, r := range again {
+		bufs = append(bufs, r.frame.Bytes)
+	}
 	for i := range fs {
-		bufs[i] = fs[i].Bytes
+		bufs = append(bufs, fs[i].Bytes)
 	}
 	user := s.UserID().UserID()
 	if !s.out.pushAll(bufs) {
@@ -229,6 +231,9 @@ func (s *Session) SendBatch(fs []hub.Frame) bool {
 			s.recordAs(user, trace.Dropped, f, 0)
 		}
 		return false
+	}
+	for _, r := range again {
+		s.recordAs(user, trace.Retransmitted, r.frame, r.attempt+1)
 	}
 	for i, f := range fs {
 		if tracked[i] {

@@ -11,19 +11,23 @@ import (
 // window is a session's delivery window: every {data} frame pushed to the
 // session stays pending until the session acknowledges its seq (a note recv
 // or a datares). One timer per session, not per message, retransmits what is
-// overdue with exponential backoff; after limit attempts the topic's pending
-// frames are given up and the session is marked lagging: it catches up when
-// it attaches again.
+// overdue with exponential backoff from a timeout measured on the session's
+// own acks (ackClock); after limit retransmissions the topic's pending frames
+// are given up and the session is marked lagging: it catches up when it
+// attaches again. A frame presumed lost is also sent again ahead of the next
+// push on its topic (fastresend.go), so one lost frame does not wait for the
+// timer when traffic goes on.
 type window struct {
 	// Static after construction.
-	rto    time.Duration // first retransmission after this long
-	limit  int           // retransmissions before giving up
+	limit  int // retransmissions before giving up
 	resend func(f hub.Frame, attempt int)
 	giveUp func(f hub.Frame, attempts int)
 
 	mu      sync.Mutex // guards everything below
+	clock   ackClock
 	topics  map[string]*topicWindow
 	timer   *time.Timer
+	timerAt time.Time // when timer fires
 	lagging bool
 	stopped bool
 }
@@ -37,44 +41,57 @@ type topicWindow struct {
 	// the topic at or below it (acks.go).
 	sent      int
 	forwarded int
+	// fresh is the lowest seq that may still be sent only once: the fast
+	// resend looks from here on, so each push costs a search, not a scan
+	// of the whole window.
+	fresh int
 }
 
 type inflight struct {
 	frame    hub.Frame
-	attempts int
-	due      time.Time
+	attempts int       // retransmissions so far
+	sent     time.Time // last time it was sent
+	due      time.Time // when the timer sends it again
+}
+
+// retry is a frame to send again, and which retransmission it is.
+type retry struct {
+	frame   hub.Frame
+	attempt int
 }
 
 // maxBackoff caps the interval between retransmissions.
 const maxBackoff = time.Minute
 
-func newWindow(rto time.Duration, limit int, resend, giveUp func(hub.Frame, int)) *window {
-	return &window{rto: rto, limit: limit, resend: resend, giveUp: giveUp, topics: map[string]*topicWindow{}}
+// newWindow returns a window whose retransmission timeout is measured from
+// the session's acks and kept between floor and ceiling; ceiling is also the
+// timeout until the first measurement.
+func newWindow(floor, ceiling time.Duration, limit int, resend, giveUp func(hub.Frame, int)) *window {
+	return &window{clock: newAckClock(floor, ceiling), limit: limit, resend: resend, giveUp: giveUp,
+		topics: map[string]*topicWindow{}}
 }
 
-// track registers a pushed data frame. It reports false for frames the
-// session has already acknowledged (history it asked for), which need no ack.
-func (w *window) track(f hub.Frame) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.trackLocked(f, time.Now())
-}
-
-// trackAll is track for each of fs under one lock; it reports, per frame,
-// whether it is tracked. Only {data} frames (with a topic and seq) are.
-func (w *window) trackAll(fs []hub.Frame) []bool {
+// trackAll registers pushed frames under one lock. It reports, per frame,
+// whether it is tracked: only {data} frames (with a topic and seq) are, and
+// not those the session has already acknowledged (history it asked for) or
+// that are pending already. It also returns the frames presumed lost
+// (fastresend.go), which the caller must send before the batch: they were
+// all pushed before it.
+func (w *window) trackAll(fs []hub.Frame) ([]bool, []retry) {
 	tracked := make([]bool, len(fs))
 	now := time.Now()
+	var again []retry
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for i, f := range fs {
-		tracked[i] = f.Seq > 0 && f.Topic != "" && w.trackLocked(f, now)
+		tracked[i] = f.Seq > 0 && f.Topic != "" && w.trackLocked(f, now, &again)
 	}
-	return tracked
+	return tracked, again
 }
 
-// trackLocked is track with w.mu held and the time given.
-func (w *window) trackLocked(f hub.Frame, now time.Time) bool {
+// trackLocked tracks one frame with w.mu held; frames to send again before
+// f are appended to again.
+func (w *window) trackLocked(f hub.Frame, now time.Time, again *[]retry) bool {
 	if w.stopped {
 		return false
 	}
@@ -91,10 +108,13 @@ func (w *window) trackLocked(f hub.Frame, now time.Time) bool {
 	if i < len(tw.pending) && tw.pending[i].frame.Seq == f.Seq {
 		return false // already pending: the copy on its way is enough
 	}
+	rto := w.clock.rto()
+	*again = w.overdueLocked(tw, i, now, *again)
 	tw.pending = append(tw.pending, nil)
 	copy(tw.pending[i+1:], tw.pending[i:])
-	tw.pending[i] = &inflight{frame: f, due: now.Add(w.rto)}
-	w.armLocked(w.rto)
+	tw.pending[i] = &inflight{frame: f, sent: now, due: now.Add(rto)}
+	tw.fresh = min(tw.fresh, f.Seq)
+	w.armLocked(now, rto)
 	return true
 }
 
@@ -115,8 +135,16 @@ func (w *window) ack(topic string, seq int) []hub.Frame {
 	tw.acked = seq
 	n := sort.Search(len(tw.pending), func(i int) bool { return tw.pending[i].frame.Seq > seq })
 	released := make([]hub.Frame, n)
+	resent := false
 	for i := 0; i < n; i++ {
 		released[i] = tw.pending[i].frame
+		resent = resent || tw.pending[i].attempts > 0
+	}
+	// The newest frame released is what this ack answers (clients ack the
+	// last seq they have). If any released frame was sent twice, the ack
+	// may answer the second copy, so it is no measurement (Karn's rule).
+	if n > 0 && !resent {
+		w.clock.sample(time.Since(tw.pending[n-1].sent))
 	}
 	tw.pending = forget(tw.pending, n)
 	return released
@@ -186,10 +214,19 @@ func forget(pending []*inflight, n int) []*inflight {
 	return pending[n:]
 }
 
-// armLocked makes sure the timer fires within d.
-func (w *window) armLocked(d time.Duration) {
-	if w.timer == nil {
+// armLocked makes sure the timer fires within d of now.
+func (w *window) armLocked(now time.Time, d time.Duration) {
+	at := now.Add(d)
+	switch {
+	case w.timer == nil:
 		w.timer = time.AfterFunc(d, w.fire)
+		w.timerAt = at
+	case at.Before(w.timerAt) && w.timer.Stop():
+		// The timer was set for a longer timeout than the one measured
+		// since. (If Stop fails, fire is about to run and re-arms itself
+		// for the earliest due frame.)
+		w.timer.Reset(d)
+		w.timerAt = at
 	}
 }
 
@@ -204,6 +241,7 @@ func (w *window) fire() {
 		w.mu.Unlock()
 		return
 	}
+	rto := w.clock.rto()
 	next := time.Duration(0)
 	for _, tw := range w.topics {
 		if len(tw.pending) > 0 && tw.pending[0].attempts >= w.limit && !tw.pending[0].due.After(now) {
@@ -217,7 +255,7 @@ func (w *window) fire() {
 		for _, p := range tw.pending {
 			if !p.due.After(now) {
 				p.attempts++
-				p.due = now.Add(backoff(w.rto, p.attempts))
+				p.sent, p.due = now, now.Add(backoff(rto, p.attempts))
 				resend = append(resend, *p)
 			}
 			if d := p.due.Sub(now); next == 0 || d < next {
@@ -226,7 +264,7 @@ func (w *window) fire() {
 		}
 	}
 	if next > 0 {
-		w.armLocked(next)
+		w.armLocked(now, next)
 	}
 	w.mu.Unlock()
 	for _, p := range resend {

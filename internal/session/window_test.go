@@ -2,6 +2,7 @@ package session
 
 import (
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/parley-im/parley/internal/hub"
@@ -12,12 +13,25 @@ type resent struct {
 	attempt int
 }
 
+// testWindow is a window with a fixed timeout (the floor is the ceiling).
 func testWindow(rto time.Duration, limit int) (*window, chan resent, chan resent) {
-	again, lost := make(chan resent, 64), make(chan resent, 64)
-	w := newWindow(rto, limit,
+	return clockWindow(rto, rto, limit)
+}
+
+// clockWindow is a window whose timeout is measured between floor and
+// ceiling; its timer's retransmissions and give-ups arrive on the channels.
+func clockWindow(floor, ceiling time.Duration, limit int) (*window, chan resent, chan resent) {
+	again, lost := make(chan resent, 4096), make(chan resent, 4096)
+	w := newWindow(floor, ceiling, limit,
 		func(f hub.Frame, n int) { again <- resent{f.Seq, n} },
 		func(f hub.Frame, n int) { lost <- resent{f.Seq, n} })
 	return w, again, lost
+}
+
+// track tracks one frame, as a push of f alone does.
+func track(w *window, f hub.Frame) bool {
+	ok, _ := w.trackAll([]hub.Frame{f})
+	return ok[0]
 }
 
 func frame(topic string, seq int) hub.Frame {
@@ -39,17 +53,17 @@ func TestWindowAckReleasesUpToSeq(t *testing.T) {
 	w, _, _ := testWindow(time.Hour, 3)
 	defer w.stop()
 	for seq := 1; seq <= 5; seq++ {
-		if !w.track(frame("t", seq)) {
+		if !track(w, frame("t", seq)) {
 			t.Fatalf("seq %d not tracked", seq)
 		}
 	}
-	if w.track(frame("t", 3)) {
+	if track(w, frame("t", 3)) {
 		t.Fatal("a frame already pending was tracked twice")
 	}
 	if got := len(w.ack("t", 3)); got != 3 {
 		t.Fatalf("ack 3 released %d frames, want 3", got)
 	}
-	if w.track(frame("t", 2)) {
+	if track(w, frame("t", 2)) {
 		t.Fatal("an acknowledged seq was tracked again")
 	}
 	if got := len(w.ackRange("t", 5, 6)); got != 1 {
@@ -66,39 +80,43 @@ func TestWindowAckReleasesUpToSeq(t *testing.T) {
 // Unacknowledged frames are sent again with growing intervals, then given up
 // on, and the session is lagging.
 func TestWindowRetransmitsThenGivesUp(t *testing.T) {
-	w, again, lost := testWindow(10*time.Millisecond, 2)
-	defer w.stop()
-	w.track(frame("t", 1))
-	w.track(frame("t", 2))
-	var got []resent
-	for len(got) < 4 {
-		got = append(got, next(t, again))
-	}
-	for i, want := range []resent{{1, 1}, {2, 1}, {1, 2}, {2, 2}} {
-		if got[i] != want {
-			t.Fatalf("retransmissions %v, want seq 1 and 2 twice, attempts 1 then 2", got)
+	synctest.Test(t, func(t *testing.T) {
+		w, again, lost := testWindow(10*time.Millisecond, 2)
+		defer w.stop()
+		track(w, frame("t", 1))
+		track(w, frame("t", 2))
+		var got []resent
+		for len(got) < 4 {
+			got = append(got, next(t, again))
 		}
-	}
-	if a, b := next(t, lost), next(t, lost); a.seq != 1 || b.seq != 2 {
-		t.Fatalf("gave up on %v %v, want 1 and 2", a, b)
-	}
-	if !w.isLagging() || w.pendingCount() != 0 {
-		t.Fatalf("lagging=%v pending=%d after giving up", w.isLagging(), w.pendingCount())
-	}
+		for i, want := range []resent{{1, 1}, {2, 1}, {1, 2}, {2, 2}} {
+			if got[i] != want {
+				t.Fatalf("retransmissions %v, want seq 1 and 2 twice, attempts 1 then 2", got)
+			}
+		}
+		if a, b := next(t, lost), next(t, lost); a.seq != 1 || b.seq != 2 {
+			t.Fatalf("gave up on %v %v, want 1 and 2", a, b)
+		}
+		if !w.isLagging() || w.pendingCount() != 0 {
+			t.Fatalf("lagging=%v pending=%d after giving up", w.isLagging(), w.pendingCount())
+		}
+	})
 }
 
 // An acknowledged frame is not sent again.
 func TestWindowAckStopsRetransmission(t *testing.T) {
-	w, again, _ := testWindow(10*time.Millisecond, 5)
-	defer w.stop()
-	w.track(frame("t", 1))
-	w.track(frame("t", 2))
-	w.ack("t", 1)
-	for i := 0; i < 3; i++ {
-		if r := next(t, again); r.seq != 2 {
-			t.Fatalf("retransmitted seq %d after it was acknowledged", r.seq)
+	synctest.Test(t, func(t *testing.T) {
+		w, again, _ := testWindow(10*time.Millisecond, 5)
+		defer w.stop()
+		track(w, frame("t", 1))
+		track(w, frame("t", 2))
+		w.ack("t", 1)
+		for i := 0; i < 3; i++ {
+			if r := next(t, again); r.seq != 2 {
+				t.Fatalf("retransmitted seq %d after it was acknowledged", r.seq)
+			}
 		}
-	}
+	})
 }
 
 func TestBackoffDoublesAndCaps(t *testing.T) {
@@ -132,9 +150,9 @@ func TestWindowIgnoresAcksForUnknownTopics(t *testing.T) {
 func TestWindowTrackAll(t *testing.T) {
 	w, _, _ := testWindow(time.Hour, 3)
 	defer w.stop()
-	w.track(frame("grp1", 2))
+	track(w, frame("grp1", 2))
 	w.ack("grp1", 1)
-	got := w.trackAll([]hub.Frame{frame("grp1", 1), frame("grp1", 2), frame("grp1", 3),
+	got, _ := w.trackAll([]hub.Frame{frame("grp1", 1), frame("grp1", 2), frame("grp1", 3),
 		{Bytes: []byte("ctrl")}, frame("grp2", 1)})
 	want := []bool{false, false, true, false, true}
 	for i := range want {

@@ -88,9 +88,9 @@ func conclude(t *testing.T, h *harness, addr string, kills int, begin time.Time)
 		t.Fatalf("seed %d: %v", h.cfg.Seed, err)
 	}
 	res := h.result(kills, time.Since(begin), a)
-	t.Logf("seed %d: %d acked of %d, %d pubs sent, %d duplicate acks; %d given, %d gets (%d for gaps), %d frames again; %d dials; relay %v; %v; %v",
+	t.Logf("seed %d: %d acked of %d, %d pubs sent, %d duplicate acks; %d given, %d gets (%d for gaps), %d frames again; %d dials; relay %v; %v; %v; %v",
 		res.Seed, res.Acked, res.Messages, res.Pubs, res.DupAcks, res.Given, res.Gets, res.GapGets, res.Again, res.Dials,
-		res.Relay, a, res.Duration.Round(time.Millisecond))
+		res.Relay, res.Repair, a, res.Duration.Round(time.Millisecond))
 	if h.cfg.Report != "" {
 		if err := appendReport(h.cfg.Report, res); err != nil {
 			t.Errorf("report: %v", err)

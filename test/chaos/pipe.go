@@ -13,6 +13,7 @@ import (
 type pipe struct {
 	conn     *relayConn
 	src, dst *websocket.Conn
+	toClient bool       // the direction from the gateway to the client
 	rng      *rand.Rand // owned by pump
 	out      chan item
 }
@@ -25,7 +26,7 @@ type item struct {
 }
 
 func newPipe(c *relayConn, src, dst *websocket.Conn, rng *rand.Rand) *pipe {
-	return &pipe{conn: c, src: src, dst: dst, rng: rng, out: make(chan item, 256)}
+	return &pipe{conn: c, src: src, dst: dst, toClient: dst == c.down, rng: rng, out: make(chan item, 256)}
 }
 
 // pump reads src until it fails, applying the relay's faults.
@@ -46,6 +47,11 @@ func (p *pipe) pump() {
 		cut, drop, dup := p.rng.Float64() < f.Cut, p.rng.Float64() < f.Drop, p.rng.Float64() < f.Dup
 		delay, hold := p.rng.Float64() < f.Delay, p.rng.Float64() < f.Reorder
 		wait := time.Duration(p.rng.Int64N(int64(f.MaxDelay))) + time.Millisecond
+		if p.toClient {
+			p.conn.repairs.toClient(b, drop && !cut, time.Now())
+		} else {
+			p.conn.repairs.fromClient(b, time.Now())
+		}
 		switch {
 		case cut:
 			r.cuts.Add(1)

@@ -56,6 +56,7 @@ type Relay struct {
 	nextConn uint64
 
 	nconns, frames, dropped, duplicated, delayed, reordered, cuts atomic.Int64
+	repairs                                                       repairs
 }
 
 // NewRelay listens on a loopback port and forwards to upstream. seed makes
@@ -90,6 +91,9 @@ func (r *Relay) Stats() Stats {
 		Duplicated: r.duplicated.Load(), Delayed: r.delayed.Load(), Reordered: r.reordered.Load(),
 		Cuts: r.cuts.Load()}
 }
+
+// Repairs returns the repair times of frames the relay dropped so far.
+func (r *Relay) Repairs() Repairs { return r.repairs.stats() }
 
 // CutAll cuts every open connection, as a network failure would.
 func (r *Relay) CutAll() {
@@ -137,7 +141,7 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		up.Close()
 		return
 	}
-	c := &relayConn{relay: r, down: down, up: up, done: make(chan struct{})}
+	c := &relayConn{relay: r, down: down, up: up, done: make(chan struct{}), repairs: newConnRepairs(&r.repairs)}
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
@@ -165,6 +169,7 @@ type relayConn struct {
 	down, up *websocket.Conn
 	once     sync.Once
 	done     chan struct{} // closed when the pair is torn down
+	repairs  *connRepairs
 }
 
 // cut closes both sockets without close frames, as a broken network does.

@@ -22,13 +22,14 @@ type Result struct {
 	Again    int   // data frames receivers got again: retransmitted, duplicated, refetched
 	Dials    int64 // client connections made
 	Relay    Stats
+	Repair   Repairs // how long frames dropped on the way to a client took to reach it
 	Anomalies
 	Duration time.Duration
 }
 
 func (h *harness) result(kills int, took time.Duration, a Anomalies) Result {
 	r := Result{Mode: h.cfg.Mode, Seed: h.cfg.Seed, Kills: kills, Messages: h.cfg.Messages,
-		Acked: h.acked(), Relay: h.relay.Stats(), Anomalies: a, Duration: took}
+		Acked: h.acked(), Relay: h.relay.Stats(), Repair: h.relay.Repairs(), Anomalies: a, Duration: took}
 	for _, s := range h.senders {
 		r.Pubs += s.pubs.Load()
 		r.DupAcks += s.dupAcks.Load()
