@@ -96,7 +96,7 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 		RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst,
 		RetransmitAfter: time.Duration(cfg.RetransmitAfter), RetransmitMin: time.Duration(cfg.RetransmitMin),
 		RetransmitLimit: cfg.RetransmitLimit,
-		PasswordCost: cfg.PasswordCost, HiTimeout: time.Duration(cfg.HiTimeout),
+		PasswordCost:    cfg.PasswordCost, HiTimeout: time.Duration(cfg.HiTimeout),
 		LoginTimeout: time.Duration(cfg.LoginTimeout)}
 	s.http = httpServer(&cfg, s.hsts(s.routes()))
 	if err := s.setupTLS(); err != nil {

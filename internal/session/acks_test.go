@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-im/parley/internal/hub"
 	"github.com/parley-im/parley/internal/proto"
 )
 
@@ -17,7 +18,7 @@ func TestWindowStaleRecv(t *testing.T) {
 	if !w.freshRecv("grpA", 5) {
 		t.Fatal("a mark on a topic never sent anything was stale")
 	}
-	w.track(frame("grpA", 10))
+	w.trackAll([]hub.Frame{frame("grpA", 10)})
 	w.forwardedRecv("grpA", 7)
 	for seq, fresh := range map[int]bool{6: false, 7: false, 8: true} {
 		if got := w.freshRecv("grpA", seq); got != fresh {
