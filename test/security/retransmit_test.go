@@ -24,7 +24,9 @@ func TestRetransmissionsBoundedAfterFastAcks(t *testing.T) {
 		c := dial(t, p)
 		c.Hi()
 		id := c.ID()
-		ctrl := c.Request(id, servertest.Msg{"acc": servertest.Msg{"id": id, "user": "new", "scheme": "anonymous", "login": true}})
+		ctrl := c.Request(id, servertest.Msg{"acc": servertest.Msg{"id": id, "user": "new", "scheme": "anonymous", "login": true,
+			// Anonymous accounts reach each other only if they say so.
+			"desc": servertest.Msg{"defacs": servertest.Msg{"anon": "JRWPA"}}}})
 		if ctrl.Code() != 200 {
 			t.Fatalf("anonymous signup: %v", ctrl)
 		}
