@@ -45,6 +45,10 @@ type Config struct {
 	LoginAccountEvery Duration `json:"login_account_every"` // PARLEY_LOGIN_ACCOUNT_EVERY
 	LoginAddressBurst int      `json:"login_address_burst"` // PARLEY_LOGIN_ADDRESS_BURST
 	LoginAddressEvery Duration `json:"login_address_every"` // PARLEY_LOGIN_ADDRESS_EVERY
+	// SignupBurst new accounts may be made from one client address at
+	// once, then one per SignupEvery: accounts cost storage for good.
+	SignupBurst int      `json:"signup_burst"` // PARLEY_SIGNUP_BURST
+	SignupEvery Duration `json:"signup_every"` // PARLEY_SIGNUP_EVERY
 	// PasswordWorkers bounds the bcrypt hashes and checks running at once;
 	// zero means one less than the cores (at least one).
 	PasswordWorkers int `json:"password_workers"` // PARLEY_PASSWORD_WORKERS
@@ -147,6 +151,8 @@ func Defaults() Config {
 		LoginAccountEvery:   Duration(30 * time.Second),
 		LoginAddressBurst:   50,
 		LoginAddressEvery:   Duration(2 * time.Second),
+		SignupBurst:         50,
+		SignupEvery:         Duration(3 * time.Second),
 	}
 }
 
@@ -193,6 +199,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("hi_timeout, login_timeout, read_header_timeout and http_idle_timeout must be positive")
 	case c.LoginAccountBurst < 1 || c.LoginAddressBurst < 1 || c.LoginAccountEvery <= 0 || c.LoginAddressEvery <= 0:
 		return fmt.Errorf("login_account_* and login_address_* must be positive")
+	case c.SignupBurst < 1 || c.SignupEvery <= 0:
+		return fmt.Errorf("signup_burst and signup_every must be positive")
 	case c.PasswordWorkers < 0:
 		return fmt.Errorf("password_workers must not be negative")
 	}

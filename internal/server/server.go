@@ -89,7 +89,8 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 		Log: log, Trace: rec, Actions: action.NewRegistry(), Ended: s.sessionEnded,
 		CloseUser: s.closeUser, LabelKey: randomKey(), Passwords: auth.NewPasswords(cfg.PasswordWorkers),
 		AccountFailures: auth.NewThrottle(cfg.LoginAccountBurst, time.Duration(cfg.LoginAccountEvery)),
-		AddressFailures: auth.NewThrottle(cfg.LoginAddressBurst, time.Duration(cfg.LoginAddressEvery))}
+		AddressFailures: auth.NewThrottle(cfg.LoginAddressBurst, time.Duration(cfg.LoginAddressEvery)),
+		Signups:         auth.NewThrottle(cfg.SignupBurst, time.Duration(cfg.SignupEvery))}
 	s.scfg = &session.Config{Version: ProtocolVersion, Build: "parley:" + version,
 		MaxMessageSize: cfg.MaxMessageSize, MaxSubscribers: cfg.MaxSubscribers,
 		MaxTopics: cfg.MaxTopicsPerSession, OutboxBytes: cfg.OutboxBytes,

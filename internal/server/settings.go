@@ -58,6 +58,8 @@ func (c *Config) Settings() []Setting {
 		{"login_account_every", "PARLEY_LOGIN_ACCOUNT_EVERY", "login-account-every", "DURATION", "then one more failed login of the account per this interval", (*durVal)(&c.LoginAccountEvery)},
 		{"login_address_burst", "PARLEY_LOGIN_ADDRESS_BURST", "login-address-burst", "N", "failed logins one client address may make at once (then 429)", (*intVal)(&c.LoginAddressBurst)},
 		{"login_address_every", "PARLEY_LOGIN_ADDRESS_EVERY", "login-address-every", "DURATION", "then one more failed login of the address per this interval", (*durVal)(&c.LoginAddressEvery)},
+		{"signup_burst", "PARLEY_SIGNUP_BURST", "signup-burst", "N", "new accounts one client address may make at once (then 429)", (*intVal)(&c.SignupBurst)},
+		{"signup_every", "PARLEY_SIGNUP_EVERY", "signup-every", "DURATION", "then one more new account per this interval", (*durVal)(&c.SignupEvery)},
 		{"password_workers", "PARLEY_PASSWORD_WORKERS", "password-workers", "N", "bcrypt hashes and checks running at once; 0 is one less than the cores", (*intVal)(&c.PasswordWorkers)},
 		{"read_header_timeout", "PARLEY_READ_HEADER_TIMEOUT", "read-header-timeout", "DURATION", "an HTTP request's header must arrive within this", (*durVal)(&c.ReadHeaderTimeout)},
 		{"http_idle_timeout", "PARLEY_HTTP_IDLE_TIMEOUT", "http-idle-timeout", "DURATION", "a keep-alive HTTP connection idle between requests is closed", (*durVal)(&c.HTTPIdleTimeout)},

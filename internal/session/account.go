@@ -31,6 +31,10 @@ func (s *Session) account(acc *proto.MsgClientAcc) {
 		s.reply(proto.Ctrl(acc.ID, "", proto.CodeConflict, "already authenticated", now))
 		return
 	}
+	if wait := s.deps.Signups.Wait(s.remote); wait > 0 {
+		s.reply(throttled(acc.ID, "acc", "too many new accounts", wait, now))
+		return
+	}
 	user, rec, fail := s.newUser(acc)
 	if fail != nil {
 		s.reply(fail)
@@ -45,6 +49,7 @@ func (s *Session) account(acc *proto.MsgClientAcc) {
 		}
 		return
 	}
+	s.deps.Signups.Fail(s.remote)
 	level := store.AuthAuth
 	if acc.Scheme == schemeAnonymous {
 		level = store.AuthAnon

@@ -84,6 +84,9 @@ type Deps struct {
 	// account and per client address; nil: no throttling.
 	AccountFailures *auth.Throttle
 	AddressFailures *auth.Throttle
+	// Signups throttles new accounts per client address: each is a row
+	// kept for good, and anonymous ones need no credentials; nil: none.
+	Signups *auth.Throttle
 	// LabelKey keys the hash that turns a session's sid into the label
 	// logs and traces show (SessionID); a random key per process.
 	LabelKey []byte

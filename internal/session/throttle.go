@@ -45,9 +45,15 @@ func (s *Session) loginFailed(account string) {
 	}
 }
 
-// loginThrottled answers a login refused by the throttle: 429 with
-// params.retryAfter, the whole seconds to wait before trying again.
+// loginThrottled answers a login refused by the throttle.
 func loginThrottled(id string, wait time.Duration, now proto.Time) *proto.ServerMsg {
-	return proto.CtrlParams(id, "", proto.CodeTooMany, "too many failed logins", map[string]any{
-		"what": "login", "retryAfter": int(math.Ceil(wait.Seconds()))}, now)
+	return throttled(id, "login", "too many failed logins", wait, now)
+}
+
+// throttled answers a request refused by a throttle: 429 with params.what
+// naming the request and params.retryAfter, the whole seconds to wait
+// before trying again.
+func throttled(id, what, text string, wait time.Duration, now proto.Time) *proto.ServerMsg {
+	return proto.CtrlParams(id, "", proto.CodeTooMany, text, map[string]any{
+		"what": what, "retryAfter": int(math.Ceil(wait.Seconds()))}, now)
 }

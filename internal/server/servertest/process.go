@@ -77,7 +77,8 @@ func StartProcess(t testing.TB, dir string, env ...string) *Process {
 	// The cheapest bcrypt cost, as in Start: tests sign many users up, and a
 	// race-detector build on a busy machine can take seconds per default-cost
 	// hash. env comes after, so a test can still choose.
-	p.cmd.Env = append(append(os.Environ(), fmt.Sprintf("PARLEY_PASSWORD_COST=%d", auth.MinPasswordCost)), env...)
+	p.cmd.Env = append(append(os.Environ(), fmt.Sprintf("PARLEY_PASSWORD_COST=%d", auth.MinPasswordCost),
+		"PARLEY_SIGNUP_BURST=1048576"), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start parley: %v", err)

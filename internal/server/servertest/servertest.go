@@ -37,6 +37,7 @@ func StartIn(t testing.TB, dir string, opts ...func(*server.Config)) *Server {
 	cfg.DataDir = dir
 	cfg.Listen = "127.0.0.1:0"
 	cfg.PasswordCost = auth.MinPasswordCost // tests create many accounts
+	cfg.SignupBurst = 1 << 20               // all from one address
 	for _, o := range opts {
 		o(&cfg)
 	}
