@@ -74,6 +74,10 @@ type Config struct {
 
 	TokenLifetime Duration `json:"token_lifetime"` // PARLEY_TOKEN_LIFETIME, e.g. "336h"
 	IdleTimeout   Duration `json:"idle_timeout"`   // PARLEY_IDLE_TIMEOUT
+	// WriteTimeout is how long a write to a WebSocket client that does not
+	// read may block before the connection is dropped (close 1006 for the
+	// client; a full outbox closes it sooner with 4008).
+	WriteTimeout Duration `json:"write_timeout"` // PARLEY_WRITE_TIMEOUT
 	// RetransmitAfter is how long a pushed message may stay unacknowledged
 	// before it is sent again (then twice as long each time), up to
 	// RetransmitLimit times; after that the session is lagging. Once a
@@ -134,6 +138,7 @@ func Defaults() Config {
 		ReadQueue:           64,
 		TokenLifetime:       Duration(14 * 24 * time.Hour),
 		IdleTimeout:         Duration(55 * time.Second),
+		WriteTimeout:        Duration(10 * time.Second),
 		RetransmitAfter:     Duration(5 * time.Second),
 		RetransmitMin:       Duration(200 * time.Millisecond),
 		RetransmitLimit:     5,
@@ -195,8 +200,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("reads_per_session, max_reads and read_queue must be at least 1")
 	case c.MaxConnsPerAddress < 1 || c.MaxLongPollSessions < 1:
 		return fmt.Errorf("max_conns_per_address and max_long_poll_sessions must be at least 1")
-	case c.HiTimeout <= 0 || c.LoginTimeout <= 0 || c.ReadHeaderTimeout <= 0 || c.HTTPIdleTimeout <= 0:
-		return fmt.Errorf("hi_timeout, login_timeout, read_header_timeout and http_idle_timeout must be positive")
+	case c.HiTimeout <= 0 || c.LoginTimeout <= 0 || c.ReadHeaderTimeout <= 0 || c.HTTPIdleTimeout <= 0 || c.WriteTimeout <= 0:
+		return fmt.Errorf("hi_timeout, login_timeout, read_header_timeout, http_idle_timeout and write_timeout must be positive")
 	case c.LoginAccountBurst < 1 || c.LoginAddressBurst < 1 || c.LoginAccountEvery <= 0 || c.LoginAddressEvery <= 0:
 		return fmt.Errorf("login_account_* and login_address_* must be positive")
 	case c.SignupBurst < 1 || c.SignupEvery <= 0:

@@ -22,6 +22,11 @@ func TestSlowConsumer(t *testing.T) {
 	srv := servertest.Start(t, func(c *server.Config) {
 		c.MaxMessageSize, c.OutboxBytes = 64<<10, 256<<10
 		c.RetransmitAfter = server.Duration(time.Hour) // the reader never acks
+		// The slow reader's writes block from the first window on; on a
+		// busy machine filling its outbox can take longer than the default
+		// write timeout, which would drop it (1006) before the 4008 this
+		// test is about.
+		c.WriteTimeout = server.Duration(time.Hour)
 	})
 	pub, reader := anon(t, srv), anon(t, srv)
 	name := group(t, pub, reader)

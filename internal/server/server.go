@@ -134,7 +134,8 @@ func (s *Server) routes() http.Handler {
 	idle := time.Duration(s.cfg.IdleTimeout)
 	mux := http.NewServeMux()
 	mux.Handle("/v0/channels", s.requireAPIKey(&ws.Handler{NewSession: s.newSession, CheckOrigin: s.checkOrigin,
-		MaxFrame: maxFrame, PingEvery: idle * 9 / 10, IdleTimeout: idle, Log: s.log}))
+		MaxFrame: maxFrame, PingEvery: idle * 9 / 10, IdleTimeout: idle,
+		WriteTimeout: time.Duration(s.cfg.WriteTimeout), Log: s.log}))
 	mux.Handle("/v0/channels/lp", s.cors(s.requireOrigin(s.requireAPIKey(
 		lp.New(lp.Config{NewSession: s.newSession, Addr: s.gate.addrs.of, MaxFrame: maxFrame,
 			PollTimeout: idle / 2, IdleTimeout: idle, Log: s.log}, s.done)))))

@@ -65,6 +65,7 @@ func (c *Config) Settings() []Setting {
 		{"http_idle_timeout", "PARLEY_HTTP_IDLE_TIMEOUT", "http-idle-timeout", "DURATION", "a keep-alive HTTP connection idle between requests is closed", (*durVal)(&c.HTTPIdleTimeout)},
 		{"token_lifetime", "PARLEY_TOKEN_LIFETIME", "token-lifetime", "DURATION", "how long login tokens are valid", (*durVal)(&c.TokenLifetime)},
 		{"idle_timeout", "PARLEY_IDLE_TIMEOUT", "idle-timeout", "DURATION", "a connection silent this long is closed", (*durVal)(&c.IdleTimeout)},
+		{"write_timeout", "PARLEY_WRITE_TIMEOUT", "write-timeout", "DURATION", "a write to a WebSocket client that does not read may block this long before the connection is dropped", (*durVal)(&c.WriteTimeout)},
 		{"retransmit_after", "PARLEY_RETRANSMIT_AFTER", "retransmit-after", "DURATION", "an unacknowledged push is sent again after this, then twice as long each time", (*durVal)(&c.RetransmitAfter)},
 		{"retransmit_min", "PARLEY_RETRANSMIT_MIN", "retransmit-min", "DURATION", "floor of the retransmission timeout measured from each session's acknowledgements", (*durVal)(&c.RetransmitMin)},
 		{"retransmit_limit", "PARLEY_RETRANSMIT_LIMIT", "retransmit-limit", "N", "resends before a session counts as lagging", (*intVal)(&c.RetransmitLimit)},

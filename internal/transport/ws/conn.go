@@ -146,7 +146,7 @@ func (c *conn) end(err error) {
 	}
 	if bye != nil {
 		c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(bye.Code, bye.Reason),
-			time.Now().Add(writeTimeout))
+			time.Now().Add(c.h.writeTimeout()))
 	}
 	c.sess.End()
 	if errors.Is(err, websocket.ErrReadLimit) || errors.Is(err, errInvalidText) {
@@ -204,7 +204,7 @@ func (c *conn) more() bool {
 // still open.
 func (c *conn) write(fw *frameWriter, frames [][]byte, bye *proto.Disconnect) bool {
 	if len(frames) > 0 {
-		c.nc.SetWriteDeadline(time.Now().Add(writeTimeout))
+		c.nc.SetWriteDeadline(time.Now().Add(c.h.writeTimeout()))
 		if fw.write(c.nc, frames) != nil {
 			c.closeSocket()
 			return false
@@ -212,7 +212,7 @@ func (c *conn) write(fw *frameWriter, frames [][]byte, bye *proto.Disconnect) bo
 	}
 	if bye != nil {
 		msg := websocket.FormatCloseMessage(bye.Code, bye.Reason)
-		c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(writeTimeout))
+		c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.h.writeTimeout()))
 		c.closeSocket()
 		return false
 	}
@@ -221,7 +221,7 @@ func (c *conn) write(fw *frameWriter, frames [][]byte, bye *proto.Disconnect) bo
 
 // sendPing pings the client and schedules the next ping.
 func (c *conn) sendPing() {
-	if c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeTimeout)) != nil {
+	if c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.h.writeTimeout())) != nil {
 		c.closeSocket()
 		return
 	}

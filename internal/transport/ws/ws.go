@@ -32,7 +32,10 @@ type Handler struct {
 	// IdleTimeout is disconnected.
 	PingEvery   time.Duration
 	IdleTimeout time.Duration
-	Log         *slog.Logger
+	// WriteTimeout is how long one write may wait on a client that does
+	// not read before the connection is dropped; zero means 10 s.
+	WriteTimeout time.Duration
+	Log          *slog.Logger
 
 	// writeBufs is gorilla's write buffer pool. Data frames no longer go
 	// through gorilla's writer (conn.write frames them itself), but without
@@ -48,7 +51,16 @@ type Handler struct {
 // upgrader would not adopt the reader handed to it by hijack.
 const readBufferSize = 512
 
-const writeTimeout = 10 * time.Second
+// defaultWriteTimeout is the WriteTimeout of a Handler that sets none.
+const defaultWriteTimeout = 10 * time.Second
+
+// writeTimeout is how long one write may block.
+func (h *Handler) writeTimeout() time.Duration {
+	if h.WriteTimeout > 0 {
+		return h.WriteTimeout
+	}
+	return defaultWriteTimeout
+}
 
 // ServeHTTP upgrades the request, hands the connection to a goroutine of
 // its own and returns: net/http then releases the request, its 4 KB read and
