@@ -12,10 +12,11 @@ build:
 run: build
 	./bin/parley serve
 
-# Node packages for the tinode-sdk conformance test.
+# Node packages for the tinode-sdk conformance test and the TypeScript SDK (web/).
 test-deps:
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix test/sdk --no-audit --no-fund; \
-	else echo "npm not found: the tinode-sdk conformance test will be skipped"; fi
+	npm ci --prefix web --no-audit --no-fund; \
+	else echo "npm not found: the tinode-sdk conformance test and the TypeScript SDK's tests will be skipped"; fi
 
 # Every test, with the race detector.
 test: test-deps

@@ -175,6 +175,11 @@ export class Client {
     return this.conv(topic).list$.asObservable();
   }
 
+  /** messagesNow is the conversation's messages in display order right now (read-only). */
+  messagesNow(topic: string): readonly Message[] {
+    return this.convs.get(topic)?.pool.items ?? [];
+  }
+
   /** message$ emits every message entering a pool: sent from here or received (and kept by the filter). */
   get message$(): Observable<Message> {
     return this.messageSubject.asObservable();
