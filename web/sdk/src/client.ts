@@ -49,6 +49,8 @@ export class Client {
   /** @internal */ readonly outbox: Outbox;
   /** @internal */ readonly convs = new Map<string, Conversation>();
   /** @internal */ readonly dirty = new Set<Conversation>();
+  /** @internal conversations that received messages in this slice: their gaps are judged at its end. */
+  readonly gapCheck = new Set<Conversation>();
   /** @internal */ readonly slicer: Slicer<{ gen: number; text: string }>;
   /** @internal */ readonly session: Session;
   /** @internal */ readonly sender: Sender;
@@ -299,6 +301,10 @@ export class Client {
   }
 
   private publishDirty(): void {
+    for (const cv of this.gapCheck) {
+      this.receiver.fillGap(cv.attached, cv);
+    }
+    this.gapCheck.clear();
     if (this.dirty.size === 0) {
       return;
     }

@@ -58,10 +58,16 @@ export class Receiver {
           c.sender.acked(msgid); // stored, though its ack was lost: stop resending it
           c.emitStatus(message);
           c.dirty.add(cv);
+        } else if (message.policy === 'masked' && message.msgid === msgid) {
+          // Our masked message as everyone else sees it: the sender's screen matches theirs.
+          message.content = m.content;
+          message.head = m.head;
+          c.dirty.add(cv);
         }
       }
     }
-    this.fillGap(cv.attached, cv);
+    // Gaps are judged when the slice ends: the rest of a burst may be right behind this frame.
+    c.gapCheck.add(cv);
     this.scheduleAck();
   }
 

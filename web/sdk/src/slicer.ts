@@ -27,6 +27,7 @@ export class Slicer<T> {
     private readonly handle: (item: T) => void,
     private readonly end: () => void,
     private readonly budgetMs = 8,
+    private readonly now: () => number = clock,
   ) {
     this.yieldNow = yielder();
   }
@@ -58,7 +59,7 @@ export class Slicer<T> {
     if (this.stopped) {
       return;
     }
-    const start = now();
+    const start = this.now();
     let n = 0;
     // Check the clock every few items: reading it costs more than a small frame.
     while (this.head < this.queue.length) {
@@ -70,7 +71,7 @@ export class Slicer<T> {
       } catch (e) {
         reportError(e);
       }
-      if ((n & 7) === 0 && now() - start >= this.budgetMs) {
+      if ((n & 7) === 0 && this.now() - start >= this.budgetMs) {
         break;
       }
     }
@@ -86,7 +87,7 @@ export class Slicer<T> {
     } catch (e) {
       reportError(e);
     }
-    const took = now() - start;
+    const took = this.now() - start;
     this.stats.slices++;
     this.stats.items += n;
     this.stats.longestMs = Math.max(this.stats.longestMs, took);
@@ -97,7 +98,7 @@ export class Slicer<T> {
   }
 }
 
-function now(): number {
+function clock(): number {
   return globalThis.performance?.now() ?? Date.now();
 }
 

@@ -1,0 +1,114 @@
+// The client's data link on a scripted server: gap fill, batched
+// acknowledgements, epochs, retries with the same msgid, render-first
+// send, and a 5,000-message burst processed in slices.
+
+import { describe, expect, it } from 'vitest';
+import { Slicer } from '../src/slicer.js';
+import { connected, FakeWS, until } from './fakews.js';
+
+const data = (topic: string, seq: number, from = 'usrPeer') =>
+  ({ data: { topic, from, seq, ts: '2026-12-06T10:00:00Z', head: { msgid: `${topic}-${seq}` }, content: `m${seq}` } });
+
+describe('slicer', () => {
+  it('ends a slice once its budget is spent, whatever the items cost', async () => {
+    let t = 0;
+    const ends: number[] = [];
+    let handled = 0;
+    const s = new Slicer<number>(() => {
+      handled++;
+      t += 1; // each item costs 1 ms on the fake clock
+    }, () => ends.push(handled), 8, () => t);
+    for (let i = 0; i < 100; i++) {
+      s.push(i);
+    }
+    await until(() => handled === 100, 'the queue to drain');
+    const sizes = ends.map((n, i) => n - (ends[i - 1] ?? 0));
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(8);
+    expect(s.stats.longestMs).toBeLessThanOrEqual(8);
+    expect(s.stats.slices).toBe(ends.length);
+  });
+});
+
+describe('client data link', () => {
+  it('fetches a gap with get data since/before and acknowledges every topic in one datares', async () => {
+    const { c, ws } = await connected();
+    await c.join('grpA');
+    await c.join('grpB');
+    ws.push(data('grpA', 1));
+    ws.push(data('grpA', 2));
+    ws.push(data('grpA', 5));
+    ws.push(data('grpB', 1));
+    const get = await ws.next('get');
+    expect(get).toMatchObject({ topic: 'grpA', what: 'data', data: { since: 3, before: 5 } });
+    ws.push(data('grpA', 3));
+    ws.push(data('grpA', 4));
+    ws.push({ ctrl: { id: get.id, topic: 'grpA', code: 208, params: { what: 'data', count: 2 } } });
+    await until(() => c.messagesNow('grpA').length === 5, 'the gap to be filled');
+    type Ack = { topic: string; seq: number };
+    const datares = () => ws.sent.filter((x) => 'datares' in x).map((x) => x.datares!.acks as Ack[]);
+    await until(() => datares().some((acks) => acks.some((a) => a.topic === 'grpA' && a.seq === 5)), 'a datares up to 5');
+    expect(datares()[0]).toContainEqual({ topic: 'grpB', seq: 1 }); // both topics in one frame
+    expect(datares()[0]!.map((a) => a.topic).sort()).toEqual(['grpA', 'grpB']);
+    expect(c.messagesNow('grpA').map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+    c.close();
+  });
+
+  it('drops a conversation\'s history when its epoch changes, keeping unsent messages', async () => {
+    const { c, ws } = await connected();
+    await c.join('grpE');
+    ws.push({ meta: { topic: 'grpE', desc: { seq: 2, epoch: 1 } } });
+    ws.push(data('grpE', 1));
+    ws.push(data('grpE', 2));
+    await until(() => c.messagesNow('grpE').length === 2, 'the history');
+    ws.sent.length = 0;
+    ws.push({ pres: { topic: 'grpE', what: 'upd', epoch: 2 } });
+    const get = await ws.next('get');
+    expect(get).toMatchObject({ topic: 'grpE', what: 'desc data' });
+    expect(c.messagesNow('grpE')).toEqual([]);
+    c.close();
+  });
+
+  it('writes a send again with the same msgid after its timeout, and on a new connection', async () => {
+    const { c, ws } = await connected({ sendTimeoutMs: 30, backoffBaseMs: 5, backoffMaxMs: 20 });
+    await c.join('grpR');
+    const m = c.send('grpR', 'hello');
+    const first = await ws.next('pub');
+    const again = await ws.next('pub');
+    expect((again.head as { msgid: string }).msgid).toBe(m.msgid);
+    expect((first.head as { msgid: string }).msgid).toBe(m.msgid);
+    c.drop();
+    await until(() => FakeWS.last !== ws, 'a new connection');
+    const resent = await FakeWS.last!.next('pub');
+    expect((resent.head as { msgid: string }).msgid).toBe(m.msgid);
+    expect(c.pending).toBe(1);
+    c.close();
+  });
+
+  it('shows a send synchronously, before the network, even in the middle of a burst', async () => {
+    const { c, ws } = await connected();
+    await c.join('grpS');
+    for (let i = 1; i <= 2000; i++) {
+      ws.pushNow(data('grpS', i));
+    }
+    const m = c.send('grpS', 'mine');
+    expect(c.messagesNow('grpS').includes(m)).toBe(true);
+    expect(m.status).toBe('sending');
+    await until(() => c.messagesNow('grpS').length === 2001, 'the burst');
+    c.close();
+  });
+
+  it('processes a 5,000-message burst in slices that yield, one list emission per slice', async () => {
+    const { c, ws } = await connected();
+    await c.join('grpBurst');
+    let emissions = 0;
+    c.messages('grpBurst').subscribe(() => emissions++);
+    const before = c.stats.slices;
+    for (let i = 1; i <= 5000; i++) {
+      ws.pushNow(data('grpBurst', i));
+    }
+    await until(() => c.messagesNow('grpBurst').length === 5000, 'the burst', 10_000);
+    expect(c.stats.slices - before).toBeGreaterThan(1); // it yielded in between
+    expect(emissions).toBeLessThan(5000); // one list per slice, not per message
+    c.close();
+  });
+});
