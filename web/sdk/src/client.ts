@@ -213,7 +213,7 @@ export class Client {
   /** noteRead tells the others that this user read topic up to seq. */
   noteRead(topic: string, seq: number): void {
     const cv = this.conv(topic);
-    cv.readSeq = Math.max(cv.readSeq, seq);
+    cv.markRead(seq);
     this.publishList();
     this.write({ note: { topic, what: 'read', seq } });
   }

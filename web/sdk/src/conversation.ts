@@ -24,8 +24,9 @@ export class Conversation {
   /** busy counts fetches in flight; gaps are judged when none is. */
   busy = 0;
   epoch: number | undefined;
-  /** readSeq is this user's read mark. */
-  readSeq = 0;
+  /** readSeq is this user's read mark; unread counts others' messages in the pool after it. */
+  private read = 0;
+  private unread = 0;
   readonly list$ = new BehaviorSubject<readonly Message[]>([]);
 
   constructor(public topic: string) {}
@@ -48,26 +49,35 @@ export class Conversation {
     this.list$.next(this.pool.items.slice());
   }
 
-  /** summary walks back from the newest message only as far as the read mark. */
+  get readSeq(): number {
+    return this.read;
+  }
+
+  /** markRead moves this user's read mark up; only the messages it passes are counted. */
+  markRead(seq: number): void {
+    if (seq > this.read) {
+      this.unread = Math.max(0, this.unread - this.pool.othersBetween(this.read, seq));
+      this.read = seq;
+    }
+  }
+
+  /** added counts a message that entered the pool for the unread count. */
+  added(m: Message): void {
+    if (!m.own && m.seq > this.read) {
+      this.unread++;
+    }
+  }
+
+  /** summary is the conversation's line in a list; it costs the same for any size of pool. */
   summary(): ConversationSummary {
     const items = this.pool.items;
-    let unread = 0;
-    for (let i = items.length - 1; i >= 0; i--) {
-      const m = items[i]!;
-      if (m.confirmed && m.seq <= this.readSeq) {
-        break;
-      }
-      if (!m.own && m.confirmed) {
-        unread++;
-      }
-    }
-    return { topic: this.topic, unread, last: items[items.length - 1] };
+    return { topic: this.topic, unread: this.unread, last: items[items.length - 1] };
   }
 
   /** resetHistory forgets the topic's history (a new epoch), keeping unsent messages. */
   resetHistory(): void {
     this.pool.resetConfirmed();
     this.track = new SeqTracker();
-    this.readSeq = 0;
+    this.read = this.unread = 0;
   }
 }

@@ -59,6 +59,24 @@ export class Pool {
     return i >= 0 && this.list[i] === m ? i : -1;
   }
 
+  /**
+   * othersBetween counts the confirmed messages of others with lo < seq ≤ hi:
+   * a binary search, then a walk over that range only.
+   */
+  othersBetween(lo: number, hi: number): number {
+    let n = 0;
+    for (let i = this.lowerBound({ seq: lo + 1, local: 0 }); i < this.list.length; i++) {
+      const m = this.list[i]!;
+      if (m.key.seq > hi) {
+        break;
+      }
+      if (m.key.local === 0 && !m.own) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** pendingCount is how many of our messages wait for their seq. */
   get pendingCount(): number {
     return this.pending.length;
@@ -147,11 +165,13 @@ export class Pool {
 
   /**
    * markPeer records that a peer received (`delivered`) or read (`read`) up
-   * to seq and raises our messages up to it. It walks down from seq and stops
-   * at the first own message already marked, because marks only grow: the
-   * cost is the number of messages that change, not the size of the pool.
+   * to seq and raises our messages up to it. It walks down from seq only as
+   * far as the previous mark of that kind: what lies below was raised then,
+   * and a message confirmed later takes the marks when it is confirmed. So
+   * a receipt costs the messages it covers, not the size of the pool.
    */
   markPeer(s: 'delivered' | 'read', seq: number): Message[] {
+    const prev = s === 'read' ? this.readMark : this.recvMark;
     if (s === 'read') {
       this.readMark = Math.max(this.readMark, seq);
     }
@@ -159,11 +179,11 @@ export class Pool {
     const changed: Message[] = [];
     for (let j = this.lowerBound({ seq, local: Number.MAX_SAFE_INTEGER }) - 1; j >= 0; j--) {
       const m = this.list[j]!;
-      if (m.key.local !== 0 || !m.own) {
-        continue;
-      }
-      if (statusRank(m.status) >= statusRank(s)) {
+      if (m.key.seq <= prev) {
         break;
+      }
+      if (m.key.local !== 0 || !m.own || statusRank(m.status) >= statusRank(s)) {
+        continue;
       }
       m.status = s;
       changed.push(m);

@@ -51,6 +51,7 @@ export class Receiver {
       if (cv.pool.get(msgid) || this.keep(m)) {
         const { result, message } = cv.pool.insert(m);
         if (result === 'added') {
+          cv.added(message);
           c.messageSubject.next(message);
           c.service.onMessage(message);
           c.dirty.add(cv);
@@ -88,12 +89,12 @@ export class Receiver {
       const seq = m.desc.seq ?? 0;
       cv.track.start(Math.max(0, seq - this.c.o.history));
       cv.track.exists(seq);
-      cv.readSeq = Math.max(cv.readSeq, m.desc.read ?? 0);
+      cv.markRead(m.desc.read ?? 0);
       this.c.dirty.add(cv);
     }
     for (const s of m.sub ?? []) {
       if (s.user === this.c.userId) {
-        cv.readSeq = Math.max(cv.readSeq, s.read ?? 0);
+        cv.markRead(s.read ?? 0);
       } else if (s.user) {
         this.marks(cv, 'delivered', s.recv ?? 0);
         this.marks(cv, 'read', s.read ?? 0);

@@ -53,6 +53,23 @@ describe('client data link', () => {
     c.close();
   });
 
+  it('keeps each conversation\'s unread count and last message', async () => {
+    const { c, ws } = await connected();
+    await c.join('grpU');
+    let list: Array<{ topic: string; unread: number; last?: { seq: number } }> = [];
+    c.conversations$.subscribe((l) => (list = l));
+    for (let i = 1; i <= 5; i++) {
+      ws.push(data('grpU', i));
+    }
+    ws.push(data('grpU', 6, 'usrMe')); // our own, from another device: not unread
+    await until(() => list.find((x) => x.topic === 'grpU')?.last?.seq === 6, 'the messages');
+    expect(list.find((x) => x.topic === 'grpU')!.unread).toBe(5);
+    c.noteRead('grpU', 3);
+    expect(list.find((x) => x.topic === 'grpU')!.unread).toBe(2);
+    expect(await ws.next('note')).toEqual({ topic: 'grpU', what: 'read', seq: 3 });
+    c.close();
+  });
+
   it('drops a conversation\'s history when its epoch changes, keeping unsent messages', async () => {
     const { c, ws } = await connected();
     await c.join('grpE');
