@@ -25,6 +25,7 @@ interface Tinode {
   connect(): Promise<void>;
   createAccountBasic(login: string, password: string, params: unknown): Promise<{ code: number; params: { user: string } }>;
   getTopic(name: string): TinodeTopic;
+  note(topic: string, what: string, seq: number): void;
   disconnect(): void;
 }
 
@@ -77,8 +78,12 @@ describe.skipIf(!BIN)('tinode-sdk and the Parley SDK in one conversation', () =>
     await parley.join(tinodeUser);
     let seen: readonly Message[] = [];
     parley.messages(tinodeUser).subscribe((l) => (seen = l));
+    const receipts: string[] = [];
+    parley.receipt$.subscribe((r) => receipts.push(`${r.what}:${r.seq}`));
 
-    const N = 40;
+    // Odd, so the last message is the Parley client's: tinode-sdk acknowledges only seqs above its
+    // own latest message, so a receipt is sure to come only for a message after all of its own.
+    const N = 41;
     const mine: Message[] = [];
     for (let i = 0; i < N; i++) {
       if (i % 2 === 0) {
@@ -93,10 +98,13 @@ describe.skipIf(!BIN)('tinode-sdk and the Parley SDK in one conversation', () =>
     const tinodeView = [...got].sort(bySeq).map((d) => `${d.seq}:${String(d.content)}`);
     const parleyView = seen.map((m) => `${m.seq}:${String(m.content)}`);
     expect(new Set(got.map((d) => d.seq)).size).toBe(N); // once each
+    expect(parleyView.at(-1)).toBe(`${N}:p${N - 1}`);
     expect(parleyView).toEqual(tinodeView);
     expect(seen.map((m) => m.seq)).toEqual(Array.from({ length: N }, (_, i) => i + 1));
-    // tinode-sdk acknowledges by itself: the Parley side sees its messages delivered.
+    // tinode-sdk acknowledges by itself: the Parley side sees its messages delivered, then read.
     await waitFor(() => mine.every((m) => m.status === 'delivered' || m.status === 'read'),
-      () => `delivery receipts (statuses ${[...new Set(mine.map((m) => m.status))].join(',')})`);
+      () => `delivery receipts (statuses ${mine.map((m) => `${m.seq}:${m.status}`).join(',')}; receipts ${receipts.join(',')})`);
+    tn.note(parley.userId, 'read', N);
+    await waitFor(() => mine.every((m) => m.status === 'read'), () => `read receipts (${receipts.join(',')})`);
   });
 });
