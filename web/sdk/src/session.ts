@@ -37,8 +37,10 @@ export class Session {
   async connect(): Promise<void> {
     if (!this.hello) {
       this.hello = new Promise((r) => (this.helloDone = r));
-      const [device, saved] = await Promise.all([this.c.o.deviceId ?? this.c.storage.getValue(deviceKey),
-        this.c.storage.loadOutbox()]);
+      // Storage that cannot be read (no IndexedDB after all) costs the previous page's sends, not the connection.
+      const [device, saved] = await Promise.all([
+        this.c.o.deviceId ?? this.c.storage.getValue(deviceKey).catch(() => undefined),
+        this.c.storage.loadOutbox().catch(() => [])]);
       this.device = device || newDeviceId();
       if (!device) {
         this.c.storage.setValue(deviceKey, this.device);

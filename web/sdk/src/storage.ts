@@ -58,16 +58,37 @@ export class IndexedDbStorage implements Storage {
   private readonly db: Promise<IDBDatabase>;
   private last: Promise<void> = Promise.resolve();
 
-  constructor(name = 'parley-sdk', factory: IDBFactory = globalThis.indexedDB) {
+  /**
+   * The database opens in the background. If it does not open within
+   * openTimeoutMs (some browsers never answer the open, e.g. in private
+   * modes or some headless set-ups; another tab may block an upgrade), or
+   * fails, reads reject and writes are dropped: the client then starts
+   * with an empty outbox and keeps its sends in memory, rather than never
+   * connecting.
+   */
+  constructor(name = 'parley-sdk', factory: IDBFactory = globalThis.indexedDB, openTimeoutMs = 3000) {
     this.db = new Promise((resolve, reject) => {
-      const req = factory.open(name, 1);
-      req.onupgradeneeded = () => {
-        req.result.createObjectStore(outboxStore, { keyPath: 'msgid' });
-        req.result.createObjectStore(valueStore);
-      };
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
+      const timer = setTimeout(() => reject(new Error('parley: IndexedDB did not open')), openTimeoutMs);
+      try {
+        const req = factory.open(name, 1);
+        req.onupgradeneeded = () => {
+          req.result.createObjectStore(outboxStore, { keyPath: 'msgid' });
+          req.result.createObjectStore(valueStore);
+        };
+        req.onsuccess = () => {
+          clearTimeout(timer);
+          resolve(req.result);
+        };
+        req.onerror = () => {
+          clearTimeout(timer);
+          reject(req.error);
+        };
+      } catch (e) {
+        clearTimeout(timer);
+        reject(e);
+      }
     });
+    this.db.catch(() => undefined); // callers see the failure; an unused one must not be reported as unhandled
   }
 
   async loadOutbox(): Promise<OutboxItem[]> {

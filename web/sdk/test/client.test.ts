@@ -3,6 +3,7 @@
 // send, and a 5,000-message burst processed in slices.
 
 import { describe, expect, it } from 'vitest';
+import { IndexedDbStorage } from '../src/index.js';
 import { Slicer } from '../src/slicer.js';
 import { connected, FakeWS, until } from './fakews.js';
 
@@ -126,6 +127,19 @@ describe('client data link', () => {
     await until(() => c.messagesNow('grpBurst').length === 5000, 'the burst', 10_000);
     expect(c.stats.slices - before).toBeGreaterThan(1); // it yielded in between
     expect(emissions).toBeLessThan(5000); // one list per slice, not per message
+    c.close();
+  });
+});
+
+describe('storage that never opens', () => {
+  it('still connects and sends, keeping the outbox in memory', async () => {
+    // An IndexedDB whose open is never answered, as in some private modes and headless browsers.
+    const silent = { open: () => ({}) } as unknown as IDBFactory;
+    const { c, ws } = await connected({ storage: new IndexedDbStorage('x', silent, 50) });
+    await c.join('grpI');
+    const m = c.send('grpI', 'hi');
+    const pub = await ws.next('pub');
+    expect((pub.head as { msgid: string }).msgid).toBe(m.msgid);
     c.close();
   });
 });
