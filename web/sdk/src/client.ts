@@ -255,6 +255,9 @@ export class Client {
     this.typingSubject.complete();
     this.receiptSubject.complete();
     this.convsSubject.complete();
+    for (const cv of this.convs.values()) {
+      cv.list$.complete();
+    }
     this.service.stop();
   }
 

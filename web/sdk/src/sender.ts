@@ -63,7 +63,8 @@ export class Sender {
       }
       const { due, expired } = c.outbox.due(topic, gen, now);
       for (const it of expired) {
-        this.settle(it.topic, it.msgid, 'failed');
+        // No answer at all is not a refusal: it stays in storage, so a reload tries it again.
+        this.settle(it.topic, it.msgid, 'failed', true);
       }
       for (const it of due) {
         const id = c.requests.id();
@@ -133,8 +134,12 @@ export class Sender {
   }
 
   /** settle ends a send without a seq: failed, blocked, held for review, or rejected. */
-  settle(topic: string, msgid: string, s: Status): void {
-    this.acked(msgid);
+  settle(topic: string, msgid: string, s: Status, keepStored = false): void {
+    if (keepStored) {
+      this.c.outbox.remove(msgid);
+    } else {
+      this.acked(msgid);
+    }
     const cv = this.c.convs.get(topic);
     const m = cv?.pool.setStatus(msgid, s);
     if (cv && m) {

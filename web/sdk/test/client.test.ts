@@ -3,7 +3,7 @@
 // send, and a 5,000-message burst processed in slices.
 
 import { describe, expect, it } from 'vitest';
-import { IndexedDbStorage } from '../src/index.js';
+import { IndexedDbStorage, MemoryStorage } from '../src/index.js';
 import { Slicer } from '../src/slicer.js';
 import { connected, FakeWS, until } from './fakews.js';
 
@@ -140,6 +140,19 @@ describe('storage that never opens', () => {
     const m = c.send('grpI', 'hi');
     const pub = await ws.next('pub');
     expect((pub.head as { msgid: string }).msgid).toBe(m.msgid);
+    c.close();
+  });
+});
+
+describe('a send that times out', () => {
+  it('is failed on the page but stays in storage, so a reload tries it again', async () => {
+    const storage = new MemoryStorage();
+    const { c, ws } = await connected({ storage, sendTimeoutMs: 5, maxAttempts: 2 });
+    await c.join('grpT');
+    const m = c.send('grpT', 'unanswered');
+    await ws.next('pub');
+    await until(() => m.status === 'failed', 'the send to fail');
+    expect((await storage.loadOutbox()).map((i) => i.msgid)).toEqual([m.msgid]);
     c.close();
   });
 });
