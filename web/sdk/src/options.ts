@@ -22,6 +22,8 @@ export interface ClientOptions {
   storage?: Storage | false;
   /** storageName names the IndexedDB database (default "parley-sdk"). */
   storageName?: string;
+  /** storageWaitMs is how long connect() waits for storage to be read; later, what it holds is restored when it comes. */
+  storageWaitMs?: number;
   /** deviceId is sent as hi.dev; by default made up once and kept in storage. */
   deviceId?: string;
   userAgent?: string;
@@ -56,6 +58,7 @@ export function resolve(o: ClientOptions): Resolved {
   return {
     transport: 'auto',
     storageName: 'parley-sdk',
+    storageWaitMs: 3000,
     userAgent: 'parley-sdk-ts/0.1',
     history: 50,
     ackDelayMs: 100,

@@ -37,18 +37,44 @@ export class Session {
   async connect(): Promise<void> {
     if (!this.hello) {
       this.hello = new Promise((r) => (this.helloDone = r));
-      // Storage that cannot be read (no IndexedDB after all) costs the previous page's sends, not the connection.
-      const [device, saved] = await Promise.all([
-        this.c.o.deviceId ?? this.c.storage.getValue(deviceKey).catch(() => undefined),
-        this.c.storage.loadOutbox().catch(() => [])]);
-      this.device = device || newDeviceId();
-      if (!device) {
+      const loaded = await this.load();
+      this.device = loaded?.device || this.c.o.deviceId || newDeviceId();
+      if (!loaded?.device && !this.c.o.deviceId) {
         this.c.storage.setValue(deviceKey, this.device);
       }
-      this.saved = saved;
       this.c.link.start();
     }
     return this.hello;
+  }
+
+  /**
+   * load reads the device id and the saved outbox, waiting at most
+   * storageWaitMs: a slow or silent IndexedDB must not keep the client
+   * offline. What comes later is restored then; storage that fails costs
+   * the previous page's sends, not the connection.
+   */
+  private async load(): Promise<{ device: string | undefined } | undefined> {
+    const reads = Promise.all([
+      this.c.o.deviceId ?? this.c.storage.getValue(deviceKey).catch(() => undefined),
+      this.c.storage.loadOutbox().catch(() => [] as OutboxItem[]),
+    ]);
+    let late = false;
+    void reads.then(([, saved]) => {
+      this.saved = [...(this.saved ?? []), ...saved];
+      if (late && this.c.ready) {
+        this.restore(); // logged in meanwhile: put them back now
+        for (const cv of this.c.convs.values()) {
+          this.attach(this.c.gen, cv).catch(() => undefined);
+        }
+        this.c.sender.flushSoon();
+      }
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), this.c.o.storageWaitMs)));
+    const got = await Promise.race([reads, waited]);
+    clearTimeout(timer);
+    late = got === undefined;
+    return got && { device: got[0] };
   }
 
   /** up sets a new connection up. Failures drop it, and the link reconnects with backoff. */
@@ -127,6 +153,9 @@ export class Session {
   private restore(): void {
     const saved = this.saved;
     this.saved = undefined;
+    if (!saved?.length) {
+      return;
+    }
     for (const it of saved ?? []) {
       if (it.user !== this.user || this.c.outbox.has(it.msgid)) {
         continue;

@@ -57,34 +57,27 @@ const valueStore = 'values';
 export class IndexedDbStorage implements Storage {
   private readonly db: Promise<IDBDatabase>;
   private last: Promise<void> = Promise.resolve();
+  /** Writes of the current task, committed together in one transaction. */
+  private batch: Array<(stores: { outbox: IDBObjectStore; values: IDBObjectStore }) => void> = [];
 
   /**
-   * The database opens in the background. If it does not open within
-   * openTimeoutMs (some browsers never answer the open, e.g. in private
-   * modes or some headless set-ups; another tab may block an upgrade), or
-   * fails, reads reject and writes are dropped: the client then starts
-   * with an empty outbox and keeps its sends in memory, rather than never
-   * connecting.
+   * The database opens in the background; writes wait for it in call
+   * order. A database that fails to open (some private modes) makes reads
+   * reject and drops writes: the client then keeps its sends in memory. One
+   * that is merely slow is waited for by the client only so long
+   * (ClientOptions.storageWaitMs); what it holds is restored when it comes.
    */
-  constructor(name = 'parley-sdk', factory: IDBFactory = globalThis.indexedDB, openTimeoutMs = 3000) {
+  constructor(name = 'parley-sdk', factory: IDBFactory = globalThis.indexedDB) {
     this.db = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('parley: IndexedDB did not open')), openTimeoutMs);
       try {
         const req = factory.open(name, 1);
         req.onupgradeneeded = () => {
           req.result.createObjectStore(outboxStore, { keyPath: 'msgid' });
           req.result.createObjectStore(valueStore);
         };
-        req.onsuccess = () => {
-          clearTimeout(timer);
-          resolve(req.result);
-        };
-        req.onerror = () => {
-          clearTimeout(timer);
-          reject(req.error);
-        };
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
       } catch (e) {
-        clearTimeout(timer);
         reject(e);
       }
     });
@@ -97,11 +90,11 @@ export class IndexedDbStorage implements Storage {
   }
 
   putSend(item: OutboxItem): void {
-    this.write(outboxStore, (s) => s.put(item));
+    this.write((s) => s.outbox.put(item));
   }
 
   deleteSend(msgid: string): void {
-    this.write(outboxStore, (s) => s.delete(msgid));
+    this.write((s) => s.outbox.delete(msgid));
   }
 
   async getValue(key: string): Promise<string | undefined> {
@@ -109,7 +102,7 @@ export class IndexedDbStorage implements Storage {
   }
 
   setValue(key: string, value: string): void {
-    this.write(valueStore, (s) => s.put(value, key));
+    this.write((s) => s.values.put(value, key));
   }
 
   flush(): Promise<void> {
@@ -128,19 +121,34 @@ export class IndexedDbStorage implements Storage {
     }));
   }
 
-  private write(store: string, op: (s: IDBObjectStore) => IDBRequest): void {
-    // Callbacks on one promise run in the order they were added, so the
-    // transactions are created in call order even before the database is
-    // open, and IndexedDB runs overlapping readwrite transactions in creation
-    // order: the last one completing means all have. A failed write is not
-    // fatal (the send is still in memory and on its way), so it resolves too.
+  /**
+   * write queues op for the transaction of the current task. One
+   * transaction per burst of sends, not one per send: each commit costs
+   * a disk sync, and a page closed while commits are still queued loses
+   * them (the reason this matters: a reload right after sending). Ops run in
+   * call order inside the transaction, and IndexedDB runs overlapping
+   * readwrite transactions in the order they were created. A failed write
+   * is not fatal (the send is still in memory and on its way).
+   */
+  private write(op: (stores: { outbox: IDBObjectStore; values: IDBObjectStore }) => void): void {
+    this.batch.push(op);
+    if (this.batch.length > 1) {
+      return;
+    }
     this.last = this.db.then((db) => new Promise<void>((resolve) => {
-      const tx = db.transaction(store, 'readwrite');
-      op(tx.objectStore(store));
+      const ops = this.batch;
+      this.batch = [];
+      const tx = db.transaction([outboxStore, valueStore], 'readwrite');
+      const stores = { outbox: tx.objectStore(outboxStore), values: tx.objectStore(valueStore) };
+      for (const f of ops) {
+        f(stores);
+      }
       tx.oncomplete = () => resolve();
       tx.onerror = () => resolve();
       tx.onabort = () => resolve();
-    }), () => undefined);
+    }), () => {
+      this.batch = [];
+    });
   }
 }
 

@@ -54,6 +54,25 @@ describe('client data link', () => {
     c.close();
   });
 
+  it('acknowledges with note recv per topic on a Tinode server', async () => {
+    FakeWS.build = 'mysql:v0.25.1';
+    try {
+      const { c, ws } = await connected();
+      await c.join('grpT1');
+      await c.join('grpT2');
+      ws.push(data('grpT1', 1));
+      ws.push(data('grpT2', 1));
+      ws.push(data('grpT2', 2));
+      const notes = [await ws.next('note'), await ws.next('note')];
+      expect(notes).toContainEqual({ topic: 'grpT1', what: 'recv', seq: 1 });
+      expect(notes).toContainEqual({ topic: 'grpT2', what: 'recv', seq: 2 });
+      expect(ws.sent.some((f) => 'datares' in f)).toBe(false);
+      c.close();
+    } finally {
+      FakeWS.build = 'parley:test';
+    }
+  });
+
   it('keeps each conversation\'s unread count and last message', async () => {
     const { c, ws } = await connected();
     await c.join('grpU');
@@ -135,11 +154,32 @@ describe('storage that never opens', () => {
   it('still connects and sends, keeping the outbox in memory', async () => {
     // An IndexedDB whose open is never answered, as in some private modes and headless browsers.
     const silent = { open: () => ({}) } as unknown as IDBFactory;
-    const { c, ws } = await connected({ storage: new IndexedDbStorage('x', silent, 50) });
+    const { c, ws } = await connected({ storage: new IndexedDbStorage('x', silent), storageWaitMs: 50 });
     await c.join('grpI');
     const m = c.send('grpI', 'hi');
     const pub = await ws.next('pub');
     expect((pub.head as { msgid: string }).msgid).toBe(m.msgid);
+    c.close();
+  });
+});
+
+describe('storage that is slow to answer', () => {
+  it('does not hold the connection, and restores the saved sends when it answers', async () => {
+    const storage = new MemoryStorage();
+    storage.putSend({ topic: 'grpL', msgid: 'saved-1', content: 'from the last page', user: 'usrMe', order: 1, afterSeq: 0 });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const load = storage.loadOutbox.bind(storage);
+    storage.loadOutbox = async () => {
+      await gate;
+      return load();
+    };
+    const { c, ws } = await connected({ storage, storageWaitMs: 20 });
+    expect(c.pending).toBe(0); // connected and logged in without it
+    release();
+    const pub = await ws.next('pub');
+    expect(pub).toMatchObject({ topic: 'grpL', head: { msgid: 'saved-1' }, content: 'from the last page' });
+    expect(c.messagesNow('grpL').map((m) => m.msgid)).toEqual(['saved-1']);
     c.close();
   });
 });

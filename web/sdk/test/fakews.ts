@@ -8,6 +8,8 @@ type Frame = Record<string, Record<string, unknown>>;
 
 export class FakeWS implements WebSocketLike {
   static last: FakeWS | undefined;
+  /** build is what the hi answer names: a Parley build takes {datares}, anything else gets note recv. */
+  static build = 'parley:test';
   readyState = 0;
   onopen: ((ev: unknown) => void) | null = null;
   onmessage: ((ev: { data: unknown }) => void) | null = null;
@@ -31,7 +33,7 @@ export class FakeWS implements WebSocketLike {
     const id = body.id as string;
     switch (kind) {
       case 'hi':
-        this.push({ ctrl: { id, code: 201, text: 'created', params: { ver: '0.25', build: 'parley:test' } } });
+        this.push({ ctrl: { id, code: 201, text: 'created', params: { ver: '0.25', build: FakeWS.build } } });
         return;
       case 'login':
       case 'acc':

@@ -82,7 +82,16 @@ describe.skipIf(!BIN || !CHROMIUM)('the example page in Chromium', () => {
     await browser.until(`document.body.dataset.ready === '1' && performance.getEntriesByType('navigation')[0].type === 'reload'`,
       'the reloaded page to sign in again with its token');
     const fromPage = () => seen.filter((m) => m.from === pageUser).map((m) => String(m.content));
-    await waitFor(() => fromPage().length >= 100, () => `bob to have 100 (has ${fromPage().length})`);
+    await waitFor(() => fromPage().length >= 100, () => `bob to have 100 (has ${fromPage().length})`).catch(async (e) => {
+      const diag = await browser.eval<string>(`(async () => {
+        const db = await new Promise((r, j) => { const q = indexedDB.open('parley-sdk', 1); q.onsuccess = () => r(q.result); q.onerror = () => j(q.error); });
+        const items = await new Promise((r) => { const q = db.transaction('outbox').objectStore('outbox').getAll(); q.onsuccess = () => r(q.result); });
+        return JSON.stringify({ pending: parley.pending, user: parley.userId, shown: parley.messagesNow('${bob.userId}').length,
+          unconfirmed: parley.messagesNow('${bob.userId}').filter((m) => !m.confirmed).map((m) => m.content + ':' + m.status),
+          stored: items.map((i) => i.content + ':' + i.user) });
+      })()`);
+      throw new Error(`${String(e)}; page: ${diag}`);
+    });
     expect(fromPage()).toEqual(Array.from({ length: 100 }, (_, i) => `r${i}`));
     expect(new Set(seen.map((m) => m.msgid)).size).toBe(seen.length);
     // The reloaded page shows the conversation's recent history (50 messages) ending in the last
