@@ -73,6 +73,29 @@ describe('client data link', () => {
     }
   });
 
+  it('keeps filtered messages out of the pool but acknowledges them; reports typing and receipts', async () => {
+    const { c, ws } = await connected({ filter: (m) => m.head.type !== 'hidden' });
+    await c.join('grpF');
+    const typing: string[] = [];
+    const receipts: string[] = [];
+    c.typing$.subscribe((t) => typing.push(`${t.topic}:${t.from}`));
+    const sub = c.receipt$.subscribe((r) => receipts.push(`${r.what}:${r.seq}`));
+    ws.push(data('grpF', 1));
+    ws.push({ data: { topic: 'grpF', from: 'usrPeer', seq: 2, head: { msgid: 'h2', type: 'hidden' }, content: 'x' } });
+    ws.push(data('grpF', 3));
+    ws.push({ info: { topic: 'grpF', from: 'usrPeer', what: 'kp' } });
+    ws.push({ info: { topic: 'grpF', from: 'usrPeer', what: 'read', seq: 3 } });
+    await until(() => receipts.length === 1, 'the receipt');
+    sub.unsubscribe();
+    ws.push({ info: { topic: 'grpF', from: 'usrPeer', what: 'recv', seq: 3 } });
+    expect(c.messagesNow('grpF').map((m) => m.seq)).toEqual([1, 3]);
+    expect(typing).toEqual(['grpF:usrPeer']);
+    const datares = await ws.next('datares');
+    expect(datares.acks).toEqual([{ topic: 'grpF', seq: 3 }]); // the hidden one counts as received
+    expect(receipts).toEqual(['read:3']); // nothing after unsubscribing
+    c.close();
+  });
+
   it('keeps each conversation\'s unread count and last message', async () => {
     const { c, ws } = await connected();
     await c.join('grpU');
