@@ -72,7 +72,7 @@ export function resolve(o: ClientOptions): Resolved {
     probeEveryMs: 25_000,
     probeTimeoutMs: 10_000,
     fallbackAfter: 2,
-    sliceBudgetMs: 8,
+    sliceBudgetMs: 6,
     ...o,
     secure: o.secure ?? https,
   };
