@@ -18,13 +18,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/parley-im/parley/internal/server/servertest"
 )
 
-// vitestTimeout bounds the whole vitest run.
+// vitestTimeout bounds each Node run (the type check, the vitest run).
 const vitestTimeout = 8 * time.Minute
 
 func TestTypeScriptSDK(t *testing.T) {
@@ -43,26 +44,44 @@ func TestTypeScriptSDK(t *testing.T) {
 	if _, err := os.Stat(vitest); err != nil {
 		skipOrFail(t, "web/node_modules is missing: run `npm ci --prefix web` from the repository root")
 	}
+	// The strict type check first: vitest strips types without checking them.
+	tsc := filepath.Join(dir, "..", "node_modules", "typescript", "bin", "tsc")
+	runNode(t, dir, "the type check", node, tsc, "-p", "tsconfig.json", "--noEmit")
 	bin := servertest.Binary(t)
+	runNode(t, dir, "the TypeScript SDK's tests", node, vitest, "run", "PARLEY_BIN="+bin)
+}
 
+// runNode runs node with args in dir (an argument NAME=VALUE sets an
+// environment variable instead) and fails the test if it fails.
+func runNode(t *testing.T, dir, what, node string, args ...string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), vitestTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, vitest, "run")
+	env := append(os.Environ(), "NO_COLOR=1")
+	var argv []string
+	for _, a := range args {
+		if strings.HasPrefix(a, "PARLEY_") {
+			env = append(env, a)
+		} else {
+			argv = append(argv, a)
+		}
+	}
+	cmd := exec.CommandContext(ctx, node, argv...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PARLEY_BIN="+bin, "NO_COLOR=1")
+	cmd.Env = env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
-	err = cmd.Run()
+	err := cmd.Run()
 	sc := bufio.NewScanner(&out)
 	for sc.Scan() {
 		t.Log(sc.Text())
 	}
 	if ctx.Err() != nil {
-		t.Fatalf("vitest did not finish within %v", vitestTimeout)
+		t.Fatalf("%s did not finish within %v", what, vitestTimeout)
 	}
 	if err != nil {
-		t.Fatalf("the TypeScript SDK's tests failed after %v: %v", time.Since(start).Round(time.Millisecond), err)
+		t.Fatalf("%s failed after %v: %v", what, time.Since(start).Round(time.Millisecond), err)
 	}
 }
 

@@ -32,13 +32,14 @@ describe('slicer', () => {
 
 describe('client data link', () => {
   it('fetches a gap with get data since/before and acknowledges every topic in one datares', async () => {
-    const { c, ws } = await connected();
+    const { c, ws } = await connected({ ackDelayMs: 50 });
     await c.join('grpA');
     await c.join('grpB');
-    ws.push(data('grpA', 1));
-    ws.push(data('grpA', 2));
-    ws.push(data('grpA', 5));
-    ws.push(data('grpB', 1));
+    // One socket read: the four frames are handled in one slice, before the ack delay ends.
+    ws.pushNow(data('grpA', 1));
+    ws.pushNow(data('grpA', 2));
+    ws.pushNow(data('grpA', 5));
+    ws.pushNow(data('grpB', 1));
     const get = await ws.next('get');
     expect(get).toMatchObject({ topic: 'grpA', what: 'data', data: { since: 3, before: 5 } });
     ws.push(data('grpA', 3));
@@ -57,12 +58,12 @@ describe('client data link', () => {
   it('acknowledges with note recv per topic on a Tinode server', async () => {
     FakeWS.build = 'mysql:v0.25.1';
     try {
-      const { c, ws } = await connected();
+      const { c, ws } = await connected({ ackDelayMs: 50 });
       await c.join('grpT1');
       await c.join('grpT2');
-      ws.push(data('grpT1', 1));
-      ws.push(data('grpT2', 1));
-      ws.push(data('grpT2', 2));
+      ws.pushNow(data('grpT1', 1)); // one socket read: handled in one slice
+      ws.pushNow(data('grpT2', 1));
+      ws.pushNow(data('grpT2', 2));
       const notes = [await ws.next('note'), await ws.next('note')];
       expect(notes).toContainEqual({ topic: 'grpT1', what: 'recv', seq: 1 });
       expect(notes).toContainEqual({ topic: 'grpT2', what: 'recv', seq: 2 });
@@ -74,15 +75,15 @@ describe('client data link', () => {
   });
 
   it('keeps filtered messages out of the pool but acknowledges them; reports typing and receipts', async () => {
-    const { c, ws } = await connected({ filter: (m) => m.head.type !== 'hidden' });
+    const { c, ws } = await connected({ filter: (m) => m.head.type !== 'hidden', ackDelayMs: 50 });
     await c.join('grpF');
     const typing: string[] = [];
     const receipts: string[] = [];
     c.typing$.subscribe((t) => typing.push(`${t.topic}:${t.from}`));
     const sub = c.receipt$.subscribe((r) => receipts.push(`${r.what}:${r.seq}`));
-    ws.push(data('grpF', 1));
-    ws.push({ data: { topic: 'grpF', from: 'usrPeer', seq: 2, head: { msgid: 'h2', type: 'hidden' }, content: 'x' } });
-    ws.push(data('grpF', 3));
+    ws.pushNow(data('grpF', 1)); // one socket read: handled in one slice
+    ws.pushNow({ data: { topic: 'grpF', from: 'usrPeer', seq: 2, head: { msgid: 'h2', type: 'hidden' }, content: 'x' } });
+    ws.pushNow(data('grpF', 3));
     ws.push({ info: { topic: 'grpF', from: 'usrPeer', what: 'kp' } });
     ws.push({ info: { topic: 'grpF', from: 'usrPeer', what: 'read', seq: 3 } });
     await until(() => receipts.length === 1, 'the receipt');
