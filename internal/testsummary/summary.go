@@ -34,6 +34,7 @@ func outsideSuites() []*suite {
 	return []*suite{
 		{name: "tinode-sdk conformance", pkg: "/test/sdk", testPrefix: "TestTinodeSDK"},
 		{name: "tinode-webapp in Chromium", pkg: "/test/webapp", testPrefix: "TestWebApp"},
+		{name: "TypeScript SDK (web/sdk)", pkg: "/web/sdk", testPrefix: "TestTypeScriptSDK"},
 	}
 }
 
