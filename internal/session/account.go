@@ -31,6 +31,10 @@ func (s *Session) account(acc *proto.MsgClientAcc) {
 		s.reply(proto.Ctrl(acc.ID, "", proto.CodeConflict, "already authenticated", now))
 		return
 	}
+	if acc.Scheme == schemeJWT || acc.Scheme == schemeHMAC {
+		s.accCustomer(acc)
+		return
+	}
 	user, rec, fail := s.newUser(acc)
 	if fail != nil {
 		s.reply(fail)

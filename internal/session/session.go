@@ -79,6 +79,10 @@ type Deps struct {
 	// account and per client address; nil: no throttling.
 	AccountFailures *auth.Throttle
 	AddressFailures *auth.Throttle
+	// JWT and Identifiers check the secrets of customers vouched for by
+	// the merchant (schemes jwt and hmac); nil turns the scheme off.
+	JWT         *auth.JWTVerifier
+	Identifiers *auth.IdentifierVerifier
 	// LabelKey keys the hash that turns a session's sid into the label
 	// logs and traces show (SessionID); a random key per process.
 	LabelKey []byte
