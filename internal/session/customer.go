@@ -175,7 +175,11 @@ func (s *Session) refreshCustomer(uid proto.Uid, scheme string, c *auth.Customer
 	if upd.Public == nil && upd.Trusted == nil {
 		return nil
 	}
-	return s.deps.Users.UpdateUser(ctx, uid, upd)
+	if err := s.deps.Users.UpdateUser(ctx, uid, upd); err != nil {
+		return err
+	}
+	s.deps.Hub.UserChanged(uid, upd)
+	return nil
 }
 
 // accCustomer answers {acc user:"new…"} with the jwt or hmac scheme. The
