@@ -29,7 +29,7 @@ type testKeys struct {
 	cfg JWTConfig
 }
 
-func pemOf(t *testing.T, pub any) string {
+func pemOf(t testing.TB, pub any) string {
 	t.Helper()
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
@@ -38,7 +38,7 @@ func pemOf(t *testing.T, pub any) string {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 }
 
-func newTestKeys(t *testing.T) *testKeys {
+func newTestKeys(t testing.TB) *testKeys {
 	t.Helper()
 	rk, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -60,7 +60,7 @@ func newTestKeys(t *testing.T) *testKeys {
 	}}}
 }
 
-func sign(t *testing.T, m jwt.SigningMethod, kid string, key any, claims jwt.MapClaims) string {
+func sign(t testing.TB, m jwt.SigningMethod, kid string, key any, claims jwt.MapClaims) string {
 	t.Helper()
 	tok := jwt.NewWithClaims(m, claims)
 	if kid != "" {

@@ -31,7 +31,7 @@ type merchant struct {
 	ed ed25519.PrivateKey
 }
 
-func newMerchant(t *testing.T) *merchant {
+func newMerchant(t testing.TB) *merchant {
 	t.Helper()
 	_, ed, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -41,7 +41,7 @@ func newMerchant(t *testing.T) *merchant {
 }
 
 // configure turns on both schemes with an HS256 and an EdDSA key.
-func (m *merchant) configure(t *testing.T) func(*server.Config) {
+func (m *merchant) configure(t testing.TB) func(*server.Config) {
 	der, err := x509.MarshalPKIXPublicKey(m.ed.Public())
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +57,7 @@ func (m *merchant) configure(t *testing.T) func(*server.Config) {
 
 // token signs claims with the HS256 key, adding aud and a 5-minute exp
 // unless claims set them.
-func (m *merchant) token(t *testing.T, claims jwt.MapClaims) string {
+func (m *merchant) token(t testing.TB, claims jwt.MapClaims) string {
 	t.Helper()
 	full := jwt.MapClaims{"aud": "parley", "exp": time.Now().Add(5 * time.Minute).Unix()}
 	for k, v := range claims {
@@ -201,13 +201,18 @@ func TestCustomerAccWithJWT(t *testing.T) {
 		"desc": Msg{"public": Msg{"fn": "Mallory"}}})
 	mustCode(t, "acc jwt with login", ctrl, 200)
 	user := ctrl.Get("params.user")
-	if d := meDesc(t, c); d.Get("public.fn") != "Bo" {
+	d := meDesc(t, c)
+	if d.Get("public.fn") != "Bo" {
 		t.Errorf("acc desc.public overrode the signed name: %v", d)
 	}
-	// Creating "again" is a login to the same account.
-	_, again := customerLogin(t, srv, "jwt", tok)
-	if again.Get("params.user") != user {
-		t.Errorf("acc made %v, login found %v", user, again.Get("params.user"))
+	// Creating "again" is a login to the same account; the same profile
+	// is not written again.
+	again, ctrl := customerLogin(t, srv, "jwt", tok)
+	if ctrl.Get("params.user") != user {
+		t.Errorf("acc made %v, login found %v", user, ctrl.Get("params.user"))
+	}
+	if u := meDesc(t, again).Get("updated"); u != d.Get("updated") {
+		t.Errorf("an unchanged profile was rewritten: updated %v, then %v", d.Get("updated"), u)
 	}
 	bad := freshConn(t, srv)
 	ctrl = request(bad, "acc", Msg{"user": "new", "scheme": "jwt", "login": true,
