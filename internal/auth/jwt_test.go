@@ -195,16 +195,16 @@ func TestJWTConfigRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, kc := range map[string]KeyConfig{
-		"short HS256 key":     {Alg: AlgHS256, Key: "short"},
-		"unknown alg":         {Alg: "HS512", Key: testHMACKey},
-		"none":                {Alg: "none", Key: testHMACKey},
-		"both key and file":   {Alg: AlgHS256, Key: testHMACKey, KeyFile: "/x"},
-		"neither":             {Alg: AlgHS256},
-		"missing file":        {Alg: AlgEdDSA, KeyFile: filepath.Join(t.TempDir(), "absent.pem")},
-		"RSA key not PEM":     {Alg: AlgRS256, Key: "MIIB…"},
-		"RSA key too small":   {Alg: AlgRS256, Key: pemOf(t, &rk.PublicKey)},
-		"EdDSA with RSA pem":  {Alg: AlgEdDSA, Key: pemOf(t, &rk.PublicKey)},
-		"HS256 with RSA alg?": {Alg: "rs256", Key: testHMACKey},
+		"short HS256 key":    {Alg: AlgHS256, Key: "short"},
+		"unknown alg":        {Alg: "HS512", Key: testHMACKey},
+		"none":               {Alg: "none", Key: testHMACKey},
+		"both key and file":  {Alg: AlgHS256, Key: testHMACKey, KeyFile: "/x"},
+		"neither":            {Alg: AlgHS256},
+		"missing file":       {Alg: AlgEdDSA, KeyFile: filepath.Join(t.TempDir(), "absent.pem")},
+		"RSA key not PEM":    {Alg: AlgRS256, Key: "MIIB…"},
+		"RSA key too small":  {Alg: AlgRS256, Key: pemOf(t, &rk.PublicKey)},
+		"EdDSA with RSA pem": {Alg: AlgEdDSA, Key: pemOf(t, &rk.PublicKey)},
+		"lowercase alg":      {Alg: "hs256", Key: testHMACKey},
 	} {
 		if _, err := NewJWTVerifier(JWTConfig{Keys: map[string]KeyConfig{"k": kc}}); err == nil {
 			t.Errorf("%s: accepted", name)
