@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
+	"sync"
 	"testing"
 	"time"
 
@@ -306,6 +307,35 @@ func TestCustomerIDNotSearchable(t *testing.T) {
 	for _, q := range []string{"jwt:cust9", "cust9"} {
 		if found := search(t, snoop, q); len(found) != 0 {
 			t.Errorf("search %q found %v", q, names(found))
+		}
+	}
+}
+
+// Several first logins of one customer at once (two tabs opening the
+// chat) make one user: the auth record's unique key decides, and the
+// losers read the winner's record.
+func TestCustomerConcurrentFirstLogins(t *testing.T) {
+	t.Parallel()
+	m := newMerchant(t)
+	srv := servertest.Start(t, m.configure(t))
+	const n = 8
+	clients := make([]*servertest.Client, n)
+	for i := range clients {
+		clients[i] = freshConn(t, srv)
+	}
+	tok := m.token(t, jwt.MapClaims{"sub": "two-tabs", "name": "Tab"})
+	users := make([]any, n)
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Go(func() {
+			id := c.ID()
+			users[i] = c.Request(id, Msg{"login": Msg{"id": id, "scheme": "jwt", "secret": tok}}).Get("params.user")
+		})
+	}
+	wg.Wait()
+	for i, u := range users {
+		if u == nil || u != users[0] {
+			t.Fatalf("concurrent first logins made users %v (login %d)", users, i)
 		}
 	}
 }
