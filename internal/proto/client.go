@@ -45,7 +45,7 @@ type MsgClientAcc struct {
 	State     string          `json:"status,omitempty"`
 	AuthLevel string          `json:"authlevel,omitempty"`
 	Scheme    string          `json:"scheme,omitempty"`
-	Secret    []byte          `json:"secret,omitempty"`
+	Secret    Secret          `json:"secret,omitempty"`
 	Login     bool            `json:"login,omitempty"`
 	Tags      []string        `json:"tags,omitempty"`
 	Desc      *MsgSetDesc     `json:"desc,omitempty"`
@@ -56,7 +56,7 @@ type MsgClientAcc struct {
 type MsgClientLogin struct {
 	ID     string          `json:"id,omitempty"`
 	Scheme string          `json:"scheme,omitempty"`
-	Secret []byte          `json:"secret"`
+	Secret Secret          `json:"secret"`
 	Cred   []MsgCredClient `json:"cred,omitempty"`
 }
 

@@ -113,6 +113,16 @@ type Config struct {
 	// on; 0 sends no header.
 	HSTSMaxAge Duration `json:"hsts_max_age"` // PARLEY_HSTS_MAX_AGE
 
+	// Customers vouched for by the merchant's backend (customers.go):
+	// JWTKeys check the jwt login scheme's tokens, by kid; tokens must name
+	// JWTAudience and JWTIssuer when those are set. HMACKey checks the hmac
+	// scheme's identifier hashes (Chatwoot's identity verification).
+	// Empty turns the scheme off.
+	JWTKeys     JWTKeys `json:"jwt_keys"`     // PARLEY_JWT_KEYS: inline JSON or a file's path
+	JWTAudience string  `json:"jwt_audience"` // PARLEY_JWT_AUDIENCE
+	JWTIssuer   string  `json:"jwt_issuer"`   // PARLEY_JWT_ISSUER
+	HMACKey     string  `json:"hmac_key"`     // PARLEY_HMAC_KEY
+
 	// NewEpochs gives every topic a new epoch before serving: the step
 	// after restoring a backup, so clients drop positions from the lost
 	// history. It is a one-time action for one start (`parley serve
@@ -210,6 +220,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("password_workers must not be negative")
 	}
 	if _, err := parseTrusted(c.TrustedProxies); err != nil {
+		return err
+	}
+	if _, _, err := c.customerVerifiers(); err != nil {
 		return err
 	}
 	return c.validateTLS()

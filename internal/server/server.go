@@ -91,6 +91,10 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 		AccountFailures: auth.NewThrottle(cfg.LoginAccountBurst, time.Duration(cfg.LoginAccountEvery)),
 		AddressFailures: auth.NewThrottle(cfg.LoginAddressBurst, time.Duration(cfg.LoginAddressEvery)),
 		Signups:         auth.NewThrottle(cfg.SignupBurst, time.Duration(cfg.SignupEvery))}
+	if err := cfg.setCustomerVerifiers(s.deps); err != nil {
+		st.Close()
+		return nil, err
+	}
 	s.scfg = &session.Config{Version: ProtocolVersion, Build: "parley:" + version,
 		MaxMessageSize: cfg.MaxMessageSize, MaxSubscribers: cfg.MaxSubscribers,
 		MaxTopics: cfg.MaxTopicsPerSession, OutboxBytes: cfg.OutboxBytes,

@@ -78,6 +78,10 @@ func (c *Config) Settings() []Setting {
 		{"acme_hosts", "PARLEY_ACME_HOSTS", "acme-hosts", "LIST", "comma-separated host names: serve TLS with certificates from Let's Encrypt for them", (*listVal)(&c.ACMEHosts)},
 		{"acme_email", "PARLEY_ACME_EMAIL", "acme-email", "EMAIL", "contact address given to the ACME certificate authority (optional)", (*strVal)(&c.ACMEEmail)},
 		{"acme_http", "PARLEY_ACME_HTTP", "acme-http", "ADDR", "address for the ACME HTTP-01 challenge handler, e.g. :80; empty leaves only the TLS-ALPN-01 challenge on listen", (*strVal)(&c.ACMEHTTP)},
+		{"jwt_keys", "PARLEY_JWT_KEYS", "jwt-keys", "JSON|FILE", "keys of the jwt login scheme by kid, {\"kid\":{\"alg\":\"HS256|RS256|EdDSA\",\"key\"|\"key_file\":…}}, inline or a file's path; empty: scheme off", (*jwtKeysVal)(&c.JWTKeys)},
+		{"jwt_audience", "PARLEY_JWT_AUDIENCE", "jwt-audience", "AUD", "the aud customer JWTs must name; empty: not checked", (*strVal)(&c.JWTAudience)},
+		{"jwt_issuer", "PARLEY_JWT_ISSUER", "jwt-issuer", "ISS", "the iss customer JWTs must carry; empty: not checked", (*strVal)(&c.JWTIssuer)},
+		{"hmac_key", "PARLEY_HMAC_KEY", "hmac-key", "KEY", "key of the hmac login scheme (Chatwoot's identifier_hash), at least 32 bytes; empty: scheme off", (*strVal)(&c.HMACKey)},
 		{"hsts_max_age", "PARLEY_HSTS_MAX_AGE", "hsts-max-age", "DURATION", "max-age of the Strict-Transport-Security header sent with TLS; 0s sends none", (*durVal)(&c.HSTSMaxAge)},
 	}
 }

@@ -64,6 +64,8 @@ func sampleFor(t *testing.T, typ reflect.Type) sample {
 		return sample{"a,b", `["a","b"]`}
 	case reflect.TypeFor[server.Duration]():
 		return sample{"7s", `"7s"`}
+	case reflect.TypeFor[server.JWTKeys]():
+		return sample{`{"k1":{"alg":"EdDSA","key_file":"/k.pem"}}`, `{"k1":{"alg":"EdDSA","key_file":"/k.pem"}}`}
 	}
 	t.Fatalf("no sample value for %v: extend sampleFor", typ)
 	return sample{}

@@ -31,6 +31,10 @@ func (s *Session) account(acc *proto.MsgClientAcc) {
 		s.reply(proto.Ctrl(acc.ID, "", proto.CodeConflict, "already authenticated", now))
 		return
 	}
+	if acc.Scheme == schemeJWT || acc.Scheme == schemeHMAC {
+		s.accCustomer(acc)
+		return
+	}
 	if wait := s.deps.Signups.Wait(s.remote); wait > 0 {
 		s.reply(throttled(acc.ID, "acc", "too many new accounts", wait, now))
 		return

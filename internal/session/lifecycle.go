@@ -19,11 +19,16 @@ var errRevoked = errors.New("credential revoked")
 // to let them go before it answers anyway.
 const deleteTimeout = 30 * time.Second
 
-// login authenticates the session with the basic or token scheme.
+// login authenticates the session with the basic or token scheme, or as
+// a customer vouched for by the merchant (jwt, hmac: customer.go).
 func (s *Session) login(l *proto.MsgClientLogin) {
 	now := proto.Now()
 	if s.UserID() != proto.ZeroUid {
 		s.reply(proto.Ctrl(l.ID, "", proto.CodeConflict, "already authenticated", now))
+		return
+	}
+	if l.Scheme == schemeJWT || l.Scheme == schemeHMAC {
+		s.loginCustomer(l.ID, l.Scheme, l.Secret)
 		return
 	}
 	account := loginAccount(l)

@@ -87,6 +87,10 @@ type Deps struct {
 	// Signups throttles new accounts per client address: each is a row
 	// kept for good, and anonymous ones need no credentials; nil: none.
 	Signups *auth.Throttle
+	// JWT and Identifiers check the secrets of customers vouched for by
+	// the merchant (schemes jwt and hmac); nil turns the scheme off.
+	JWT         *auth.JWTVerifier
+	Identifiers *auth.IdentifierVerifier
 	// LabelKey keys the hash that turns a session's sid into the label
 	// logs and traces show (SessionID); a random key per process.
 	LabelKey []byte

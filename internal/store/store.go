@@ -69,9 +69,10 @@ type Auths interface {
 type Search interface {
 	// FindByTags returns up to limit users and topics that carry any of
 	// tags, those matching most tags first, then by user id and topic name.
-	// Matching ignores case. A user also matches the unique key of each of
-	// their authentication records ("basic:alice"), so people can be found
-	// by login. A match lists the tags it matched, sorted.
+	// Matching ignores case. A user also matches the unique key of their
+	// basic authentication record ("basic:alice"), so people can be found
+	// by login; other schemes' keys (a shop's customer id) are never
+	// matched. A match lists the tags it matched, sorted.
 	FindByTags(ctx context.Context, tags []string, limit int) ([]TagMatch, error)
 }
 

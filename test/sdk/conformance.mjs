@@ -11,6 +11,7 @@
 // on its own local copies of messages and receipts (_sending, _noForwarding),
 // which tell those apart from what the server sent.
 
+import { createHmac } from 'node:crypto';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -529,6 +530,42 @@ test('o. delCurrentUser: the account goes, its login is free again, the peer kee
   await within(cf.leave(false), 'carol leaves the topic');
   await close(again);
 });
+
+// A merchant's backend signs customer tokens (HS256 here, with the key the
+// server was started with); the page hands the token to the SDK as it is.
+const JWT_KEY = process.env.PARLEY_JWT_KEY;
+
+function signJWT(claims, key = JWT_KEY) {
+  const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const body = `${b64({ alg: 'HS256', typ: 'JWT', kid: 'sdk' })}.${b64(claims)}`;
+  return `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`;
+}
+
+test("p. jwt: login('jwt', token) as a shop's customer, the same user each time, the profile in trusted; a forged token is 401",
+  { ...TIMEOUT, skip: !JWT_KEY && 'PARLEY_JWT_KEY not set (sdk_test.go sets it)' }, async () => {
+    const sub = `shop-customer-${RUN}`;
+    const exp = Math.floor(Date.now() / 1000) + 300;
+    const c = await open('ws', 'customer');
+    const ctrl = await within(c.login('jwt', signJWT({ sub, exp, name: 'Cleo', order: 'SO-1' })), "login('jwt')");
+    assert.equal(ctrl.code, 200, `login jwt: ${JSON.stringify(ctrl)}`);
+    assert.match(ctrl.params.user, /^usr/, `login jwt: params.user: ${JSON.stringify(ctrl.params)}`);
+    assert.ok(c.isAuthenticated() && c.getAuthToken(), 'the SDK is logged in with a usable token');
+    const me = await subscribeMe(c);
+    await waitUntil(() => me.public && me.public.fn === 'Cleo' && me.trusted && me.trusted.verified === true &&
+      me.trusted.claims && me.trusted.claims.order === 'SO-1', `me desc to carry the signed profile (public ${JSON.stringify(me.public)}, trusted ${JSON.stringify(me.trusted)})`);
+
+    // createAccount with the jwt scheme is a login that creates the
+    // account when it is new: the same customer is the same user.
+    const again = await open('ws', 'customer-again');
+    const acc = await within(again.createAccount('jwt', signJWT({ sub, exp, level: 'gold' }), true), "createAccount('jwt')");
+    assert.equal(acc.code, 200, `acc jwt: ${JSON.stringify(acc)}`);
+    assert.equal(acc.params.user, ctrl.params.user, 'the same sub must be the same user');
+
+    const forged = await open('ws', 'forger');
+    await assert.rejects(within(forged.login('jwt', signJWT({ sub, exp }, 'a-guess-of-the-merchant-key-0000000')), 'forged jwt'),
+      (err) => err.code === 401 && /token signature invalid/.test(err.message), 'a forged token must be rejected with 401');
+    await Promise.all([close(c), close(again), close(forged)]);
+  });
 
 process.on('exit', () => {
   if (process.exitCode) {

@@ -47,8 +47,11 @@ func TestTinodeSDK(t *testing.T) {
 	}
 	requireNodeModules(t, sdkDir)
 
-	srv := servertest.StartProcess(t, t.TempDir())
-	runNode(t, node, sdkDir, "conformance.mjs", "PARLEY_ADDR="+srv.Addr)
+	// The jwt scheme on, with an HS256 key the script signs customer
+	// tokens with, as a merchant's backend would.
+	const jwtKey = "sdk-conformance-merchant-key-0123456789"
+	srv := servertest.StartProcess(t, t.TempDir(), `PARLEY_JWT_KEYS={"sdk":{"alg":"HS256","key":"`+jwtKey+`"}}`)
+	runNode(t, node, sdkDir, "conformance.mjs", "PARLEY_ADDR="+srv.Addr, "PARLEY_JWT_KEY="+jwtKey)
 	srv.Terminate()
 	if code := srv.ExitCode(); code != 0 {
 		t.Fatalf("parley exited with %d after SIGTERM:\n%s", code, srv.Log())

@@ -48,7 +48,8 @@ func indexTopicTags(w *writeTx, topic string, tags []string) error {
 	return nil
 }
 
-// FindByTags looks the tags up in the tag index and in the auth keys. The
+// FindByTags looks the tags up in the tag index and in the basic logins'
+// auth keys (other keys, such as a shop's customer id, are private). The
 // ranking happens in SQL so that only limit rows come back; "user < 0"
 // sorts bit-cast ids as the unsigned numbers they are.
 func (s *Store) FindByTags(ctx context.Context, tags []string, limit int) ([]store.TagMatch, error) {
@@ -65,7 +66,7 @@ func (s *Store) FindByTags(ctx context.Context, tags []string, limit int) ([]sto
 	in := strings.TrimSuffix(strings.Repeat("?,", len(tags)), ",")
 	query := `SELECT user, topic, group_concat(tag, '` + sqlSearchSeparator + `') FROM (
 			SELECT tag, user, topic FROM tagindex WHERE tag IN (` + in + `)
-			UNION SELECT uniq, user, '' FROM auth WHERE uniq IN (` + in + `))
+			UNION SELECT uniq, user, '' FROM auth WHERE uniq IN (` + in + `) AND scheme = 'basic')
 		GROUP BY user, topic ORDER BY COUNT(*) DESC, user < 0, user, topic LIMIT ?`
 	rows, err := s.rdb.QueryContext(ctx, query, args...)
 	if err != nil {

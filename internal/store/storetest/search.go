@@ -13,6 +13,7 @@ func testSearch(t *testing.T, open Opener) {
 	t.Run("Ranking", func(t *testing.T) { testFindRanking(t, open) })
 	t.Run("FollowsUpdates", func(t *testing.T) { testFindFollowsUpdates(t, open) })
 	t.Run("AuthKeys", func(t *testing.T) { testFindAuthKeys(t, open) })
+	t.Run("PrivateAuthKeys", func(t *testing.T) { testFindSkipsPrivateAuthKeys(t, open) })
 }
 
 func testAuths(t *testing.T, open Opener) {
@@ -214,5 +215,19 @@ func testRenameTaken(t *testing.T, open Opener) {
 	wantErr(t, "UpdateAuth(taken key)", err, store.ErrDuplicate)
 	if got, err := s.GetAuth(ctx, "basic:alice"); err != nil || got.UserID != alice {
 		t.Errorf("old record after a failed rename: %+v, %v", got, err)
+	}
+}
+
+// testFindSkipsPrivateAuthKeys: only basic logins are searchable; the key
+// of another scheme (a shop's customer id, "jwt:…") never matches.
+func testFindSkipsPrivateAuthKeys(t *testing.T, open Opener) {
+	s := fresh(t, open)
+	rec := newAuth("jwt:cust-1", alice)
+	rec.Scheme = "jwt"
+	if err := s.CreateUser(t.Context(), newUser(alice), rec); err != nil {
+		t.Fatalf("CreateUser: %v", err)
+	}
+	if got := find(t, s, 10, "jwt:cust-1"); len(got) != 0 {
+		t.Errorf("a jwt key matched %v", owners(got))
 	}
 }
