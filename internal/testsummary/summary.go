@@ -112,6 +112,24 @@ func (s *summary) packageEvent(e event) {
 		}
 	case "fail":
 		s.pkgFailed[e.Package] = true
+		s.flushUnfinished(e.Package)
+	}
+}
+
+// flushUnfinished prints the output of pkg's tests that never ended: when a
+// test binary times out or panics, the stack dump is the output of the test
+// that was running, and no pass or fail event will ever print it.
+func (s *summary) flushUnfinished(pkg string) {
+	var keys []string
+	for key := range s.pending {
+		if strings.HasPrefix(key, pkg+" ") {
+			keys = append(keys, key)
+		}
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		fmt.Fprintf(s.out, "\n--- output of %s, which did not finish:\n%s\n", key, strings.Join(s.pending[key], ""))
+		delete(s.pending, key)
 	}
 }
 

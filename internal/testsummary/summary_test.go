@@ -117,3 +117,16 @@ func TestRunsTheCommand(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", code, out.String())
 	}
 }
+
+// A test binary that times out ends with no event for the test it was
+// running; its output (the stack dump) must still be shown.
+func TestUnfinishedTestOutputShown(t *testing.T) {
+	const pkg = "example.com/hangs"
+	stream := ev("output", pkg, "TestHangs", "=== RUN   TestHangs\n") +
+		ev("output", pkg, "TestHangs", "panic: test timed out after 10m0s\n") +
+		ev("output", pkg, "", "FAIL\texample.com/hangs 600.1s\n") + ev("fail", pkg, "", "")
+	code, out := summarise(t, stream)
+	if code != 1 || !strings.Contains(out, "panic: test timed out") || !strings.Contains(out, "did not finish") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+}

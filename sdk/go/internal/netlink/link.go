@@ -185,6 +185,14 @@ func (l *Link) session(ctx context.Context) (healthy bool, err error) {
 	}
 	start := l.cfg.Now()
 	l.mu.Lock()
+	// Close cancels first and then closes the connection it finds: a dial
+	// that returns after that must close its own, or its reader would wait
+	// on it forever and Close with it.
+	if ctx.Err() != nil {
+		l.mu.Unlock()
+		c.Close()
+		return false, ctx.Err()
+	}
 	l.gen++
 	gen := l.gen
 	l.conn = c

@@ -72,6 +72,14 @@ func TestLinkBacksOffAndResets(t *testing.T) {
 		}
 	}
 	c := <-conns
+	// The session reads the clock for its start only after the dial has
+	// returned: wait for its Connected, or the clock could move first and
+	// the connection would look short-lived.
+	for e := range states {
+		if e.State == Connected {
+			break
+		}
+	}
 	mu.Lock()
 	now = now.Add(2 * time.Minute) // the connection stays healthy
 	fails = 1
@@ -89,5 +97,32 @@ func TestLinkBacksOffAndResets(t *testing.T) {
 		e := <-states
 		sawConnected = sawConnected || e.State == Connected
 		sawDown = sawDown || (e.State == Disconnected && e.Err != nil)
+	}
+}
+
+// Close while a dial is under way returns once the dial does: a connection
+// the dial made after Close began is closed instead of being read forever.
+func TestCloseDuringDial(t *testing.T) {
+	dialing := make(chan struct{})
+	l := New(Config{
+		URL: func() string { return "fake" },
+		// A dial that completes although it was cancelled: Close has
+		// already looked for a connection to close and found none.
+		Dial: func(ctx context.Context, url string) (Conn, error) {
+			close(dialing)
+			<-ctx.Done()
+			return &fakeConn{closed: make(chan struct{})}, nil
+		},
+		Backoff:    Backoff{Base: time.Second, Max: time.Second},
+		ProbeEvery: -1,
+	})
+	l.Start()
+	<-dialing
+	closed := make(chan struct{})
+	go func() { l.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return after a dial that finished during it")
 	}
 }
