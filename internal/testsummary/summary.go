@@ -20,9 +20,13 @@ type event struct {
 
 // sdkPackage and sdkTestPrefix name the tinode-sdk conformance tests, whose
 // fate gets a line of its own: they need Node and are skipped without it.
+// The PostgreSQL conformance run gets one too: it needs a PostgreSQL
+// server and is skipped without one.
 const (
 	sdkPackage    = "/test/sdk"
 	sdkTestPrefix = "TestTinodeSDK"
+	pgPackage     = "/internal/store/postgres"
+	pgTestPrefix  = "TestConformance"
 )
 
 // summary collects the counts and keeps each running test's output until
@@ -37,6 +41,44 @@ type summary struct {
 	pkgTestFailed           map[string]bool     // packages where a test failed
 	sdkRan, sdkFailed       int
 	sdkSkip                 string // why the tinode-sdk test was skipped
+	pg                      fate   // the PostgreSQL conformance suite
+}
+
+// fate is what happened to one optional test: how often it ran, failed,
+// and why it was skipped.
+type fate struct {
+	ran, failed int
+	skip        string
+}
+
+// note records e if it is a top-level test named prefix… in a package
+// ending in pkg.
+func (f *fate) note(e event, pkg, prefix, skip string) {
+	if !strings.HasSuffix(e.Package, pkg) || !strings.HasPrefix(e.Test, prefix) || strings.Contains(e.Test, "/") {
+		return
+	}
+	switch e.Action {
+	case "pass":
+		f.ran++
+	case "fail":
+		f.ran++
+		f.failed++
+	case "skip":
+		f.skip = skip
+	}
+}
+
+// line says what happened, after label.
+func (f *fate) line(label string) string {
+	switch {
+	case f.ran > 0 && f.failed > 0:
+		return fmt.Sprintf("%s: ran, %d of %d runs failed", label, f.failed, f.ran)
+	case f.ran > 0:
+		return fmt.Sprintf("%s: ran, passed (%d runs)", label, f.ran)
+	case f.skip != "":
+		return label + ": skipped: " + f.skip
+	}
+	return label + ": not run"
 }
 
 func newSummary(out io.Writer) *summary {
@@ -75,16 +117,19 @@ func (s *summary) handle(e event) {
 	case "pass":
 		s.passed++
 		s.noteSDK(e, "")
+		s.pg.note(e, pgPackage, pgTestPrefix, "")
 		delete(s.pending, key)
 	case "skip":
 		s.skipped++
 		s.noteSDK(e, skipReason(s.pending[key]))
+		s.pg.note(e, pgPackage, pgTestPrefix, skipReason(s.pending[key]))
 		delete(s.pending, key)
 	case "fail":
 		s.failed++
 		s.failures = append(s.failures, key)
 		s.pkgTestFailed[e.Package] = true
 		s.noteSDK(e, "")
+		s.pg.note(e, pgPackage, pgTestPrefix, "")
 		fmt.Fprintf(s.out, "\n--- output of %s (%s):\n%s\n", e.Test, e.Package, strings.Join(s.pending[key], ""))
 		delete(s.pending, key)
 	}
@@ -161,6 +206,7 @@ func (s *summary) finish(waitErr error) int {
 	}
 	fmt.Fprintf(s.out, "make test: %d passed, %d failed, %d skipped\n", s.passed, s.failed, s.skipped)
 	fmt.Fprintln(s.out, s.sdkLine())
+	fmt.Fprintln(s.out, s.pg.line("postgresql store conformance"))
 	if s.failed > 0 || waitErr != nil || s.passed+s.skipped == 0 {
 		if waitErr != nil && s.failed == 0 {
 			fmt.Fprintln(s.out, "the go command failed:", waitErr)
