@@ -158,3 +158,32 @@ func TestUnstorableMsgID(t *testing.T) {
 		t.Errorf("bad messages stored: %+v, %+v", res[1], res[2])
 	}
 }
+
+// The Append calls of a batch are stored together; when that fails, each
+// is stored on its own, so only the failing call fails.
+func TestMergedAppendsFallBack(t *testing.T) {
+	s := openIn(t, pgtest.Database(t), Options{})
+	defer s.Close()
+	createTestTopic(t, s)
+	// A rule the database enforces and the adapter does not know of.
+	if _, err := s.pool.Exec(t.Context(), `ALTER TABLE messages ADD CONSTRAINT short CHECK (length(content) < 10)`); err != nil {
+		t.Fatal(err)
+	}
+	long := msg("long")
+	long.Content = []byte(`"far too long for the rule"`)
+	batch := []*job{appendJob(t.Context(), []*store.Message{msg("a")}),
+		appendJob(t.Context(), []*store.Message{long}), appendJob(t.Context(), []*store.Message{msg("b")})}
+	errs := make([]error, len(batch))
+	if err := s.runBatch(batch, errs); err != nil {
+		t.Fatalf("runBatch: %v", err)
+	}
+	if errs[0] != nil || errs[2] != nil || errs[1] == nil {
+		t.Fatalf("errors %v; want only the long message's call to fail", errs)
+	}
+	if a, b := batch[0].res[0], batch[2].res[0]; a.SeqID != 1 || b.SeqID != 2 {
+		t.Errorf("seqs %d and %d, want 1 and 2", a.SeqID, b.SeqID)
+	}
+	if top, err := s.GetTopic(t.Context(), testTopic); err != nil || top.SeqID != 2 {
+		t.Errorf("topic seq = %v, %v; want 2", top, err)
+	}
+}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/parley-im/parley/internal/store"
 )
 
 // job is one write request: run executes inside the batch transaction, under
@@ -15,6 +17,10 @@ type job struct {
 	ctx  context.Context
 	run  func(*writeTx) error
 	done chan error
+	// msgs and res are set for an Append call, which the committer may
+	// store together with the batch's other Append calls.
+	msgs []*store.Message
+	res  []store.AppendResult
 }
 
 // writeTx is the state a batch's jobs share.
@@ -143,8 +149,14 @@ func (s *Store) runBatch(batch []*job, errs []error) error {
 		return err
 	}
 	w := &writeTx{tx: tx, seqs: map[string]int{}}
+	// The jobs of a batch were queued concurrently, so none has to wait
+	// for another: the Append calls may go first, together.
+	merged, err := w.mergeAppends(batch, errs)
+	if err != nil {
+		return errors.Join(err, tx.Rollback(ctx))
+	}
 	for i, j := range batch {
-		if errs[i] != nil {
+		if errs[i] != nil || merged[i] {
 			continue
 		}
 		jobErr, txErr := w.runJob(j)
