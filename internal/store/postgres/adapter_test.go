@@ -1,11 +1,13 @@
 package postgres
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/store"
 	"github.com/parley-im/parley/internal/store/postgres/pgtest"
 )
@@ -185,5 +187,42 @@ func TestMergedAppendsFallBack(t *testing.T) {
 	}
 	if top, err := s.GetTopic(t.Context(), testTopic); err != nil || top.SeqID != 2 {
 		t.Errorf("topic seq = %v, %v; want 2", top, err)
+	}
+}
+
+// The UpdateMarks calls of a batch are one statement: each subscription
+// ends at the highest marks asked for, recv at or above read, and a call
+// for a subscription that does not exist gets ErrNotFound alone.
+func TestMergedMarks(t *testing.T) {
+	s := openIn(t, pgtest.Database(t), Options{})
+	defer s.Close()
+	sub := func(u proto.Uid) store.Subscription {
+		return store.Subscription{Topic: testTopic, User: u, ModeWant: proto.ModeCPublic, ModeGiven: proto.ModeCPublic}
+	}
+	if err := s.CreateTopic(t.Context(), &store.Topic{Name: testTopic}, []store.Subscription{sub(1), sub(2)}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	batch := []*job{
+		marksJob(ctx, markUpdate{testTopic, 1, 5, 2}),
+		marksJob(ctx, markUpdate{testTopic, 1, 3, 4}),
+		marksJob(ctx, markUpdate{testTopic, 9, 1, 1}), // not subscribed
+		marksJob(ctx, markUpdate{testTopic, 2, 0, 7}),
+	}
+	errs := make([]error, len(batch))
+	if err := s.runBatch(batch, errs); err != nil {
+		t.Fatalf("runBatch: %v", err)
+	}
+	if errs[0] != nil || errs[1] != nil || errs[3] != nil || !errors.Is(errs[2], store.ErrNotFound) {
+		t.Fatalf("errors %v; want ErrNotFound for the third call only", errs)
+	}
+	for _, w := range []struct {
+		user       proto.Uid
+		recv, read int
+	}{{1, 5, 4}, {2, 7, 7}} {
+		got, err := s.GetSub(ctx, testTopic, w.user)
+		if err != nil || got.RecvSeqID != w.recv || got.ReadSeqID != w.read {
+			t.Errorf("user %d: %+v, %v; want recv %d, read %d", w.user, got, err, w.recv, w.read)
+		}
 	}
 }

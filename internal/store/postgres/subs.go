@@ -108,10 +108,13 @@ func (s *Store) UpdateSub(ctx context.Context, topic string, user proto.Uid, upd
 
 // UpdateMarks raises the read marks; ErrNotFound if there is no
 // subscription.
+// The committer raises the marks of a batch's calls together (marks.go).
 func (s *Store) UpdateMarks(ctx context.Context, topic string, user proto.Uid, recv, read int) error {
-	return s.write(ctx, func(w *writeTx) error {
-		return mustAffect(w.exec(sqlUpdateMarks, int64(recv), int64(read), topic, uidArg(user)))
-	})
+	j := marksJob(ctx, markUpdate{topic: topic, user: user, recv: recv, read: read})
+	if err := s.enqueue(j); err != nil {
+		return err
+	}
+	return <-j.done
 }
 
 // DeleteSub removes the subscription and its device marks; ErrNotFound if

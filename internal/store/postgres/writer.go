@@ -21,6 +21,8 @@ type job struct {
 	// store together with the batch's other Append calls.
 	msgs []*store.Message
 	res  []store.AppendResult
+	// marks is set for an UpdateMarks call, likewise stored together.
+	marks *markUpdate
 }
 
 // writeTx is the state a batch's jobs share.
@@ -152,6 +154,9 @@ func (s *Store) runBatch(batch []*job, errs []error) error {
 	// The jobs of a batch were queued concurrently, so none has to wait
 	// for another: the Append calls may go first, together.
 	merged, err := w.mergeAppends(batch, errs)
+	if err == nil {
+		err = w.mergeMarks(batch, errs, merged)
+	}
 	if err != nil {
 		return errors.Join(err, tx.Rollback(ctx))
 	}
