@@ -28,10 +28,16 @@ const (
 		GROUP BY uid, topic ORDER BY COUNT(*) DESC, uid < 0, uid, topic LIMIT $2`
 )
 
+// lowerAll lowercases tags for the index or a search, leaving out those
+// PostgreSQL's text cannot hold (a NUL): such a tag is kept in the owner's
+// tags but cannot be searched for, and a search term with one matches
+// nothing, instead of failing the statement.
 func lowerAll(tags []string) []string {
-	out := make([]string, len(tags))
-	for i, t := range tags {
-		out[i] = strings.ToLower(t)
+	out := make([]string, 0, len(tags))
+	for _, t := range tags {
+		if storable(t) {
+			out = append(out, strings.ToLower(t))
+		}
 	}
 	return out
 }
@@ -41,10 +47,10 @@ func indexUserTags(w *writeTx, user proto.Uid, tags []string) error {
 	if _, err := w.exec(sqlUnindexUser, uidArg(user)); err != nil {
 		return err
 	}
-	if len(tags) == 0 {
+	if tags = lowerAll(tags); len(tags) == 0 {
 		return nil
 	}
-	_, err := w.exec(sqlIndexUserTags, lowerAll(tags), uidArg(user))
+	_, err := w.exec(sqlIndexUserTags, tags, uidArg(user))
 	return err
 }
 
@@ -53,19 +59,19 @@ func indexTopicTags(w *writeTx, topic string, tags []string) error {
 	if _, err := w.exec(sqlUnindexTopic, topic); err != nil {
 		return err
 	}
-	if len(tags) == 0 {
+	if tags = lowerAll(tags); len(tags) == 0 {
 		return nil
 	}
-	_, err := w.exec(sqlIndexTopicTags, lowerAll(tags), topic)
+	_, err := w.exec(sqlIndexTopicTags, tags, topic)
 	return err
 }
 
 // FindByTags looks the tags up in the tag index and in the auth keys.
 func (s *Store) FindByTags(ctx context.Context, tags []string, limit int) ([]store.TagMatch, error) {
-	if len(tags) == 0 || limit <= 0 {
+	if tags = lowerAll(tags); len(tags) == 0 || limit <= 0 {
 		return nil, nil
 	}
-	rows, err := s.pool.Query(ctx, sqlFindByTags, lowerAll(tags), limit)
+	rows, err := s.pool.Query(ctx, sqlFindByTags, tags, limit)
 	if err != nil {
 		return nil, err
 	}
