@@ -19,7 +19,10 @@ func openIn(t *testing.T, dbURL string, opts Options) *Store {
 	return s
 }
 
+// The suites run in parallel with each other, each on its own database,
+// since most of their time is waiting for PostgreSQL.
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	db := pgtest.Database(t)
 	storetest.Run(t, func(t *testing.T) store.Store { return openIn(t, db, Options{}) })
 }
@@ -27,11 +30,13 @@ func TestConformance(t *testing.T) {
 // TestConformanceUnbatched runs the suite with one commit per request, the
 // path group commit is measured against.
 func TestConformanceUnbatched(t *testing.T) {
+	t.Parallel()
 	db := pgtest.Database(t)
 	storetest.Run(t, func(t *testing.T) store.Store { return openIn(t, db, Options{MaxBatch: 1}) })
 }
 
 func TestPersistence(t *testing.T) {
+	t.Parallel()
 	url := pgtest.Schema(t, pgtest.Database(t))
 	storetest.RunPersistence(t, func(t *testing.T) store.Store {
 		s, err := Open(context.Background(), url, Options{})
