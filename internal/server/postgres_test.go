@@ -3,6 +3,7 @@ package server_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parley-im/parley/internal/server"
 	"github.com/parley-im/parley/internal/server/servertest"
@@ -53,5 +54,42 @@ func TestStoreSettingValidated(t *testing.T) {
 	cfg.Store = "postgresql://parley@db.internal:5432/parley"
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("Validate(postgresql://…) = %v", err)
+	}
+}
+
+// A gateway whose PostgreSQL crashes stays up: a pub while the database is
+// down is answered with an error, not lost in silence nor acknowledged,
+// and once the database is back the same connection's retry with the same
+// msgid is stored once, after everything acknowledged before.
+func TestServeThroughDatabaseCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and crashes a PostgreSQL server")
+	}
+	t.Parallel()
+	pg := pgtest.StartPrivate(t)
+	srv := servertest.Start(t, func(c *server.Config) { c.Store = pg.URL() })
+	a, b := srv.Connect(t, "alice"), srv.Connect(t, "bob")
+	mustCode(t, "a sub", a.Sub(b.User), 200)
+	mustCode(t, "pub before", a.Pub(b.User, "before", "m1"), 202)
+
+	pg.Crash()
+	if code := a.Pub(b.User, "during", "m2").Code(); code < 500 {
+		t.Fatalf("pub while the database is down: code %d, want a server error", code)
+	}
+	pg.Start()
+	// The pool may still hold connections that died with the server: retry
+	// as a client would, with the same msgid, until one is stored.
+	deadline := time.Now().Add(30 * time.Second)
+	var ctrl Msg
+	for {
+		if ctrl = a.Pub(b.User, "during", "m2"); ctrl.Code() == 202 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if ctrl.Code() != 202 || ctrl.Int("params.seq") != 2 {
+		t.Fatalf("retry after the restart: %v, want ctrl 202 with seq 2", ctrl)
+	}
+	if dup := a.Pub(b.User, "during", "m2"); dup.Int("params.seq") != 2 || dup.Get("params.duplicate") != true {
+		t.Fatalf("second retry: %v, want the duplicate of seq 2", dup)
 	}
 }
