@@ -261,7 +261,7 @@ func (w *writeTx) lookUp(msgs []*store.Message, before string) (map[msgKey]store
 	if b.Len() == 0 {
 		return known, nil
 	}
-	return known, w.tx.SendBatch(context.Background(), b).Close()
+	return known, w.tx.SendBatch(w.ctx, b).Close()
 }
 
 // store inserts the rows, records the topics' new seq and touch time and
@@ -287,5 +287,5 @@ func (w *writeTx) store(r *rows, touched map[string]int64, marks map[senderKey]i
 	if after != "" {
 		b.Queue(after)
 	}
-	return storeErr(w.tx.SendBatch(context.Background(), b).Close())
+	return storeErr(w.tx.SendBatch(w.ctx, b).Close())
 }

@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -34,8 +35,9 @@ import (
 
 // Defaults for the zero Options.
 const (
-	DefaultMaxBatch = 256
-	DefaultMaxConns = 8
+	DefaultMaxBatch     = 256
+	DefaultMaxConns     = 8
+	DefaultWriteTimeout = 30 * time.Second
 )
 
 // ErrClosed is returned by writes to a closed store.
@@ -48,6 +50,9 @@ type Options struct {
 	MaxBatch int
 	// MaxConns caps the pool: the committer takes one, reads the rest.
 	MaxConns int
+	// WriteTimeout bounds one batch, from taking a connection to the
+	// commit; a batch that takes longer fails (and is rolled back).
+	WriteTimeout time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -57,13 +62,17 @@ func (o Options) withDefaults() Options {
 	if o.MaxConns < 2 {
 		o.MaxConns = DefaultMaxConns
 	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = DefaultWriteTimeout
+	}
 	return o
 }
 
 // Store is the PostgreSQL adapter. It is safe for concurrent use.
 type Store struct {
-	pool     *pgxpool.Pool
-	maxBatch int
+	pool         *pgxpool.Pool
+	maxBatch     int
+	writeTimeout time.Duration
 
 	mu     sync.RWMutex // closed and sends on jobs: Close must not race a send
 	closed bool
@@ -96,10 +105,11 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{
-		pool:     pool,
-		maxBatch: opts.MaxBatch,
-		jobs:     make(chan *job, opts.MaxBatch),
-		done:     make(chan struct{}),
+		pool:         pool,
+		maxBatch:     opts.MaxBatch,
+		writeTimeout: opts.WriteTimeout,
+		jobs:         make(chan *job, opts.MaxBatch),
+		done:         make(chan struct{}),
 	}
 	go s.commitLoop()
 	return s, nil

@@ -59,3 +59,45 @@ func TestDatabaseCrashAndRestart(t *testing.T) {
 		t.Fatalf("after the restart: %d messages, %v; want 11", len(msgs), err)
 	}
 }
+
+// A database that stops answering without closing its connections (a
+// network partition) fails writes after WriteTimeout instead of holding
+// them forever, and the store works again once it answers.
+func TestDatabaseStopsAnswering(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and freezes a PostgreSQL server")
+	}
+	pg := pgtest.StartPrivate(t)
+	s, err := Open(t.Context(), pg.URL(), Options{WriteTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	createTestTopic(t, s)
+	if _, err := s.Append(t.Context(), []*store.Message{msg("before")}); err != nil {
+		t.Fatal(err)
+	}
+	pg.Freeze()
+	start := time.Now()
+	_, err = s.Append(t.Context(), []*store.Message{msg("frozen")})
+	if err == nil {
+		t.Fatal("Append succeeded while the database was frozen")
+	}
+	if waited := time.Since(start); waited > 20*time.Second {
+		t.Errorf("Append failed after %v; want about the 1 s write timeout", waited)
+	}
+	pg.Thaw()
+	deadline := time.Now().Add(30 * time.Second)
+	var res []store.AppendResult
+	for {
+		if res, err = s.Append(t.Context(), []*store.Message{msg("frozen")}); err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("Append after the thaw: %v", err)
+	}
+	if res[0].SeqID != 2 {
+		t.Errorf("after the thaw: %+v, want seq 2", res[0])
+	}
+}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -28,6 +29,8 @@ type job struct {
 // writeTx is the state a batch's jobs share.
 type writeTx struct {
 	tx pgx.Tx
+	// ctx bounds the whole batch (Options.WriteTimeout), not one job.
+	ctx context.Context
 	// seqs caches each topic's last seq inside this transaction, read once
 	// under the topic row's lock. It lives and dies with the transaction: a
 	// failed commit must not leave seqs that were never stored.
@@ -39,20 +42,20 @@ type writeTx struct {
 func (w *writeTx) forget() { clear(w.seqs) }
 
 // exec runs a statement in the transaction. Jobs run with no deadline of
-// their own: the batch is shared, and a caller that gave up is skipped
-// before its job starts.
+// their own, only the batch's: the batch is shared, and a caller that gave
+// up is skipped before its job starts.
 func (w *writeTx) exec(query string, args ...any) (pgconn.CommandTag, error) {
-	return w.tx.Exec(context.Background(), query, args...)
+	return w.tx.Exec(w.ctx, query, args...)
 }
 
 // queryRow runs a one-row query in the transaction.
 func (w *writeTx) queryRow(query string, args ...any) pgx.Row {
-	return w.tx.QueryRow(context.Background(), query, args...)
+	return w.tx.QueryRow(w.ctx, query, args...)
 }
 
 // query runs a query in the transaction.
 func (w *writeTx) query(query string, args ...any) (pgx.Rows, error) {
-	return w.tx.Query(context.Background(), query, args...)
+	return w.tx.Query(w.ctx, query, args...)
 }
 
 // write runs fn in the committer and returns once its changes are durable.
@@ -144,13 +147,17 @@ func (s *Store) commit(batch []*job) {
 // failure there, and commits. An error return fails the whole batch: nothing
 // of it was stored. Each batch takes a connection from the pool, so a
 // connection lost with a database restart costs one batch, not the store.
+// The batch has WriteTimeout to commit, so a database that stops answering
+// (a network partition, a stalled disk) fails writes instead of holding
+// every writer forever.
 func (s *Store) runBatch(batch []*job, errs []error) error {
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), s.writeTimeout)
+	defer cancel()
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return err
 	}
-	w := &writeTx{tx: tx, seqs: map[string]int{}}
+	w := &writeTx{tx: tx, ctx: ctx, seqs: map[string]int{}}
 	// The jobs of a batch were queued concurrently, so none has to wait
 	// for another: the Append calls may go first, together.
 	merged, err := w.mergeAppends(batch, errs)
@@ -158,7 +165,7 @@ func (s *Store) runBatch(batch []*job, errs []error) error {
 		err = w.mergeMarks(batch, errs, merged)
 	}
 	if err != nil {
-		return errors.Join(err, tx.Rollback(ctx))
+		return errors.Join(err, rollback(tx))
 	}
 	for i, j := range batch {
 		if errs[i] != nil || merged[i] {
@@ -166,7 +173,7 @@ func (s *Store) runBatch(batch []*job, errs []error) error {
 		}
 		jobErr, txErr := w.runJob(j)
 		if txErr != nil {
-			return errors.Join(txErr, tx.Rollback(ctx))
+			return errors.Join(txErr, rollback(tx))
 		}
 		errs[i] = jobErr
 	}
@@ -193,4 +200,16 @@ func (w *writeTx) runJob(j *job) (jobErr, txErr error) {
 	}
 	_, txErr = w.exec(`RELEASE job`)
 	return jobErr, txErr
+}
+
+// rollbackTimeout bounds the rollback of a failed batch, which may have
+// failed because its own deadline passed.
+const rollbackTimeout = 5 * time.Second
+
+// rollback undoes a failed batch. If the database does not answer, pgx
+// closes the connection, which undoes the transaction all the same.
+func rollback(tx pgx.Tx) error {
+	ctx, cancel := context.WithTimeout(context.Background(), rollbackTimeout)
+	defer cancel()
+	return tx.Rollback(ctx)
 }

@@ -7,6 +7,9 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -50,7 +53,10 @@ func StartPrivate(t testing.TB) *Private {
 	}
 	p.port = freePort(t)
 	p.run("initdb", "-D", p.dir, "-U", "postgres", "-A", "trust", "--no-sync")
-	t.Cleanup(func() { p.ctl("stop", "-m", "immediate") })
+	t.Cleanup(func() {
+		p.Thaw() // a frozen server would not stop
+		p.ctl("stop", "-m", "immediate")
+	})
 	p.Start()
 	return p
 }
@@ -99,4 +105,44 @@ func freePort(t testing.TB) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// Freeze stops every process of the server (SIGSTOP) without closing a
+// connection: to its clients the database stops answering, as in a network
+// partition. Thaw lets it go on.
+func (p *Private) Freeze() { p.signal(syscall.SIGSTOP) }
+
+// Thaw resumes a frozen server.
+func (p *Private) Thaw() { p.signal(syscall.SIGCONT) }
+
+// signal sends sig to the postmaster and all its children.
+func (p *Private) signal(sig syscall.Signal) {
+	p.t.Helper()
+	b, err := os.ReadFile(filepath.Join(p.dir, "postmaster.pid"))
+	if err != nil {
+		p.t.Fatalf("pgtest: %v", err)
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	main, err := strconv.Atoi(strings.TrimSpace(first))
+	if err != nil {
+		p.t.Fatalf("pgtest: postmaster.pid: %v", err)
+	}
+	pids := []int{main}
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, st := range stats {
+		b, err := os.ReadFile(st)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid …; comm may hold spaces, so cut at the last ')'.
+		i := strings.LastIndexByte(string(b), ')')
+		if f := strings.Fields(string(b[i+1:])); len(f) > 1 && f[1] == strconv.Itoa(main) {
+			if pid, err := strconv.Atoi(filepath.Base(filepath.Dir(st))); err == nil {
+				pids = append(pids, pid)
+			}
+		}
+	}
+	for _, pid := range pids {
+		syscall.Kill(pid, sig)
+	}
 }
