@@ -17,6 +17,8 @@ const (
 // UserAuth returns the user's record of the scheme or ErrNotFound.
 func (s *Store) UserAuth(ctx context.Context, user proto.Uid, scheme string) (*store.AuthRecord, error) {
 	a := &store.AuthRecord{}
+	ctx, cancel := s.readContext(ctx)
+	defer cancel()
 	err := s.pool.QueryRow(ctx, sqlUserAuth, uidArg(user), scheme).Scan(&a.Unique, intoUid{&a.UserID},
 		&a.Scheme, &a.AuthLevel, &a.Secret, intoTime{&a.Expires})
 	if err != nil {

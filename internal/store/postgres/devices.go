@@ -81,6 +81,8 @@ func forgetStaleDevices(w *writeTx, uid proto.Uid, keep int) error {
 // are sorted here because the database orders the bit-cast ids as signed
 // numbers.
 func (s *Store) DeviceMarks(ctx context.Context, topic string) ([]store.DeviceMark, error) {
+	ctx, cancel := s.readContext(ctx)
+	defer cancel()
 	rows, err := s.pool.Query(ctx, sqlDeviceMarks, topic)
 	if err != nil {
 		return nil, err

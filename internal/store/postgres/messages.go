@@ -36,6 +36,8 @@ func msgDest(m *store.Message) []any {
 // without those forUser deleted for themselves. A zero Limit means no limit.
 func (s *Store) GetMessages(ctx context.Context, topic string, forUser proto.Uid, q store.MessageQuery) ([]store.Message, error) {
 	query, args := messageQuery(topic, forUser, q)
+	ctx, cancel := s.readContext(ctx)
+	defer cancel()
 	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -94,6 +96,8 @@ func messageQuery(topic string, forUser proto.Uid, q store.MessageQuery) (string
 // MessageByMsgID returns the message with the client id, or ErrNotFound.
 func (s *Store) MessageByMsgID(ctx context.Context, topic, msgID string) (*store.Message, error) {
 	m := &store.Message{}
+	ctx, cancel := s.readContext(ctx)
+	defer cancel()
 	err := s.pool.QueryRow(ctx, sqlMessageByMsgID, topic, msgID).Scan(msgDest(m)...)
 	if err != nil {
 		return nil, storeErr(err)
@@ -161,6 +165,8 @@ func recordDeletion(w *writeTx, topic string, forUser proto.Uid, rs []store.Rang
 // when positive, caps the number of deletions (delete ids) taken, lowest
 // first, so a client can page on from the returned id + 1.
 func (s *Store) DeletionLog(ctx context.Context, topic string, forUser proto.Uid, since, limit int) ([]store.Range, int, error) {
+	ctx, cancel := s.readContext(ctx)
+	defer cancel()
 	rows, err := s.pool.Query(ctx, sqlDeletionLog, topic, since, uidArg(forUser))
 	if err != nil {
 		return nil, 0, err

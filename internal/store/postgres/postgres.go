@@ -38,6 +38,7 @@ const (
 	DefaultMaxBatch     = 256
 	DefaultMaxConns     = 8
 	DefaultWriteTimeout = 30 * time.Second
+	DefaultReadTimeout  = 30 * time.Second
 )
 
 // ErrClosed is returned by writes to a closed store.
@@ -53,6 +54,8 @@ type Options struct {
 	// WriteTimeout bounds one batch, from taking a connection to the
 	// commit; a batch that takes longer fails (and is rolled back).
 	WriteTimeout time.Duration
+	// ReadTimeout bounds a read whose caller set no deadline of its own.
+	ReadTimeout time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -65,6 +68,9 @@ func (o Options) withDefaults() Options {
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = DefaultWriteTimeout
 	}
+	if o.ReadTimeout <= 0 {
+		o.ReadTimeout = DefaultReadTimeout
+	}
 	return o
 }
 
@@ -73,6 +79,7 @@ type Store struct {
 	pool         *pgxpool.Pool
 	maxBatch     int
 	writeTimeout time.Duration
+	readTimeout  time.Duration
 
 	mu     sync.RWMutex // closed and sends on jobs: Close must not race a send
 	closed bool
@@ -108,6 +115,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		pool:         pool,
 		maxBatch:     opts.MaxBatch,
 		writeTimeout: opts.WriteTimeout,
+		readTimeout:  opts.ReadTimeout,
 		jobs:         make(chan *job, opts.MaxBatch),
 		done:         make(chan struct{}),
 	}
@@ -134,3 +142,13 @@ func (s *Store) Close() error {
 // Commits reports how many write transactions have committed; comparing it
 // with the number of writes shows how well group commit batches.
 func (s *Store) Commits() int64 { return s.commits.Load() }
+
+// readContext gives a read the store's ReadTimeout unless its caller set a
+// deadline: many reads come from goroutines with no deadline of their own,
+// which a database that stops answering would otherwise hold forever.
+func (s *Store) readContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, s.readTimeout)
+}

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -68,7 +69,7 @@ func TestDatabaseStopsAnswering(t *testing.T) {
 		t.Skip("starts and freezes a PostgreSQL server")
 	}
 	pg := pgtest.StartPrivate(t)
-	s, err := Open(t.Context(), pg.URL(), Options{WriteTimeout: time.Second})
+	s, err := Open(t.Context(), pg.URL(), Options{WriteTimeout: time.Second, ReadTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,6 +86,14 @@ func TestDatabaseStopsAnswering(t *testing.T) {
 	}
 	if waited := time.Since(start); waited > 20*time.Second {
 		t.Errorf("Append failed after %v; want about the 1 s write timeout", waited)
+	}
+	// A read from a caller with no deadline (topic loads have none).
+	start = time.Now()
+	if _, err := s.GetTopic(context.Background(), testTopic); err == nil {
+		t.Fatal("GetTopic succeeded while the database was frozen")
+	}
+	if waited := time.Since(start); waited > 20*time.Second {
+		t.Errorf("GetTopic failed after %v; want about the 1 s read timeout", waited)
 	}
 	pg.Thaw()
 	deadline := time.Now().Add(30 * time.Second)

@@ -71,6 +71,8 @@ func (s *Store) FindByTags(ctx context.Context, tags []string, limit int) ([]sto
 	if tags = lowerAll(tags); len(tags) == 0 || limit <= 0 {
 		return nil, nil
 	}
+	ctx, cancel := s.readContext(ctx)
+	defer cancel()
 	rows, err := s.pool.Query(ctx, sqlFindByTags, tags, limit)
 	if err != nil {
 		return nil, err

@@ -51,6 +51,8 @@ func (s *Store) CreateSub(ctx context.Context, sub *store.Subscription) error {
 // GetSub returns the subscription or ErrNotFound.
 func (s *Store) GetSub(ctx context.Context, topic string, user proto.Uid) (*store.Subscription, error) {
 	sub := &store.Subscription{}
+	ctx, cancel := s.readContext(ctx)
+	defer cancel()
 	err := s.pool.QueryRow(ctx, sqlGetSub, topic, uidArg(user)).Scan(subDest(sub)...)
 	if err != nil {
 		return nil, storeErr(err)
@@ -61,6 +63,8 @@ func (s *Store) GetSub(ctx context.Context, topic string, user proto.Uid) (*stor
 // TopicSubs lists the topic's subscriptions by user id. They are sorted
 // here because the database orders the bit-cast ids as signed numbers.
 func (s *Store) TopicSubs(ctx context.Context, topic string) ([]store.Subscription, error) {
+	ctx, cancel := s.readContext(ctx)
+	defer cancel()
 	rows, err := s.pool.Query(ctx, sqlTopicSubs, topic)
 	if err != nil {
 		return nil, err
@@ -79,6 +83,8 @@ func (s *Store) TopicSubs(ctx context.Context, topic string) ([]store.Subscripti
 // UserTopics lists the user's subscriptions with their topics, most
 // recently touched first.
 func (s *Store) UserTopics(ctx context.Context, user proto.Uid) ([]store.UserTopic, error) {
+	ctx, cancel := s.readContext(ctx)
+	defer cancel()
 	rows, err := s.pool.Query(ctx, sqlUserTopics, uidArg(user))
 	if err != nil {
 		return nil, err

@@ -69,6 +69,8 @@ func (s *Store) CreateTopic(ctx context.Context, t *store.Topic, subs []store.Su
 // GetTopic returns the topic or ErrNotFound.
 func (s *Store) GetTopic(ctx context.Context, name string) (*store.Topic, error) {
 	t := &store.Topic{}
+	ctx, cancel := s.readContext(ctx)
+	defer cancel()
 	if err := s.pool.QueryRow(ctx, sqlGetTopic, name).Scan(topicDest(t)...); err != nil {
 		return nil, storeErr(err)
 	}

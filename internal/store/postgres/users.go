@@ -53,6 +53,8 @@ func (s *Store) CreateUser(ctx context.Context, u *store.User, auth *store.AuthR
 // GetUser returns the user or ErrNotFound, also for a deleted user.
 func (s *Store) GetUser(ctx context.Context, id proto.Uid) (*store.User, error) {
 	u := &store.User{}
+	ctx, cancel := s.readContext(ctx)
+	defer cancel()
 	err := s.pool.QueryRow(ctx, sqlGetUser, uidArg(id)).Scan(intoUid{&u.ID},
 		intoTime{&u.CreatedAt}, intoTime{&u.UpdatedAt}, intoMode{&u.Access.Auth}, intoMode{&u.Access.Anon},
 		intoJSON{&u.Public}, intoJSON{&u.Trusted}, intoTags{&u.Tags}, &u.TokenGen)
@@ -86,6 +88,8 @@ func (s *Store) UpdateUser(ctx context.Context, id proto.Uid, upd store.UserUpda
 // GetAuth returns the auth record or ErrNotFound.
 func (s *Store) GetAuth(ctx context.Context, unique string) (*store.AuthRecord, error) {
 	a := &store.AuthRecord{}
+	ctx, cancel := s.readContext(ctx)
+	defer cancel()
 	err := s.pool.QueryRow(ctx, sqlGetAuth, unique).Scan(&a.Unique, intoUid{&a.UserID},
 		&a.Scheme, &a.AuthLevel, &a.Secret, intoTime{&a.Expires})
 	if err != nil {
