@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,10 +84,12 @@ func connect(t testing.TB, u string) *pgx.Conn {
 	if err == nil {
 		return c
 	}
+	// One line, so make test's summary can quote it.
+	why := strings.Join(strings.Fields(err.Error()), " ")
 	if os.Getenv("CI") != "" {
-		t.Fatalf("pgtest: PostgreSQL at %s does not answer (%v); CI must start it", redact(u), err)
+		t.Fatalf("pgtest: PostgreSQL at %s does not answer (%s); CI must start it", redact(u), why)
 	}
-	t.Skipf("pgtest: skipped: PostgreSQL at %s does not answer (%v); start it or set PARLEY_TEST_POSTGRES", redact(u), err)
+	t.Skipf("pgtest: skipped: PostgreSQL at %s does not answer (%s); start it or set PARLEY_TEST_POSTGRES", redact(u), why)
 	return nil
 }
 
