@@ -17,7 +17,16 @@
 // in name order, and reads their seq under that lock, so two writers can
 // never give out one seq twice or skip one.
 //
-// Reads go straight to the pool, alongside the committer.
+// Reads go straight to the pool, alongside the committer. A batch of writes
+// has WriteTimeout to commit and a read without a deadline gets
+// ReadTimeout, so a database that stops answering fails requests instead of
+// holding them.
+//
+// Each role interface of package store has its own file, as in the SQLite
+// adapter (users.go, auths.go, search.go, topics.go, subs.go, messages.go
+// with append.go and marks.go, devices.go): a new role is a new file with
+// its methods and, when it needs tables, a new entry at the end of the
+// migrations in schema.go.
 package postgres
 
 import (
