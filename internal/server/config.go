@@ -17,6 +17,9 @@ import (
 type Config struct {
 	Listen  string `json:"listen"`   // PARLEY_LISTEN
 	DataDir string `json:"data_dir"` // PARLEY_DATA
+	// Store, when set, is a postgres://USER@HOST:PORT/DB URL: the store is
+	// then that PostgreSQL database instead of SQLite in DataDir.
+	Store string `json:"store"` // PARLEY_STORE
 	// APIKey, when set, must be sent by clients as the apikey query
 	// parameter or X-Tinode-APIKey header. Empty accepts any key.
 	APIKey string `json:"api_key"` // PARLEY_API_KEY
@@ -192,6 +195,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("listen address is empty")
 	case c.DataDir == "":
 		return fmt.Errorf("data directory is empty")
+	case c.Store != "" && !isPostgresURL(c.Store):
+		return fmt.Errorf("store must be a postgres:// URL, or empty for SQLite in data_dir")
 	case c.MaxMessageSize < 1024:
 		return fmt.Errorf("max_message_size must be at least 1024")
 	case c.MaxSubscribers < 2 || c.MaxTopicsPerSession < 1 || c.RatePerSecond <= 0 || c.RateBurst < 1:

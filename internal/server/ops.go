@@ -54,7 +54,7 @@ func (s *Server) announce(addr net.Addr) {
 	if err != nil {
 		data = s.cfg.DataDir
 	}
-	s.log.Info("parley serving", "addr", addr.String(), "data", data, "version", s.version)
+	s.log.Info("parley serving", "addr", addr.String(), "data", data, "store", s.storeName(), "version", s.version)
 	web, ws := "http://", "ws://"
 	if s.tls != nil {
 		web, ws = "https://", "wss://"

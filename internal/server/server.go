@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -22,7 +21,6 @@ import (
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/session"
 	"github.com/parley-im/parley/internal/store"
-	"github.com/parley-im/parley/internal/store/sqlite"
 	"github.com/parley-im/parley/internal/trace"
 	"github.com/parley-im/parley/internal/transport/lp"
 	"github.com/parley-im/parley/internal/transport/ws"
@@ -56,12 +54,13 @@ type Server struct {
 	sessions map[*session.Session]struct{}
 }
 
-// New opens the store in cfg.DataDir and builds the server.
+// New opens the store (cfg.Store, or SQLite in cfg.DataDir) and builds the
+// server.
 func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	st, err := sqlite.Open(filepath.Join(cfg.DataDir, "parley.db"), sqlite.Options{MaxBatch: cfg.GroupCommit})
+	st, err := openStore(&cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}

@@ -130,3 +130,19 @@ func TestUnfinishedTestOutputShown(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 }
+
+// The PostgreSQL conformance suite's fate has a line of its own, with the
+// reason when it was skipped.
+func TestPostgresLine(t *testing.T) {
+	const pkg = "github.com/parley-im/parley/internal/store/postgres"
+	skipped := ev("output", pkg, "TestConformance", "    pgtest.go:80: pgtest: skipped: PostgreSQL at x does not answer\n") +
+		ev("skip", pkg, "TestConformance", "")
+	if _, out := summarise(t, skipped); !strings.Contains(out, "postgresql store conformance: skipped: pgtest: skipped: PostgreSQL at x does not answer") {
+		t.Errorf("skip not reported:\n%s", out)
+	}
+	ran := ev("pass", pkg, "TestConformance/Users", "") + ev("pass", pkg, "TestConformance", "") +
+		ev("pass", pkg, "TestConformanceUnbatched", "")
+	if _, out := summarise(t, ran); !strings.Contains(out, "postgresql store conformance: ran, passed (2 runs)") {
+		t.Errorf("run not reported:\n%s", out)
+	}
+}

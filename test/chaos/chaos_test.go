@@ -19,13 +19,20 @@ func TestChaosKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills real gateway processes")
 	}
-	cfg, err := configFromEnv("kill")
+	chaosKill(t, "kill")
+}
+
+// chaosKill is TestChaosKill's run, reported under mode; env adds to the
+// gateway's environment (the store, say).
+func chaosKill(t *testing.T, mode string, env ...string) {
+	cfg, err := configFromEnv(mode)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("PARLEY_CHAOS_SEED=%d: %d kills, %d messages", cfg.Seed, cfg.Kills, cfg.Messages)
 	dir := t.TempDir()
-	proc := servertest.StartProcess(t, dir, gatewayEnv...)
+	env = append(append([]string{}, gatewayEnv...), env...)
+	proc := servertest.StartProcess(t, dir, env...)
 	relay := newRelay(t, proc.Addr, cfg)
 	h := setup(t, proc.Addr, relay, cfg)
 	begin := time.Now()
@@ -43,7 +50,7 @@ func TestChaosKill(t *testing.T) {
 			t.Fatal(err)
 		}
 		proc.Kill()
-		proc = servertest.StartProcess(t, dir, gatewayEnv...)
+		proc = servertest.StartProcess(t, dir, env...)
 		relay.SetUpstream(proc.Addr)
 	}
 	conclude(t, h, proc.Addr, cfg.Kills, begin)

@@ -24,8 +24,16 @@ func TestKillNineLosesNothingAcknowledged(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills real server processes")
 	}
+	killNine(t)
+}
+
+// killNine kills the gateway with SIGKILL several times while senders
+// write, restarts it over the same store, and checks that every
+// acknowledged message is there once, at its seq. env adds to the
+// process's environment (the store, say).
+func killNine(t *testing.T, env ...string) {
 	dir := t.TempDir()
-	env := []string{"PARLEY_RATE_PER_SECOND=100000", "PARLEY_RATE_BURST=100000"}
+	env = append([]string{"PARLEY_RATE_PER_SECOND=100000", "PARLEY_RATE_BURST=100000"}, env...)
 	proc := servertest.StartProcess(t, dir, env...)
 	senders, topics := setup(t, proc.Addr)
 
