@@ -92,6 +92,8 @@ type Deps struct {
 const (
 	KindWebSocket = "ws"
 	KindLongPoll  = "lp"
+	// KindGRPC sessions opt into reliable delivery (reliable.go).
+	KindGRPC = "grpc"
 )
 
 // Session is one client connection.
@@ -152,6 +154,7 @@ func New(deps *Deps, cfg *Config, kind, remote string) *Session {
 		limit = DefaultRetransmitLimit
 	}
 	s.win = newWindow(rto, limit, s.retransmit, s.gaveUp)
+	s.win.waitAck = kind == KindGRPC
 	s.dl.start(cfg.HiTimeout, proto.DisconnectNoHi, s.Close)
 	return s
 }

@@ -26,6 +26,9 @@ type window struct {
 	timer   *time.Timer
 	lagging bool
 	stopped bool
+	// waitAck holds retransmission off until the session's first
+	// acknowledgement (reliable.go).
+	waitAck bool
 }
 
 // topicWindow holds one topic's unacknowledged frames, ordered by seq.
@@ -84,7 +87,7 @@ func (w *window) trackLocked(f hub.Frame, now time.Time) bool {
 		w.topics[f.Topic] = tw
 	}
 	tw.sent = max(tw.sent, f.Seq)
-	if f.Seq <= tw.acked {
+	if w.waitAck || f.Seq <= tw.acked {
 		return false
 	}
 	i := sort.Search(len(tw.pending), func(i int) bool { return tw.pending[i].frame.Seq >= f.Seq })
