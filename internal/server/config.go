@@ -15,8 +15,10 @@ import (
 // override them in that order. Settings (settings.go) is the table of the
 // names each field goes by: a field added here is added there too.
 type Config struct {
-	Listen  string `json:"listen"`   // PARLEY_LISTEN
-	DataDir string `json:"data_dir"` // PARLEY_DATA
+	Listen string `json:"listen"` // PARLEY_LISTEN
+	// GRPCListen is where the gRPC service (pbx.Node) listens; empty: off.
+	GRPCListen string `json:"grpc_listen"` // PARLEY_GRPC_LISTEN
+	DataDir    string `json:"data_dir"`    // PARLEY_DATA
 	// APIKey, when set, must be sent by clients as the apikey query
 	// parameter or X-Tinode-APIKey header. Empty accepts any key.
 	APIKey string `json:"api_key"` // PARLEY_API_KEY
@@ -165,6 +167,8 @@ func (c *Config) Validate() error {
 	switch {
 	case c.Listen == "":
 		return fmt.Errorf("listen address is empty")
+	case c.GRPCListen != "" && c.GRPCListen == c.Listen && !strings.HasSuffix(c.Listen, ":0"):
+		return fmt.Errorf("grpc_listen must differ from listen")
 	case c.DataDir == "":
 		return fmt.Errorf("data directory is empty")
 	case c.MaxMessageSize < 1024:

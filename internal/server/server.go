@@ -27,6 +27,7 @@ import (
 	"github.com/parley-im/parley/internal/transport/lp"
 	"github.com/parley-im/parley/internal/transport/ws"
 	"golang.org/x/crypto/acme/autocert"
+	ggrpc "google.golang.org/grpc"
 )
 
 // ProtocolVersion is the Tinode protocol version Parley speaks.
@@ -51,6 +52,10 @@ type Server struct {
 	tls      *tls.Config       // nil: plain HTTP
 	acme     *autocert.Manager // when certificates come from ACME
 	acmeHTTP *http.Server      // the HTTP-01 challenge listener, when acme_http is set
+
+	// gRPC (grpc.go): set by Serve before anything is served; nil when off.
+	grpc     *ggrpc.Server
+	grpcAddr net.Addr
 
 	mu       sync.Mutex // guards sessions
 	sessions map[*session.Session]struct{}
@@ -216,6 +221,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	errc := make(chan error, 1)
+	if err := s.startGRPC(); err != nil {
+		ln.Close()
+		s.shutdown()
+		return err
+	}
 	ln = s.gate.listen(ln)
 	go func() { errc <- s.http.Serve(ln) }()
 	s.announce(ln.Addr())
@@ -251,6 +261,7 @@ func (s *Server) shutdown() {
 		sess.Close(proto.DisconnectShutdown)
 	}
 	s.mu.Unlock()
+	s.stopGRPC(ctx)
 	s.hub.Shutdown()
 	if err := s.store.Close(); err != nil {
 		s.log.Error("closing store", "err", err)
