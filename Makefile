@@ -51,7 +51,7 @@ chaos:
 FUZZTIME ?= 1000000x
 FUZZ_TARGETS := internal/proto:FuzzDecodeClient internal/proto:FuzzParseMode internal/proto:FuzzApplyMode \
 	internal/proto:FuzzParseUserID internal/proto:FuzzTimeUnmarshal internal/session:FuzzSessionReceive \
-	internal/server:FuzzWireFrames
+	internal/server:FuzzWireFrames internal/pbx:FuzzDecodeProtobufClient internal/pbx:FuzzSplitBatch
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 		echo "fuzz $$fn ($(FUZZTIME))"; \

@@ -63,7 +63,7 @@ func ClientToWire(m *proto.ClientMsg) (*ClientMsg, error) {
 	case m.Del != nil:
 		d := m.Del
 		what, ok := toWire.del[d.What]
-		if !ok {
+		if !ok && d.What != "" {
 			return nil, fmt.Errorf("pbx: del what %q has no protobuf value", d.What)
 		}
 		w.Message = &ClientMsg_Del{Del: &ClientDel{Id: d.ID, Topic: d.Topic, What: what,

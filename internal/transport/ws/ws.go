@@ -68,7 +68,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		sess.End() // gives back what admitting it took
 		return
 	}
-	newConn(h, ws, br, sess).start()
+	newConn(h, ws, br, sess, protobufCodec(r)).start()
 }
 
 // upgrade takes the connection over, or answers with an HTTP error and
@@ -76,6 +76,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) (*websocket.Conn, *bufio.Reader) {
 	hj := &hijacker{ResponseWriter: w}
 	up := websocket.Upgrader{WriteBufferPool: &h.writeBufs, CheckOrigin: h.CheckOrigin}
+	if wantsProtobuf(r) {
+		// The subprotocol is echoed when asked for; permessage-deflate is
+		// negotiated for protobuf only: JSON stays exactly as it was.
+		up.Subprotocols, up.EnableCompression = []string{Subprotocol}, true
+	}
 	ws, err := up.Upgrade(hj, r, nil)
 	if err != nil {
 		return nil, nil
