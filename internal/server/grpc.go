@@ -46,7 +46,8 @@ func (s *Server) startGRPC() error {
 		opts = append(opts, ggrpc.Creds(credentials.NewTLS(s.tls)))
 	}
 	g := ggrpc.NewServer(opts...)
-	grpctransport.New(grpctransport.Config{NewSession: s.newGRPCSession, Log: s.log}).Register(g)
+	grpctransport.New(grpctransport.Config{NewSession: s.newGRPCSession, Log: s.log,
+		Transcoder: s.frames}).Register(g)
 	s.grpc, s.grpcAddr = g, ln.Addr()
 	ln = s.gate.listen(ln)
 	go g.Serve(ln)

@@ -19,6 +19,7 @@ import (
 	"github.com/parley-im/parley/internal/action"
 	"github.com/parley-im/parley/internal/auth"
 	"github.com/parley-im/parley/internal/hub"
+	"github.com/parley-im/parley/internal/pbx"
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/session"
 	"github.com/parley-im/parley/internal/store"
@@ -56,6 +57,9 @@ type Server struct {
 	// gRPC (grpc.go): set by Serve before anything is served; nil when off.
 	grpc     *ggrpc.Server
 	grpcAddr net.Addr
+	// frames converts queued frames to protobuf for both protobuf
+	// transports, once per frame.
+	frames *pbx.Transcoder
 
 	mu       sync.Mutex // guards sessions
 	sessions map[*session.Session]struct{}
@@ -88,7 +92,7 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, version: version, log: log, store: st, done: make(chan struct{}), trace: rec,
 		gate:     newGate(&cfg, log),
 		hub:      hub.New(st, limits, log),
-		sessions: map[*session.Session]struct{}{}}
+		sessions: map[*session.Session]struct{}{}, frames: pbx.NewTranscoder()}
 	s.hub.SetTrace(rec)
 	s.deps = &session.Deps{Hub: s.hub, Users: st, Tokens: auth.NewTokens(key, time.Duration(cfg.TokenLifetime)),
 		Log: log, Trace: rec, Actions: action.NewRegistry(), Ended: s.sessionEnded,
@@ -137,7 +141,7 @@ func (s *Server) routes() http.Handler {
 	idle := time.Duration(s.cfg.IdleTimeout)
 	mux := http.NewServeMux()
 	mux.Handle("/v0/channels", s.requireAPIKey(&ws.Handler{NewSession: s.newSession, CheckOrigin: s.checkOrigin,
-		MaxFrame: maxFrame, PingEvery: idle * 9 / 10, IdleTimeout: idle, Log: s.log}))
+		MaxFrame: maxFrame, PingEvery: idle * 9 / 10, IdleTimeout: idle, Log: s.log, Transcoder: s.frames}))
 	mux.Handle("/v0/channels/lp", s.cors(s.requireOrigin(s.requireAPIKey(
 		lp.New(lp.Config{NewSession: s.newSession, Addr: s.gate.addrs.of, MaxFrame: maxFrame,
 			PollTimeout: idle / 2, IdleTimeout: idle, Log: s.log}, s.done)))))

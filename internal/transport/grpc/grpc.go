@@ -7,7 +7,6 @@ package grpc
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 
 	ggrpc "google.golang.org/grpc"
@@ -28,6 +27,9 @@ type Config struct {
 	// sessions from that address).
 	NewSession func(addr string) *session.Session
 	Log        *slog.Logger
+	// Transcoder converts queued frames once per frame, for all the
+	// streams they were queued to.
+	Transcoder *pbx.Transcoder
 }
 
 // Service implements pbx.Node.
@@ -109,18 +111,14 @@ func (s *Service) send(stream pbx.Node_MessageLoopServer, sess *session.Session,
 	return stream.Send(w)
 }
 
-// convert turns a queued JSON frame into the wire message. It skips what
-// is not a server message (the probe answer, which never reaches gRPC) and
-// Parley's presence kinds without a Tinode enum value for sessions that did
-// not opt into reliable delivery (session/reliable.go).
+// convert turns a queued JSON frame into the wire message (shared with
+// other streams: it is only read). It skips what is not a server message
+// (the probe answer, which never reaches gRPC) and Parley's presence kinds
+// without a Tinode enum value for sessions that did not opt into reliable
+// delivery (session/reliable.go).
 func (s *Service) convert(sess *session.Session, frame []byte) (*pbx.ServerMsg, bool) {
-	var m proto.ServerMsg
-	if err := json.Unmarshal(frame, &m); err != nil {
-		return nil, false
-	}
-	w, err := pbx.ServerToWire(&m)
-	if err != nil {
-		s.cfg.Log.Error("grpc: convert server message", "session", sess.SessionID(), "err", err)
+	w, _, ok := s.cfg.Transcoder.Server(frame)
+	if !ok {
 		return nil, false
 	}
 	if p := w.GetPres(); p != nil && p.GetWhatExt() != "" && !sess.Reliable() {

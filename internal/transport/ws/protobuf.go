@@ -1,7 +1,6 @@
 package ws
 
 import (
-	"encoding/json"
 	"io"
 	"net/http"
 	"slices"
@@ -38,15 +37,17 @@ func wantsProtobuf(r *http.Request) bool {
 	return slices.Contains(websocket.Subprotocols(r), Subprotocol) || r.URL.Query().Get("format") == "protobuf"
 }
 
-// pbCodec is the protobuf side of one connection; it has no state yet, but
-// a nil *pbCodec is what marks a JSON connection.
-type pbCodec struct{}
+// pbCodec is the protobuf side of one connection; a nil *pbCodec marks a
+// JSON connection.
+type pbCodec struct {
+	frames *pbx.Transcoder // shared by every connection of the server
+}
 
-func protobufCodec(r *http.Request) *pbCodec {
+func (h *Handler) protobufCodec(r *http.Request) *pbCodec {
 	if !wantsProtobuf(r) {
 		return nil
 	}
-	return &pbCodec{}
+	return &pbCodec{frames: h.Transcoder}
 }
 
 // receive hands each message of a client frame to the session, in order.
@@ -69,20 +70,15 @@ func (p *pbCodec) receive(sess *session.Session, kind int, frame []byte) {
 }
 
 // encode turns what the session queued (JSON, as every transport is given
-// it) into one batch payload. A frame that does not convert is logged by
-// the caller's absence of it: it cannot happen for frames the server built.
+// it) into one batch payload, converting each frame once for all the
+// connections it was queued to (pbx.Transcoder). What is not a server
+// message, the probe answer "0", is left out: protobuf clients do not probe.
 func (p *pbCodec) encode(frames [][]byte) []byte {
 	var batch []byte
 	for _, f := range frames {
-		var m proto.ServerMsg
-		if json.Unmarshal(f, &m) != nil {
-			continue // the probe answer "0": protobuf clients do not probe
+		if _, b, ok := p.frames.Server(f); ok {
+			batch = pbx.AppendDelimited(batch, b)
 		}
-		b, err := pbx.EncodeServer(&m)
-		if err != nil {
-			continue
-		}
-		batch = pbx.AppendDelimited(batch, b)
 	}
 	return batch
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/parley-im/parley/internal/pbx"
 	"github.com/parley-im/parley/internal/session"
 )
 
@@ -33,6 +34,9 @@ type Handler struct {
 	PingEvery   time.Duration
 	IdleTimeout time.Duration
 	Log         *slog.Logger
+	// Transcoder converts queued frames for protobuf connections, once
+	// per frame (protobuf.go); required.
+	Transcoder *pbx.Transcoder
 
 	// writeBufs is gorilla's write buffer pool. Data frames no longer go
 	// through gorilla's writer (conn.write frames them itself), but without
@@ -68,7 +72,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		sess.End() // gives back what admitting it took
 		return
 	}
-	newConn(h, ws, br, sess, protobufCodec(r)).start()
+	newConn(h, ws, br, sess, h.protobufCodec(r)).start()
 }
 
 // upgrade takes the connection over, or answers with an HTTP error and
