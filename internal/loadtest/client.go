@@ -184,6 +184,9 @@ func (c *client) send(v any) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	// The library deflates every message once compression is negotiated;
+	// a single pub only grows and costs the server an inflate.
+	c.conn.EnableWriteCompression(len(b) >= 1024)
 	return c.conn.WriteMessage(kind, b)
 }
 

@@ -60,14 +60,11 @@ func (t *Transcoder) Server(frame []byte) (msg *ServerMsg, b []byte, ok bool) {
 		return e.msg, e.bytes, true
 	}
 	t.mu.Unlock()
-	var m proto.ServerMsg
-	if json.Unmarshal(frame, &m) != nil {
+	w, ok := fromJSON(frame)
+	if !ok {
 		return nil, nil, false
 	}
-	w, err := ServerToWire(&m)
-	if err != nil {
-		return nil, nil, false
-	}
+	var err error
 	if b, err = gproto.Marshal(w); err != nil {
 		return nil, nil, false
 	}
@@ -81,4 +78,17 @@ func (t *Transcoder) Server(frame []byte) (msg *ServerMsg, b []byte, ok bool) {
 	t.next = (t.next + 1) % len(t.ring)
 	t.mu.Unlock()
 	return w, b, true
+}
+
+// fromJSON converts a JSON server frame, through the fast path when it can.
+func fromJSON(frame []byte) (*ServerMsg, bool) {
+	if w, ok := fastServer(frame); ok {
+		return w, true
+	}
+	var m proto.ServerMsg
+	if json.Unmarshal(frame, &m) != nil {
+		return nil, false
+	}
+	w, err := ServerToWire(&m)
+	return w, err == nil
 }

@@ -64,6 +64,7 @@ func dialProtobuf(t *testing.T, srv *servertest.Server, query, deflate bool) *pb
 		t.Fatalf("subprotocol %q", resp.Header.Get("Sec-WebSocket-Protocol"))
 	}
 	c.conn = conn
+	conn.EnableWriteCompression(false) // as clients should for small frames
 	c.wireClient = newWireClient(t, func(ms ...*pbx.ClientMsg) error {
 		var frame []byte
 		for _, m := range ms {

@@ -95,6 +95,10 @@ func (w *wsConn) Write(frame []byte) error {
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
 	w.c.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
+	// Where permessage-deflate was negotiated (protobuf), the library
+	// would deflate every message: a small one only grows, and costs the
+	// server an inflate. Nothing under compressMin is worth it.
+	w.c.EnableWriteCompression(len(frame) >= compressMin)
 	return w.c.WriteMessage(w.kind, frame)
 }
 

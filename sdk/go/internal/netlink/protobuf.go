@@ -13,6 +13,9 @@ import (
 // frames.
 const ProtobufSubprotocol = "parley-protobuf"
 
+// compressMin is the smallest frame worth compressing (the server's rule).
+const compressMin = 1024
+
 // WebSocketProtobuf returns a Dialer for the protobuf subprotocol: frames
 // are binary, and permessage-deflate is offered (the server compresses
 // large batches only). It fails on a server that does not agree to the
