@@ -54,19 +54,6 @@ func generate(t *testing.T, py string) string {
 	return out
 }
 
-// grpcLine is how `parley serve` announces the gRPC address.
-const grpcLine = `msg="grpc serving" addr=`
-
-func grpcAddr(t *testing.T, p *servertest.Process) string {
-	t.Helper()
-	log := p.Log()
-	i := strings.Index(log, grpcLine)
-	if i < 0 {
-		t.Fatalf("no gRPC address in the log:\n%s", log)
-	}
-	return strings.Fields(log[i+len(grpcLine):])[0]
-}
-
 // TestPythonGRPCClientChatsWithJSONClient: the generated Python client and a
 // JSON WebSocket client talk in one conversation; each sees all 2N messages
 // exactly once and in order, the Python client's first.
@@ -74,7 +61,7 @@ func TestPythonGRPCClientChatsWithJSONClient(t *testing.T) {
 	py := python(t)
 	stubs := generate(t, py)
 	p := servertest.StartProcess(t, t.TempDir(), "PARLEY_GRPC_LISTEN=127.0.0.1:0")
-	addr := grpcAddr(t, p)
+	addr := p.GRPCAddr(t)
 
 	alice, err := servertest.DialAddr(t, p.Addr, "")
 	if err != nil {

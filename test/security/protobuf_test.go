@@ -2,7 +2,6 @@ package security
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,24 +16,12 @@ import (
 	"github.com/parley-im/parley/internal/server/servertest"
 )
 
-// grpcAddrOf reads the gRPC address `parley serve` announced.
-func grpcAddrOf(t *testing.T, p *servertest.Process) string {
-	t.Helper()
-	const line = `msg="grpc serving" addr=`
-	log := p.Log()
-	i := strings.Index(log, line)
-	if i < 0 {
-		t.Fatalf("no gRPC address in the log:\n%s", log)
-	}
-	return strings.Fields(log[i+len(line):])[0]
-}
-
 // Streams are sessions: one address may hold max_conns_per_address of them
 // over gRPC as over WebSocket; the next is refused at once, and the server
 // keeps serving the ones it holds.
 func TestProtobufGRPCStreamsPerAddress(t *testing.T) {
 	p := startServer(t, "PARLEY_GRPC_LISTEN=127.0.0.1:0", "PARLEY_MAX_CONNS_PER_ADDRESS=4")
-	conn, err := ggrpc.NewClient(grpcAddrOf(t, p), ggrpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := ggrpc.NewClient(p.GRPCAddr(t), ggrpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
