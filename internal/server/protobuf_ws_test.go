@@ -41,7 +41,7 @@ type pbWS struct {
 
 // dialProtobuf connects to the WebSocket endpoint asking for protobuf by
 // subprotocol, or by ?format=protobuf when query is set.
-func dialProtobuf(t *testing.T, srv *servertest.Server, query, deflate bool) *pbWS {
+func dialProtobuf(t testing.TB, srv *servertest.Server, query, deflate bool) *pbWS {
 	t.Helper()
 	c := &pbWS{wire: &atomic.Int64{}}
 	d := websocket.Dialer{EnableCompression: deflate,
@@ -80,7 +80,7 @@ func dialProtobuf(t *testing.T, srv *servertest.Server, query, deflate bool) *pb
 	return c
 }
 
-func (c *pbWS) receive(t *testing.T) {
+func (c *pbWS) receive(t testing.TB) {
 	defer close(c.msgs)
 	for {
 		kind, frame, err := c.conn.ReadMessage()

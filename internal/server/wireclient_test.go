@@ -14,7 +14,7 @@ import (
 // WebSocket: send writes messages (several at once where the transport
 // batches them), and a goroutine of the transport's receives into msgs.
 type wireClient struct {
-	t      *testing.T
+	t      testing.TB
 	sendFn func(...*pbx.ClientMsg) error
 	msgs   chan *pbx.ServerMsg
 	seen   []*pbx.ServerMsg // read but not yet matched, in order
@@ -22,7 +22,7 @@ type wireClient struct {
 	user   string
 }
 
-func newWireClient(t *testing.T, send func(...*pbx.ClientMsg) error) *wireClient {
+func newWireClient(t testing.TB, send func(...*pbx.ClientMsg) error) *wireClient {
 	return &wireClient{t: t, sendFn: send, msgs: make(chan *pbx.ServerMsg, 4096)}
 }
 
@@ -87,6 +87,17 @@ func (c *wireClient) signup(login string) {
 	}
 	if err := json.Unmarshal(ctrl.GetParams()["user"], &c.user); err != nil {
 		c.t.Fatalf("acc params.user: %v", err)
+	}
+}
+
+// login logs in with the basic scheme.
+func (c *wireClient) login(login string) {
+	c.t.Helper()
+	id := c.id()
+	c.send(&pbx.ClientMsg{Message: &pbx.ClientMsg_Login{Login: &pbx.ClientLogin{Id: id, Scheme: "basic",
+		Secret: []byte(login + ":pass123")}}})
+	if ctrl := c.ctrl(id); ctrl.GetCode() != 200 {
+		c.t.Fatalf("login: %v", ctrl)
 	}
 }
 
