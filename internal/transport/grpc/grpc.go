@@ -119,6 +119,10 @@ func (s *Service) send(stream pbx.Node_MessageLoopServer, sess *session.Session,
 func (s *Service) convert(sess *session.Session, frame []byte) (*pbx.ServerMsg, bool) {
 	w, _, ok := s.cfg.Transcoder.Server(frame)
 	if !ok {
+		if string(frame) != "0" { // the probe answer is expected; anything else is a bug
+			s.cfg.Log.Error("grpc: a queued frame does not convert to protobuf", "session", sess.SessionID(),
+				"bytes", len(frame))
+		}
 		return nil, false
 	}
 	if p := w.GetPres(); p != nil && p.GetWhatExt() != "" && !sess.Reliable() {

@@ -2,6 +2,7 @@ package ws
 
 import (
 	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"time"
@@ -41,13 +42,14 @@ func wantsProtobuf(r *http.Request) bool {
 // JSON connection.
 type pbCodec struct {
 	frames *pbx.Transcoder // shared by every connection of the server
+	log    *slog.Logger
 }
 
 func (h *Handler) protobufCodec(r *http.Request) *pbCodec {
 	if !wantsProtobuf(r) {
 		return nil
 	}
-	return &pbCodec{frames: h.Transcoder}
+	return &pbCodec{frames: h.Transcoder, log: h.Log}
 }
 
 // receive hands each message of a client frame to the session, in order.
@@ -76,8 +78,12 @@ func (p *pbCodec) receive(sess *session.Session, kind int, frame []byte) {
 func (p *pbCodec) encode(frames [][]byte) []byte {
 	var batch []byte
 	for _, f := range frames {
-		if _, b, ok := p.frames.Server(f); ok {
+		_, b, ok := p.frames.Server(f)
+		switch {
+		case ok:
 			batch = pbx.AppendDelimited(batch, b)
+		case string(f) != "0": // the probe answer is expected; anything else is a bug
+			p.log.Error("ws: a queued frame does not convert to protobuf", "bytes", len(f))
 		}
 	}
 	return batch
