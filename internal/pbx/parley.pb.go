@@ -713,9 +713,11 @@ type GetOpts struct {
 	SinceId         int32                  `protobuf:"varint,4,opt,name=since_id,json=sinceId,proto3" json:"since_id,omitempty"`
 	BeforeId        int32                  `protobuf:"varint,5,opt,name=before_id,json=beforeId,proto3" json:"before_id,omitempty"`
 	Limit           int32                  `protobuf:"varint,6,opt,name=limit,proto3" json:"limit,omitempty"`
-	Ranges          []*SeqRange            `protobuf:"bytes,7,rep,name=ranges,proto3" json:"ranges,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Tinode's clients have this field; its number (7) is the next free one
+	// and has not been checked against a Tinode client that sends it.
+	Ranges        []*SeqRange `protobuf:"bytes,7,rep,name=ranges,proto3" json:"ranges,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetOpts) Reset() {
