@@ -3,7 +3,7 @@ GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build run test test-deps bench bench-short crash chaos fuzz fuzz-short lint clean
+.PHONY: build run test test-deps bench bench-short crash chaos fuzz fuzz-short lint clean proto
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/parley ./cmd/parley
@@ -54,7 +54,7 @@ chaos:
 FUZZTIME ?= 1000000x
 FUZZ_TARGETS := internal/proto:FuzzDecodeClient internal/proto:FuzzParseMode internal/proto:FuzzApplyMode \
 	internal/proto:FuzzParseUserID internal/proto:FuzzTimeUnmarshal internal/session:FuzzSessionReceive \
-	internal/server:FuzzWireFrames internal/auth:FuzzJWTVerify
+	internal/server:FuzzWireFrames internal/auth:FuzzJWTVerify internal/pbx:FuzzDecodeProtobufClient internal/pbx:FuzzSplitBatch
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 		echo "fuzz $$fn ($(FUZZTIME))"; \
@@ -70,3 +70,12 @@ lint:
 
 clean:
 	rm -rf bin
+
+# Regenerates internal/pbx/parley.pb.go and parley_grpc.pb.go from
+# proto/parley.proto. Needs protoc (Debian: protobuf-compiler) and
+#   go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+#   go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+proto:
+	PATH="$$PATH:$$($(GO) env GOPATH)/bin" protoc -I proto \
+		--go_out=internal/pbx --go_opt=paths=source_relative \
+		--go-grpc_out=internal/pbx --go-grpc_opt=paths=source_relative proto/parley.proto

@@ -3,10 +3,12 @@ package loadtest
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"sync"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/parley-im/parley/internal/pbx"
 	"github.com/parley-im/parley/internal/proto"
 )
 
@@ -27,6 +30,7 @@ var errClosed = errors.New("connection closed")
 // client is one WebSocket session speaking the Tinode JSON protocol.
 type client struct {
 	conn *websocket.Conn
+	pb   bool // protobuf frames (parley-protobuf) instead of JSON
 	wmu  sync.Mutex
 	next atomic.Int64
 
@@ -48,18 +52,45 @@ type client struct {
 	topicsMap *sync.Map // topic name → *recv
 }
 
-func dial(ctx context.Context, addr, apiKey string) (*client, error) {
+func dial(ctx context.Context, addr, apiKey string, pb bool, wire *atomic.Int64) (*client, error) {
 	u := url.URL{Scheme: "ws", Host: addr, Path: "/v0/channels"}
 	if apiKey != "" {
 		u.RawQuery = "apikey=" + url.QueryEscape(apiKey)
 	}
-	d := websocket.Dialer{HandshakeTimeout: 15 * time.Second, ReadBufferSize: 2048, WriteBufferSize: 2048}
+	d := websocket.Dialer{HandshakeTimeout: 15 * time.Second, ReadBufferSize: 2048, WriteBufferSize: 2048,
+		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			nc, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return countingConn{nc, wire}, nil
+		}}
+	if pb {
+		d.Subprotocols, d.EnableCompression = []string{"parley-protobuf"}, true
+	}
 	conn, _, err := d.DialContext(ctx, u.String(), nil)
 	if err != nil {
 		return nil, err
 	}
-	c := &client{conn: conn, pending: map[string]func(*proto.MsgServerCtrl){}, done: make(chan struct{})}
+	if pb && conn.Subprotocol() != "parley-protobuf" {
+		conn.Close()
+		return nil, fmt.Errorf("%s does not speak parley-protobuf", addr)
+	}
+	c := &client{conn: conn, pb: pb, pending: map[string]func(*proto.MsgServerCtrl){}, done: make(chan struct{})}
 	return c, nil
+}
+
+// countingConn counts the bytes read from the socket, as they crossed the
+// wire (compressed or not), for bytes per delivered message.
+type countingConn struct {
+	net.Conn
+	n *atomic.Int64
+}
+
+func (c countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 func (c *client) start() { go c.readLoop() }
@@ -84,10 +115,33 @@ func (c *client) readLoop() {
 			c.err = err
 			return
 		}
+		c.decode(b)
+	}
+}
+
+// decode handles every server message of frame b: one JSON message, or a
+// batch of protobuf ones.
+func (c *client) decode(b []byte) {
+	if !c.pb {
 		var m proto.ServerMsg
-		if err := json.Unmarshal(b, &m); err != nil {
-			continue
+		if json.Unmarshal(b, &m) == nil {
+			c.handle(&m)
 		}
+		return
+	}
+	msgs, err := pbx.SplitBatch(b, 0)
+	if err != nil {
+		return
+	}
+	for _, p := range msgs {
+		if m, err := pbx.DecodeServer(p); err == nil {
+			c.handle(m)
+		}
+	}
+}
+
+func (c *client) handle(m *proto.ServerMsg) {
+	{
 		switch {
 		case m.Ctrl != nil:
 			c.mu.Lock()
@@ -114,14 +168,26 @@ func (c *client) readLoop() {
 }
 
 func (c *client) send(v any) error {
-	b, err := json.Marshal(v)
+	kind, b, err := websocket.TextMessage, []byte(nil), error(nil)
+	if m, ok := v.(*proto.ClientMsg); ok && c.pb {
+		kind, b, err = websocket.BinaryMessage, nil, nil
+		var one []byte
+		if one, err = pbx.EncodeClient(m); err == nil {
+			b = pbx.AppendDelimited(nil, one)
+		}
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		return err
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
-	return c.conn.WriteMessage(websocket.TextMessage, b)
+	// The library deflates every message once compression is negotiated;
+	// a single pub only grows and costs the server an inflate.
+	c.conn.EnableWriteCompression(len(b) >= 1024)
+	return c.conn.WriteMessage(kind, b)
 }
 
 // async sends v, whose request id is id, and calls f with the ctrl reply
@@ -211,7 +277,17 @@ func (c *client) signup(ctx context.Context) error {
 // loginToken logs in with a token received earlier.
 func (c *client) loginToken(ctx context.Context, token string) error {
 	id := c.id()
-	m, err := c.call(ctx, id, map[string]any{"login": map[string]any{"id": id, "scheme": "token", "secret": token}}, "token login", 200)
+	// The token is the base64 text of the secret's bytes: JSON carries
+	// that text, protobuf the bytes themselves.
+	var v any = map[string]any{"login": map[string]any{"id": id, "scheme": "token", "secret": token}}
+	if c.pb {
+		secret, err := base64.StdEncoding.DecodeString(token)
+		if err != nil {
+			return fmt.Errorf("token login: token is not base64: %w", err)
+		}
+		v = &proto.ClientMsg{Login: &proto.MsgClientLogin{ID: id, Scheme: "token", Secret: secret}}
+	}
+	m, err := c.call(ctx, id, v, "token login", 200)
 	if err != nil {
 		return err
 	}

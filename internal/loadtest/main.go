@@ -75,6 +75,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.SignupPar, "signup-par", 4, "concurrent account creations (bcrypt on the server)")
 	fs.IntVar(&o.ConnectPar, "connect-par", 32, "concurrent connection set-ups")
 	fs.IntVar(&o.PID, "pid", 0, "server pid, to read its RSS from /proc (idle)")
+	fs.BoolVar(&o.Protobuf, "protobuf", false, "speak protobuf (WebSocket subprotocol parley-protobuf) instead of JSON")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	quiet := fs.Bool("quiet", false, "no progress line")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -178,6 +179,9 @@ func WriteTable(w io.Writer, r *Result) {
 			row("per client p50/p99", fmt.Sprintf("%.1f / %.1f ms (%d clients)", c.P50, c.P99, c.Count))
 		}
 		row("gap notices", r.GapNotices)
+	}
+	if r.WireBytesPerDelivery > 0 {
+		row("bytes read per delivery", fmt.Sprintf("%.0f B (%d B in all, set-up included)", r.WireBytesPerDelivery, r.WireBytesIn))
 	}
 	row("receivers", fmt.Sprintf("%d (%d incomplete)", r.Receivers, r.Incomplete))
 	row("lost", r.Lost)

@@ -29,6 +29,7 @@ type Options struct {
 	SignupPar  int           // concurrent account creations
 	ConnectPar int           // concurrent connection set-ups
 	PID        int           // idle: server pid for RSS
+	Protobuf   bool          // speak the parley-protobuf subprotocol instead of JSON
 	Progress   io.Writer     // once-a-second progress line; nil for none
 }
 
@@ -65,6 +66,11 @@ type Result struct {
 	CatchUpSeconds float64  `json:"catch_up_seconds,omitempty"`
 	CatchUp        *Latency `json:"catch_up,omitempty"` // per-client catch-up times
 	GapNotices     int64    `json:"gap_notices,omitempty"`
+
+	// WireBytesIn is what every client read from its socket, set-up
+	// included; WireBytesPerDelivery divides it by the deliveries.
+	WireBytesIn          int64   `json:"wire_bytes_in"`
+	WireBytesPerDelivery float64 `json:"wire_bytes_per_delivery,omitempty"`
 
 	Notes []string `json:"notes,omitempty"`
 }
@@ -108,6 +114,7 @@ type run struct {
 	inflight                   atomic.Int64
 	delivered, measured        atomic.Int64
 	gapNotices                 atomic.Int64
+	wireIn                     atomic.Int64 // bytes all clients read from their sockets
 
 	emu      sync.Mutex
 	errCodes map[int]int64
@@ -142,7 +149,7 @@ func (r *run) inWindow(ns int64) bool {
 
 // newClient dials, wires the handlers and says hi.
 func (r *run) newClient(ctx context.Context) (*client, error) {
-	c, err := dial(ctx, r.o.Addr, r.o.APIKey)
+	c, err := dial(ctx, r.o.Addr, r.o.APIKey, r.o.Protobuf, &r.wireIn)
 	if err != nil {
 		return nil, err
 	}
@@ -539,6 +546,10 @@ func (r *run) finish(res *Result) {
 		res.Latency = h.Summary()
 	}
 	res.GapNotices = r.gapNotices.Load()
+	res.WireBytesIn = r.wireIn.Load()
+	if res.Delivered > 0 {
+		res.WireBytesPerDelivery = float64(res.WireBytesIn) / float64(res.Delivered)
+	}
 	if res.Seconds > 0 {
 		res.DeliveriesPerSec = float64(res.Measured) / res.Seconds
 	}

@@ -15,8 +15,10 @@ import (
 // override them in that order. Settings (settings.go) is the table of the
 // names each field goes by: a field added here is added there too.
 type Config struct {
-	Listen  string `json:"listen"`   // PARLEY_LISTEN
-	DataDir string `json:"data_dir"` // PARLEY_DATA
+	Listen string `json:"listen"` // PARLEY_LISTEN
+	// GRPCListen is where the gRPC service (pbx.Node) listens; empty: off.
+	GRPCListen string `json:"grpc_listen"` // PARLEY_GRPC_LISTEN
+	DataDir    string `json:"data_dir"`    // PARLEY_DATA
 	// Store, when set, is a postgres://USER@HOST:PORT/DB URL: the store is
 	// then that PostgreSQL database instead of SQLite in DataDir.
 	Store string `json:"store"` // PARLEY_STORE
@@ -193,6 +195,8 @@ func (c *Config) Validate() error {
 	switch {
 	case c.Listen == "":
 		return fmt.Errorf("listen address is empty")
+	case c.GRPCListen != "" && c.GRPCListen == c.Listen && !strings.HasSuffix(c.Listen, ":0"):
+		return fmt.Errorf("grpc_listen must differ from listen")
 	case c.DataDir == "":
 		return fmt.Errorf("data directory is empty")
 	case c.Store != "" && !isPostgresURL(c.Store):

@@ -18,6 +18,7 @@ import (
 	"github.com/parley-im/parley/internal/action"
 	"github.com/parley-im/parley/internal/auth"
 	"github.com/parley-im/parley/internal/hub"
+	"github.com/parley-im/parley/internal/pbx"
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/session"
 	"github.com/parley-im/parley/internal/store"
@@ -25,6 +26,7 @@ import (
 	"github.com/parley-im/parley/internal/transport/lp"
 	"github.com/parley-im/parley/internal/transport/ws"
 	"golang.org/x/crypto/acme/autocert"
+	ggrpc "google.golang.org/grpc"
 )
 
 // ProtocolVersion is the Tinode protocol version Parley speaks.
@@ -49,6 +51,13 @@ type Server struct {
 	tls      *tls.Config       // nil: plain HTTP
 	acme     *autocert.Manager // when certificates come from ACME
 	acmeHTTP *http.Server      // the HTTP-01 challenge listener, when acme_http is set
+
+	// gRPC (grpc.go): set by Serve before anything is served; nil when off.
+	grpc     *ggrpc.Server
+	grpcAddr net.Addr
+	// frames converts queued frames to protobuf for both protobuf
+	// transports, once per frame.
+	frames *pbx.Transcoder
 
 	mu       sync.Mutex // guards sessions
 	sessions map[*session.Session]struct{}
@@ -82,7 +91,7 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, version: version, log: log, store: st, done: make(chan struct{}), trace: rec,
 		gate:     newGate(&cfg, log),
 		hub:      hub.New(st, limits, log),
-		sessions: map[*session.Session]struct{}{}}
+		sessions: map[*session.Session]struct{}{}, frames: pbx.NewTranscoder()}
 	s.hub.SetTrace(rec)
 	s.deps = &session.Deps{Hub: s.hub, Users: st, Tokens: auth.NewTokens(key, time.Duration(cfg.TokenLifetime)),
 		Log: log, Trace: rec, Actions: action.NewRegistry(), Ended: s.sessionEnded,
@@ -138,7 +147,7 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v0/channels", s.requireAPIKey(&ws.Handler{NewSession: s.newSession, CheckOrigin: s.checkOrigin,
 		MaxFrame: maxFrame, PingEvery: idle * 9 / 10, IdleTimeout: idle,
-		WriteTimeout: time.Duration(s.cfg.WriteTimeout), Log: s.log}))
+		WriteTimeout: time.Duration(s.cfg.WriteTimeout), Log: s.log, Transcoder: s.frames}))
 	mux.Handle("/v0/channels/lp", s.cors(s.requireOrigin(s.requireAPIKey(
 		lp.New(lp.Config{NewSession: s.newSession, Addr: s.gate.addrs.of, MaxFrame: maxFrame,
 			PollTimeout: idle / 2, IdleTimeout: idle, Log: s.log}, s.done)))))
@@ -222,6 +231,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	errc := make(chan error, 1)
+	if err := s.startGRPC(); err != nil {
+		ln.Close()
+		s.shutdown()
+		return err
+	}
 	ln = s.gate.listen(ln)
 	go func() { errc <- s.http.Serve(ln) }()
 	s.announce(ln.Addr())
@@ -257,6 +271,7 @@ func (s *Server) shutdown() {
 		sess.Close(proto.DisconnectShutdown)
 	}
 	s.mu.Unlock()
+	s.stopGRPC(ctx)
 	s.hub.Shutdown()
 	if err := s.store.Close(); err != nil {
 		s.log.Error("closing store", "err", err)

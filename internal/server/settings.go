@@ -36,6 +36,7 @@ type Value interface {
 func (c *Config) Settings() []Setting {
 	return []Setting{
 		{"listen", "PARLEY_LISTEN", "listen", "ADDR", "address to serve on (clients, /metrics, /healthz, admin)", (*strVal)(&c.Listen)},
+		{"grpc_listen", "PARLEY_GRPC_LISTEN", "grpc-listen", "ADDR", "address of the gRPC service (Tinode's pbx.Node); empty: off", (*strVal)(&c.GRPCListen)},
 		{"data_dir", "PARLEY_DATA", "data", "DIR", "directory of parley.db and the ACME cache; a relative path is relative to the working directory", (*strVal)(&c.DataDir)},
 		{"store", "PARLEY_STORE", "store", "URL", "postgres://USER@HOST:PORT/DB: keep everything in that PostgreSQL database; empty keeps it in SQLite in data_dir", (*strVal)(&c.Store)},
 		{"api_key", "PARLEY_API_KEY", "api-key", "KEY", "key clients must send (apikey or X-Tinode-APIKey); empty accepts any", (*strVal)(&c.APIKey)},

@@ -10,6 +10,7 @@ import (
 // window. Acks come from note recv and datares, also for topics the session
 // is no longer attached to.
 func (s *Session) acknowledge(view string, seq int) {
+	s.win.optIn()
 	user := s.UserID().UserID() // once per ack, not per frame released
 	for _, f := range s.win.ack(view, seq) {
 		s.recordAs(user, trace.Acked, f, 0)
@@ -19,6 +20,7 @@ func (s *Session) acknowledge(view string, seq int) {
 // acknowledgeRanges releases individual seqs without moving the cumulative
 // ack: a client that received a history page out of order says so this way.
 func (s *Session) acknowledgeRanges(view string, ranges []proto.MsgDelRange) {
+	s.win.optIn()
 	for _, r := range ranges {
 		hi := r.Hi
 		if hi == 0 {

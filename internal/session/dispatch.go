@@ -2,8 +2,6 @@ package session
 
 import (
 	"errors"
-	"strconv"
-	"strings"
 
 	"github.com/parley-im/parley/internal/action"
 	"github.com/parley-im/parley/internal/proto"
@@ -26,6 +24,16 @@ func (s *Session) Receive(frame []byte) {
 		return
 	}
 	msg, err := proto.DecodeClient(frame)
+	s.ReceiveDecoded(msg, err, len(frame))
+}
+
+// ReceiveDecoded handles one client message that a transport decoded itself
+// (protobuf): err is the decoder's, size the bytes the message took on the
+// wire. It is Receive after the JSON decoding, with the same rules.
+func (s *Session) ReceiveDecoded(msg *proto.ClientMsg, err error, size int) {
+	if s.Gone() || s.revoked.Load() {
+		return
+	}
 	if errors.Is(err, proto.ErrInvalidText) {
 		s.reply(proto.InvalidText(msg.ID(), msg.Topic(), proto.Now()))
 		return
@@ -40,7 +48,7 @@ func (s *Session) Receive(frame []byte) {
 		}
 		return
 	}
-	if msg.Pub != nil && len(frame) > s.cfg.MaxMessageSize {
+	if msg.Pub != nil && size > s.cfg.MaxMessageSize {
 		s.reply(proto.TooLarge(msg.Pub.ID, msg.Pub.Topic, proto.Now()))
 		return
 	}
@@ -163,23 +171,6 @@ func validDeviceID(dev string) bool {
 		}
 	}
 	return true
-}
-
-// parseVersion reads "major.minor[.patch]" with an optional "v".
-func parseVersion(v string) (int, int, bool) {
-	parts := strings.Split(strings.TrimPrefix(v, "v"), ".")
-	if len(parts) < 2 || len(parts) > 3 {
-		return 0, 0, false
-	}
-	nums := make([]int, len(parts))
-	for i, p := range parts {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 0 {
-			return 0, 0, false
-		}
-		nums[i] = n
-	}
-	return nums[0], nums[1], true
 }
 
 // act answers an {action} through the action registry. Actions need a

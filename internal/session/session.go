@@ -104,6 +104,8 @@ type Deps struct {
 const (
 	KindWebSocket = "ws"
 	KindLongPoll  = "lp"
+	// KindGRPC sessions opt into reliable delivery (reliable.go).
+	KindGRPC = "grpc"
 )
 
 // Session is one client connection.
@@ -167,6 +169,7 @@ func New(deps *Deps, cfg *Config, kind, remote string) *Session {
 		limit = DefaultRetransmitLimit
 	}
 	s.win = newWindow(floor, rto, limit, s.retransmit, s.gaveUp)
+	s.win.waitAck = kind == KindGRPC
 	s.dl.start(cfg.HiTimeout, proto.DisconnectNoHi, s.Close)
 	return s
 }

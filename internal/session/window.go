@@ -30,6 +30,9 @@ type window struct {
 	timerAt time.Time // when timer fires
 	lagging bool
 	stopped bool
+	// waitAck holds retransmission off until the session's first
+	// acknowledgement (reliable.go).
+	waitAck bool
 }
 
 // topicWindow holds one topic's unacknowledged frames, ordered by seq.
@@ -101,7 +104,7 @@ func (w *window) trackLocked(f hub.Frame, now time.Time, again *[]retry) bool {
 		w.topics[f.Topic] = tw
 	}
 	tw.sent = max(tw.sent, f.Seq)
-	if f.Seq <= tw.acked {
+	if w.waitAck || f.Seq <= tw.acked {
 		return false
 	}
 	i := sort.Search(len(tw.pending), func(i int) bool { return tw.pending[i].frame.Seq >= f.Seq })

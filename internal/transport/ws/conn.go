@@ -28,6 +28,7 @@ type conn struct {
 	br   *bufio.Reader   // the buffer ws reads through
 	nc   net.Conn        // the socket itself, under any wrapper (see netConn)
 	raw  syscall.RawConn // the socket, to wait for bytes; nil if unavailable
+	pb   *pbCodec        // nil: Tinode JSON, one message per text frame
 
 	mu      sync.Mutex // guards the fields below
 	writing bool       // a flush goroutine is running
@@ -35,8 +36,8 @@ type conn struct {
 	ping    *time.Timer
 }
 
-func newConn(h *Handler, ws *websocket.Conn, br *bufio.Reader, sess *session.Session) *conn {
-	c := &conn{h: h, ws: ws, sess: sess, br: br, nc: netConn(ws.UnderlyingConn())}
+func newConn(h *Handler, ws *websocket.Conn, br *bufio.Reader, sess *session.Session, pb *pbCodec) *conn {
+	c := &conn{h: h, ws: ws, sess: sess, br: br, nc: netConn(ws.UnderlyingConn()), pb: pb}
 	if sc, ok := c.nc.(syscall.Conn); ok && br != nil {
 		c.raw, _ = sc.SyscallConn()
 	}
@@ -86,7 +87,7 @@ func (c *conn) extend() { c.ws.SetReadDeadline(time.Now().Add(c.h.IdleTimeout)) 
 func (c *conn) read() {
 	for {
 		c.waitReadable()
-		kind, frame, err := c.ws.ReadMessage()
+		kind, frame, err := c.readMessage()
 		if err != nil {
 			c.end(err)
 			return
@@ -96,7 +97,10 @@ func (c *conn) read() {
 			c.end(errInvalidText)
 			return
 		}
-		if kind == websocket.TextMessage || kind == websocket.BinaryMessage {
+		switch {
+		case c.pb != nil:
+			c.pb.receive(c.sess, kind, frame)
+		case kind == websocket.TextMessage || kind == websocket.BinaryMessage:
 			c.sess.Receive(frame)
 		}
 		if c.br == nil || c.br.Buffered() == 0 {
@@ -175,6 +179,12 @@ func (c *conn) flush() {
 	var fw frameWriter // lives as long as this burst of writing
 	for c.more() {
 		frames, bye := c.sess.Drain(0)
+		if c.pb != nil {
+			if !c.writeProtobuf(frames, bye) {
+				return
+			}
+			continue
+		}
 		if !c.write(&fw, frames, bye) {
 			return
 		}

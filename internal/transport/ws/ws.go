@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/parley-im/parley/internal/pbx"
 	"github.com/parley-im/parley/internal/session"
 )
 
@@ -36,6 +37,9 @@ type Handler struct {
 	// not read before the connection is dropped; zero means 10 s.
 	WriteTimeout time.Duration
 	Log          *slog.Logger
+	// Transcoder converts queued frames for protobuf connections, once
+	// per frame (protobuf.go); required.
+	Transcoder *pbx.Transcoder
 
 	// writeBufs is gorilla's write buffer pool. Data frames no longer go
 	// through gorilla's writer (conn.write frames them itself), but without
@@ -80,7 +84,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		sess.End() // gives back what admitting it took
 		return
 	}
-	newConn(h, ws, br, sess).start()
+	newConn(h, ws, br, sess, h.protobufCodec(r)).start()
 }
 
 // upgrade takes the connection over, or answers with an HTTP error and
@@ -88,6 +92,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) (*websocket.Conn, *bufio.Reader) {
 	hj := &hijacker{ResponseWriter: w}
 	up := websocket.Upgrader{WriteBufferPool: &h.writeBufs, CheckOrigin: h.CheckOrigin}
+	if wantsProtobuf(r) {
+		// The subprotocol is echoed when asked for; permessage-deflate is
+		// negotiated for protobuf only: JSON stays exactly as it was.
+		up.Subprotocols, up.EnableCompression = []string{Subprotocol}, true
+	}
 	ws, err := up.Upgrade(hj, r, nil)
 	if err != nil {
 		return nil, nil

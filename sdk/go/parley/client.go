@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -73,6 +72,12 @@ func New(opts ...Option) *Client {
 	}
 	if o.dial == nil {
 		o.dial = netlink.WebSocket(o.idle)
+		if _, ok := o.codec.(protobufCodec); ok {
+			o.dial = netlink.WebSocketProtobuf(o.idle)
+		}
+	}
+	if _, ok := o.codec.(protobufCodec); ok {
+		o.probeEvery = -1 // the probe is JSON-only (WithProtobuf)
 	}
 	if o.deviceID == "" {
 		o.deviceID = newDeviceID()
@@ -178,11 +183,9 @@ func (c *Client) connectionLost() {
 	}
 }
 
-func (c *Client) onFrame(frame []byte) {
-	var m proto.ServerMsg
-	if err := json.Unmarshal(frame, &m); err != nil {
-		return
-	}
+func (c *Client) onFrame(frame []byte) { c.o.codec.decode(frame, c.onMessage) }
+
+func (c *Client) onMessage(m *proto.ServerMsg) {
 	switch {
 	case m.Ctrl != nil:
 		c.onCtrl(m.Ctrl)
@@ -230,7 +233,7 @@ func (c *Client) request(ctx context.Context, gen uint64, build func(id string) 
 	w := &waiter{ch: make(chan *proto.MsgServerCtrl, 1), done: done}
 	c.waiters[id] = w
 	c.mu.Unlock()
-	frame, err := proto.EncodeClient(build(id))
+	frame, err := c.o.codec.encode(build(id))
 	if err == nil {
 		err = c.link.Write(gen, frame)
 	}
@@ -263,7 +266,7 @@ func (c *Client) forget(id string) {
 
 // write sends a frame that expects no answer.
 func (c *Client) write(gen uint64, m *proto.ClientMsg) error {
-	frame, err := proto.EncodeClient(m)
+	frame, err := c.o.codec.encode(m)
 	if err != nil {
 		return err
 	}

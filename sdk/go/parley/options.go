@@ -25,6 +25,7 @@ type options struct {
 	filter       func(*Message) bool
 	userAgent    string
 	deviceID     string
+	codec        codec
 }
 
 func defaults() options {
@@ -39,6 +40,7 @@ func defaults() options {
 		ackDelay:     50 * time.Millisecond,
 		history:      100,
 		userAgent:    "parley-go/0.1",
+		codec:        jsonCodec{},
 	}
 }
 
@@ -93,3 +95,13 @@ func WithDeviceID(id string) Option { return func(o *options) { o.deviceID = id 
 
 // WithUserAgent sets the hi.ua string.
 func WithUserAgent(ua string) Option { return func(o *options) { o.userAgent = ua } }
+
+// WithProtobuf speaks Parley's protobuf instead of Tinode JSON: the
+// WebSocket subprotocol parley-protobuf, binary frames, large batches
+// (history pages, catch-up) compressed by the server. The raw probe "1" is a
+// JSON-transport feature, so it is off: a dead connection is noticed when the
+// server's pings stop (WithHeartbeat's idle). A custom dialer (WithDialer)
+// must negotiate the subprotocol itself.
+func WithProtobuf() Option {
+	return func(o *options) { o.codec = protobufCodec{} }
+}

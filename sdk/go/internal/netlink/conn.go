@@ -52,12 +52,13 @@ func WebSocket(idle time.Duration) Dialer {
 type wsConn struct {
 	c    *websocket.Conn
 	idle time.Duration
+	kind int // the frame type written: text, or binary for protobuf
 	// wmu serialises writers: gorilla allows one concurrent writer.
 	wmu sync.Mutex
 }
 
 func newWSConn(c *websocket.Conn, idle time.Duration) *wsConn {
-	w := &wsConn{c: c, idle: idle}
+	w := &wsConn{c: c, idle: idle, kind: websocket.TextMessage}
 	// The server pings; a ping proves the link is alive, so it extends the
 	// idle deadline as a frame does.
 	c.SetPingHandler(func(data string) error {
@@ -94,7 +95,11 @@ func (w *wsConn) Write(frame []byte) error {
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
 	w.c.SetWriteDeadline(time.Now().Add(wsWriteTimeout))
-	return w.c.WriteMessage(websocket.TextMessage, frame)
+	// Where permessage-deflate was negotiated (protobuf), the library
+	// would deflate every message: a small one only grows, and costs the
+	// server an inflate. Nothing under compressMin is worth it.
+	w.c.EnableWriteCompression(len(frame) >= compressMin)
+	return w.c.WriteMessage(w.kind, frame)
 }
 
 func (w *wsConn) Close() error { return w.c.Close() }
