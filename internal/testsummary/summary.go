@@ -35,6 +35,7 @@ func outsideSuites() []*suite {
 		{name: "tinode-sdk conformance", pkg: "/test/sdk", testPrefix: "TestTinodeSDK"},
 		{name: "tinode-webapp in Chromium", pkg: "/test/webapp", testPrefix: "TestWebApp"},
 		{name: "TypeScript SDK (web/sdk)", pkg: "/web/sdk", testPrefix: "TestTypeScriptSDK"},
+		{name: "gRPC, a Python client", pkg: "/test/grpc", testPrefix: "TestPythonGRPC"},
 		{name: "postgresql store conformance", pkg: "/internal/store/postgres", testPrefix: "TestConformance"},
 	}
 }
