@@ -179,5 +179,6 @@ type Store interface {
 	Messages
 	Devices
 	Keys
+	Files
 	io.Closer
 }
