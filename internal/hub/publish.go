@@ -36,8 +36,9 @@ type deferredRead struct {
 }
 
 type pendingPub struct {
-	req *Request
-	msg *store.Message
+	req   *Request
+	msg   *store.Message
+	files []string // uploads head.attachments names, linked before storing
 }
 
 type appendDone struct {
@@ -62,14 +63,15 @@ func (t *topic) handlePub(r *Request) {
 		return
 	}
 	msgID, ok := headMsgID(pub.Head)
-	if !ok || len(pub.Content) == 0 {
+	fileIDs, okFiles := headAttachments(pub.Head)
+	if !ok || !okFiles || len(pub.Content) == 0 {
 		t.reply(r, proto.Malformed(pub.ID, r.View, now))
 		return
 	}
 	msg := &store.Message{Topic: t.name, MsgID: msgID, From: r.Sess.UserID(),
 		CreatedAt: now.Time, Head: pub.Head, Content: pub.Content}
 	t.record(trace.Accepted, r, msg, 0, "")
-	t.pub.queue = append(t.pub.queue, pendingPub{req: r, msg: msg})
+	t.pub.queue = append(t.pub.queue, pendingPub{req: r, msg: msg, files: fileIDs})
 	t.pub.queued++
 	t.pub.flush(t)
 }
@@ -113,7 +115,11 @@ func (p *publisher) flush(t *topic) {
 	// A write in flight finishes even during shutdown, so what the store
 	// accepted is acknowledged or, at worst, retried by the client.
 	go func() {
-		res, err := t.hub.store.Append(context.Background(), msgs)
+		var res []store.AppendResult
+		err := t.linkAttachments(context.Background(), batch)
+		if err == nil {
+			res, err = t.hub.store.Append(context.Background(), msgs)
+		}
 		t.appended <- appendDone{batch: batch, res: res, err: err}
 	}()
 }

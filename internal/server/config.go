@@ -102,6 +102,14 @@ type Config struct {
 	// on; 0 sends no header.
 	HSTSMaxAge Duration `json:"hsts_max_age"` // PARLEY_HSTS_MAX_AGE
 
+	// Files (files.go): uploads of at most FileMaxSize bytes, images of at
+	// most FileMaxPixels pixels; a user may hold FileMaxPending uploads no
+	// message has sent yet, which are removed FileUnsentTTL after upload.
+	FileMaxSize    int      `json:"file_max_size"`    // PARLEY_FILE_MAX_SIZE, bytes
+	FileMaxPixels  int      `json:"file_max_pixels"`  // PARLEY_FILE_MAX_PIXELS
+	FileMaxPending int      `json:"file_max_pending"` // PARLEY_FILE_MAX_PENDING
+	FileUnsentTTL  Duration `json:"file_unsent_ttl"`  // PARLEY_FILE_UNSENT_TTL
+
 	// NewEpochs gives every topic a new epoch before serving: the step
 	// after restoring a backup, so clients drop positions from the lost
 	// history. It is a one-time action for one start (`parley serve
@@ -143,6 +151,10 @@ func Defaults() Config {
 		LoginAccountEvery:   Duration(30 * time.Second),
 		LoginAddressBurst:   50,
 		LoginAddressEvery:   Duration(2 * time.Second),
+		FileMaxSize:         8 << 20,
+		FileMaxPixels:       40_000_000,
+		FileMaxPending:      32,
+		FileUnsentTTL:       Duration(time.Hour),
 	}
 }
 
@@ -191,6 +203,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("login_account_* and login_address_* must be positive")
 	case c.PasswordWorkers < 0:
 		return fmt.Errorf("password_workers must not be negative")
+	case c.FileMaxSize < 1 || c.FileMaxPixels < 1 || c.FileMaxPending < 1 || c.FileUnsentTTL <= 0:
+		return fmt.Errorf("file_max_size, file_max_pixels, file_max_pending and file_unsent_ttl must be positive")
 	}
 	if _, err := parseTrusted(c.TrustedProxies); err != nil {
 		return err

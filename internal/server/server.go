@@ -46,6 +46,7 @@ type Server struct {
 	done    chan struct{}
 	trace   *trace.Recorder // every message's events, for metrics and `parley trace`
 	gate    *gate           // per-address and long-polling limits
+	files   *fileService    // uploads and downloads (files.go)
 
 	// TLS (tls.go): set by New, and acmeHTTP by Serve, before anything is served.
 	tls      *tls.Config       // nil: plain HTTP
@@ -91,12 +92,16 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 		AccountFailures: auth.NewThrottle(cfg.LoginAccountBurst, time.Duration(cfg.LoginAccountEvery)),
 		AddressFailures: auth.NewThrottle(cfg.LoginAddressBurst, time.Duration(cfg.LoginAddressEvery))}
 	s.scfg = &session.Config{Version: ProtocolVersion, Build: "parley:" + version,
-		MaxMessageSize: cfg.MaxMessageSize, MaxSubscribers: cfg.MaxSubscribers,
+		MaxMessageSize: cfg.MaxMessageSize, MaxSubscribers: cfg.MaxSubscribers, MaxFileSize: cfg.FileMaxSize,
 		MaxTopics: cfg.MaxTopicsPerSession, OutboxBytes: cfg.OutboxBytes,
 		RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst,
 		RetransmitAfter: time.Duration(cfg.RetransmitAfter), RetransmitLimit: cfg.RetransmitLimit,
 		PasswordCost: cfg.PasswordCost, HiTimeout: time.Duration(cfg.HiTimeout),
 		LoginTimeout: time.Duration(cfg.LoginTimeout)}
+	if s.files, err = newFileService(&cfg, st, s.deps.Tokens, log); err != nil {
+		st.Close()
+		return nil, err
+	}
 	s.http = httpServer(&cfg, s.hsts(s.routes()))
 	if err := s.setupTLS(); err != nil {
 		st.Close()
@@ -218,6 +223,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
 	ln = s.gate.listen(ln)
 	go func() { errc <- s.http.Serve(ln) }()
+	ttl := time.Duration(s.cfg.FileUnsentTTL)
+	go s.files.collectUnsent(ttl, collectEvery(ttl), s.done)
 	s.announce(ln.Addr())
 	select {
 	case <-ctx.Done():
