@@ -3,6 +3,8 @@ package hub
 import (
 	"context"
 	"strings"
+
+	"github.com/parley-im/parley/internal/proto"
 )
 
 // maxAttachments bounds head.attachments: each is a link to write with the
@@ -12,27 +14,36 @@ const maxAttachments = 16
 // fileURLPath is where the server serves uploads (the server's fileServe).
 const fileURLPath = "/v0/file/s/"
 
-// headAttachments returns the ids of the uploads a pub's head.attachments
-// names, as Tinode clients list the files a Drafty message refers to:
+// pubAttachments returns the ids of the uploads a pub refers to, as Tinode
+// clients list the files of a Drafty message: tinode-sdk 0.25 in the
+// message's extra.attachments, older clients in head.attachments; both are
 // relative or absolute URLs of the file endpoint. Entries that are not such
-// URLs are left alone (they may point elsewhere); a head whose attachments
-// are not a short list of strings is malformed.
-func headAttachments(head map[string]any) ([]string, bool) {
-	v, present := head["attachments"]
-	if !present {
-		return nil, true
+// URLs are left alone (they may point elsewhere). Attachments that are not
+// a short list of strings are malformed.
+func pubAttachments(head map[string]any, extra *proto.MsgClientExtra) ([]string, bool) {
+	var refs []string
+	if extra != nil {
+		refs = append(refs, extra.Attachments...)
 	}
-	list, ok := v.([]any)
-	if !ok || len(list) > maxAttachments {
+	if v, present := head["attachments"]; present {
+		list, ok := v.([]any)
+		if !ok || len(list) > maxAttachments {
+			return nil, false
+		}
+		for _, e := range list {
+			s, ok := e.(string)
+			if !ok {
+				return nil, false
+			}
+			refs = append(refs, s)
+		}
+	}
+	if len(refs) > maxAttachments {
 		return nil, false
 	}
 	var ids []string
-	for _, e := range list {
-		s, ok := e.(string)
-		if !ok {
-			return nil, false
-		}
-		if _, rest, found := strings.Cut(s, fileURLPath); found {
+	for _, ref := range refs {
+		if _, rest, found := strings.Cut(ref, fileURLPath); found {
 			id, _, _ := strings.Cut(rest, ".")
 			id, _, _ = strings.Cut(id, "?")
 			if id != "" {

@@ -63,7 +63,7 @@ func (t *topic) handlePub(r *Request) {
 		return
 	}
 	msgID, ok := headMsgID(pub.Head)
-	fileIDs, okFiles := headAttachments(pub.Head)
+	fileIDs, okFiles := pubAttachments(pub.Head, r.Msg.Extra)
 	if !ok || !okFiles || len(pub.Content) == 0 {
 		t.reply(r, proto.Malformed(pub.ID, r.View, now))
 		return
