@@ -164,3 +164,21 @@ func TestDir(t *testing.T) {
 		t.Errorf("Open(../x): %v", err)
 	}
 }
+
+func TestPreview(t *testing.T) {
+	var out bytes.Buffer
+	w, h, err := Preview(&out, bytes.NewReader(pngBytes(t, 1000, 500)), 1_000_000)
+	if err != nil || w != PreviewSide || h != PreviewSide/2 {
+		t.Fatalf("Preview = %d×%d, %v; want %d×%d", w, h, err, PreviewSide, PreviewSide/2)
+	}
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(out.Bytes()))
+	if err != nil || cfg.Width != w || cfg.Height != h {
+		t.Fatalf("preview JPEG: %+v, %v", cfg, err)
+	}
+	if _, _, err := Preview(io.Discard, bytes.NewReader(pngBytes(t, 1000, 500)), 400_000); !errors.Is(err, ErrNoPreview) {
+		t.Errorf("over the decode bound: %v, want ErrNoPreview", err)
+	}
+	if w, h, _ := Preview(io.Discard, bytes.NewReader(pngBytes(t, 10, 300)), 1_000_000); w != 8 || h != 256 {
+		t.Errorf("tall image: %d×%d, want 8×256", w, h)
+	}
+}

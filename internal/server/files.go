@@ -45,6 +45,7 @@ type fileService struct {
 	maxPending int
 	log        *slog.Logger
 	logEvery   *rate.Sometimes // refusals are logged at most once a second
+	previews   chan struct{}   // a slot per preview being made (filepreview.go)
 }
 
 // fileRoutes serves the file endpoints with CORS (the web app uploads from
@@ -167,8 +168,14 @@ func (fs *fileService) upload(w http.ResponseWriter, r *http.Request) {
 		fs.refuse(w, r, err)
 		return
 	}
-	url := fileServe + rec.ID + extension(rec.MimeType)
-	b, _ := proto.Encode(proto.CtrlParams(reqID, "", http.StatusOK, "ok", map[string]any{"url": url}, proto.Now()))
+	params := map[string]any{"url": fileServe + rec.ID + extension(rec.MimeType)}
+	if rec.Width > 0 {
+		params["width"], params["height"] = rec.Width, rec.Height
+		if pre := fs.preview(r.Context(), rec); pre != "" {
+			params["preview"] = pre
+		}
+	}
+	b, _ := proto.Encode(proto.CtrlParams(reqID, "", http.StatusOK, "ok", params, proto.Now()))
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(b)
 }
@@ -301,5 +308,6 @@ func newFileService(cfg *Config, st store.Store, tokens *auth.Tokens, log *slog.
 	}
 	return &fileService{store: st, blobs: blobs, tokens: tokens, log: log,
 		limits:     files.Limits{MaxSize: int64(cfg.FileMaxSize), MaxPixels: cfg.FileMaxPixels},
-		maxPending: cfg.FileMaxPending, logEvery: &rate.Sometimes{Interval: time.Second}}, nil
+		maxPending: cfg.FileMaxPending, logEvery: &rate.Sometimes{Interval: time.Second},
+		previews: make(chan struct{}, previewsAtOnce)}, nil
 }

@@ -132,8 +132,16 @@ func TestFilesUploadAndMembership(t *testing.T) {
 	pic := encodePNG(64, 48)
 	code, ctrl := upload(t, p.Addr, alice.Token, "parcel.png", "image/png", pic)
 	url, _ := ctrl.Get("params.url").(string)
-	if code != 200 || !strings.HasPrefix(url, "/v0/file/s/") || ctrl["id"] != "42" {
+	if code != 200 || !strings.HasPrefix(url, "/v0/file/s/") || ctrl["id"] != "42" ||
+		ctrl.Int("params.width") != 64 || ctrl.Int("params.height") != 48 {
 		t.Fatalf("upload: HTTP %d %v", code, ctrl)
+	}
+	// A preview comes with it, the uploader's until a message sends it.
+	preURL, _ := ctrl.Get("params.preview").(string)
+	if resp, body := download(t, p.Addr, alice.Token, preURL); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/jpeg" {
+		t.Fatalf("preview %q: HTTP %d", preURL, resp.StatusCode)
+	} else if cfg, err := jpeg.DecodeConfig(bytes.NewReader(body)); err != nil || cfg.Width != 64 || cfg.Height != 48 {
+		t.Fatalf("preview of a 64×48 image: %+v %v", cfg, err)
 	}
 	// Before it is sent, only the uploader may read it.
 	if resp, _ := download(t, p.Addr, bob.Token, url); resp.StatusCode != 403 {
