@@ -80,6 +80,7 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 	limits := hub.DefaultLimits
 	limits.MaxMessageSize, limits.MaxSubscribers = cfg.MaxMessageSize, cfg.MaxSubscribers
 	limits.ReadsPerSession, limits.MaxReads, limits.ReadQueue = cfg.ReadsPerSession, cfg.MaxReads, cfg.ReadQueue
+	limits.EditWindow = time.Duration(cfg.EditWindow)
 	rec := trace.NewRecorder(cfg.TraceCapacity, log)
 	s := &Server{cfg: cfg, version: version, log: log, store: st, done: make(chan struct{}), trace: rec,
 		gate:     newGate(&cfg, log),

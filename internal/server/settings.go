@@ -65,6 +65,7 @@ func (c *Config) Settings() []Setting {
 		{"file_max_pixels", "PARLEY_FILE_MAX_PIXELS", "file-max-pixels", "N", "largest image upload in pixels (width × height)", (*intVal)(&c.FileMaxPixels)},
 		{"file_max_pending", "PARLEY_FILE_MAX_PENDING", "file-max-pending", "N", "uploads of one user not yet sent in a message (then 429)", (*intVal)(&c.FileMaxPending)},
 		{"file_unsent_ttl", "PARLEY_FILE_UNSENT_TTL", "file-unsent-ttl", "DURATION", "an upload no message has sent is removed this long after it was made", (*durVal)(&c.FileUnsentTTL)},
+		{"edit_window", "PARLEY_EDIT_WINDOW", "edit-window", "DURATION", "how long after sending a message its author may edit or recall it (head.replace); 0s allows no edits", (*durVal)(&c.EditWindow)},
 		{"token_lifetime", "PARLEY_TOKEN_LIFETIME", "token-lifetime", "DURATION", "how long login tokens are valid", (*durVal)(&c.TokenLifetime)},
 		{"idle_timeout", "PARLEY_IDLE_TIMEOUT", "idle-timeout", "DURATION", "a connection silent this long is closed", (*durVal)(&c.IdleTimeout)},
 		{"retransmit_after", "PARLEY_RETRANSMIT_AFTER", "retransmit-after", "DURATION", "an unacknowledged push is sent again after this, then twice as long each time", (*durVal)(&c.RetransmitAfter)},
