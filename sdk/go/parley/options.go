@@ -1,6 +1,7 @@
 package parley
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/parley-im/parley/sdk/go/internal/netlink"
@@ -25,6 +26,7 @@ type options struct {
 	filter       func(*Message) bool
 	userAgent    string
 	deviceID     string
+	http         *http.Client // uploads (files.go)
 }
 
 func defaults() options {
@@ -39,6 +41,7 @@ func defaults() options {
 		ackDelay:     50 * time.Millisecond,
 		history:      100,
 		userAgent:    "parley-go/0.1",
+		http:         http.DefaultClient,
 	}
 }
 
@@ -93,3 +96,7 @@ func WithDeviceID(id string) Option { return func(o *options) { o.deviceID = id 
 
 // WithUserAgent sets the hi.ua string.
 func WithUserAgent(ua string) Option { return func(o *options) { o.userAgent = ua } }
+
+// WithHTTPClient sets the HTTP client of file uploads (a proxy, TLS roots,
+// a throttled transport in tests).
+func WithHTTPClient(hc *http.Client) Option { return func(o *options) { o.http = hc } }
