@@ -54,7 +54,11 @@ func (c *Client) uploadThenSend(topic, msgid string, f File) {
 	if err == nil {
 		var content json.RawMessage
 		if content, err = draftyFile(f, ref, params); err == nil {
-			c.box.Ready(msgid, content, []string{ref})
+			refs := []string{ref}
+			if pre := paramString(params, "preview"); pre != "" {
+				refs = append(refs, pre)
+			}
+			c.box.Ready(msgid, content, refs)
 			c.wake()
 			return
 		}
@@ -137,6 +141,9 @@ func draftyFile(f File, ref string, params map[string]any) (json.RawMessage, err
 	tp := "EX"
 	if w, h := paramInt(params, "width"), paramInt(params, "height"); w > 0 && h > 0 {
 		tp, data["width"], data["height"] = "IM", w, h
+		if pre := paramString(params, "preview"); pre != "" {
+			data["preref"] = pre // the server's small JPEG, for the chat bubble
+		}
 	}
 	return json.Marshal(map[string]any{"txt": " ",
 		"fmt": []map[string]any{{"at": -1, "len": 0, "key": 0}},

@@ -3,7 +3,10 @@ package parley
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"net"
 	"net/http"
 	"slices"
@@ -112,4 +115,46 @@ func TestSendFileFailureLetsOthersGo(t *testing.T) {
 	waitFor(t, "bob to get the three texts", func() bool {
 		return slices.Equal(contents(bob, ba), []string{`"text 1"`, `"text 2"`, `"text 3"`})
 	})
+}
+
+// An image goes out as Drafty's IM entity with the dimensions the server
+// read and its preview, both linked, so the peer can load both.
+func TestSendFileImage(t *testing.T) {
+	srv := servertest.Start(t)
+	a := &addr{s: srv.Addr}
+	alice, bob := newClient(t, a, "alice"), newClient(t, a, "bob")
+	ab, ba := pair(t, alice, bob)
+	var img bytes.Buffer
+	png.Encode(&img, image.NewGray(image.Rect(0, 0, 300, 200)))
+	file := alice.SendFile(ab, File{Name: "parcel.png", MimeType: "image/png", Body: &img})
+	waitFor(t, "the image to arrive", func() bool { return len(bob.Messages(ba)) == 1 })
+	waitFor(t, "the image to be confirmed", func() bool { return file.Seq() == 1 })
+	var d struct {
+		Ent []struct {
+			Tp   string
+			Data struct {
+				Ref, Preref   string
+				Width, Height int
+			}
+		}
+	}
+	if err := json.Unmarshal(bob.Messages(ba)[0].Content, &d); err != nil || len(d.Ent) != 1 {
+		t.Fatalf("bob's message: %s (%v)", bob.Messages(ba)[0].Content, err)
+	}
+	e := d.Ent[0]
+	if e.Tp != "IM" || e.Data.Width != 300 || e.Data.Height != 200 || e.Data.Ref == "" || e.Data.Preref == "" {
+		t.Fatalf("entity %+v, want IM 300×200 with ref and preref", e)
+	}
+	for _, ref := range []string{e.Data.Ref, e.Data.Preref} {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+srv.Addr+ref, nil)
+		req.Header.Set("X-Tinode-Auth", "Token "+bob.Token())
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("bob GET %s: HTTP %d", ref, resp.StatusCode)
+		}
+	}
 }
