@@ -182,3 +182,17 @@ func TestPreview(t *testing.T) {
 		t.Errorf("tall image: %d×%d, want 8×256", w, h)
 	}
 }
+
+// What follows a JPEG's end (an MPO's second image with its own EXIF, a
+// ZIP appended to make a polyglot) is not stored.
+func TestCopyDropsAfterEOI(t *testing.T) {
+	src := append(jpegWithEXIF(t), []byte("PK\x03\x04 trailing zip GPS-SECRET-2")...)
+	var out bytes.Buffer
+	if _, err := Copy(&out, bytes.NewReader(src), "image/jpeg", Limits{MaxSize: 1 << 20, MaxPixels: 1 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	b := out.Bytes()
+	if bytes.Contains(b, []byte("PK")) || !bytes.HasSuffix(b, []byte{0xFF, 0xD9}) {
+		t.Errorf("stored JPEG ends with %q, want the end-of-image marker", b[max(0, len(b)-16):])
+	}
+}

@@ -19,7 +19,9 @@ const (
 // stripJPEG copies a JPEG from src to dst without its APP1, APP13 and
 // comment segments, which carry EXIF (GPS position, camera serial), XMP and
 // IPTC metadata, streaming: only the segments before the image data are
-// parsed, and everything from the start of scan on is copied as is. The
+// parsed, and everything from the start of scan on is copied as is up to
+// the end-of-image marker; what follows it is dropped (the second image of
+// an MPO, with metadata of its own, or a ZIP appended to make a polyglot). The
 // pixels are untouched, so nothing is lost to re-encoding. EXIF orientation
 // goes with the rest; clients show the image as stored.
 func stripJPEG(dst io.Writer, src *bufio.Reader) error {
@@ -60,8 +62,7 @@ func stripJPEG(dst io.Writer, src *bufio.Reader) error {
 			return badJPEG(err)
 		}
 		if marker == markerSOS {
-			_, err := io.Copy(dst, src)
-			return err
+			return copyToEOI(dst, src)
 		}
 	}
 }
@@ -102,4 +103,39 @@ func badJPEG(err error) error {
 		return ErrBadImage
 	}
 	return fmt.Errorf("jpeg: %w", err)
+}
+
+// markerEOI ends a JPEG.
+const markerEOI = 0xD9
+
+// copyToEOI copies the scans (entropy-coded data, where a 0xFF byte is
+// always followed by 0x00, a restart or another marker) up to and including
+// the end-of-image marker, and reads and drops what follows. A file that
+// ends without one is kept as it is: decoders show such truncated images.
+func copyToEOI(dst io.Writer, src *bufio.Reader) error {
+	buf := make([]byte, 32<<10)
+	prevFF := false
+	for {
+		n, err := src.Read(buf)
+		chunk := buf[:n]
+		for i, b := range chunk {
+			if prevFF && b == markerEOI {
+				if _, werr := dst.Write(chunk[:i+1]); werr != nil {
+					return werr
+				}
+				_, err := io.Copy(io.Discard, src)
+				return err
+			}
+			prevFF = b == 0xFF
+		}
+		if _, werr := dst.Write(chunk); werr != nil {
+			return werr
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
