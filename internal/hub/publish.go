@@ -116,15 +116,15 @@ func (p *publisher) flush(t *topic) {
 	// A write in flight finishes even during shutdown, so what the store
 	// accepted is acknowledged or, at worst, retried by the client.
 	go func() {
-		res, err := t.store(context.Background(), batch)
+		res, err := t.storeBatch(context.Background(), batch)
 		t.appended <- appendDone{batch: batch, res: res, err: err}
 	}()
 }
 
-// store writes a batch: edits whose original does not allow them are
+// storeBatch writes a batch: edits whose original does not allow them are
 // refused one by one, the others' attachments are linked, then they are
 // appended. It runs off the actor.
-func (t *topic) store(ctx context.Context, batch []pendingPub) ([]store.AppendResult, error) {
+func (t *topic) storeBatch(ctx context.Context, batch []pendingPub) ([]store.AppendResult, error) {
 	res := make([]store.AppendResult, len(batch))
 	var msgs []*store.Message
 	var kept []pendingPub

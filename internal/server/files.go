@@ -213,7 +213,7 @@ func (fs *fileService) receive(ctx context.Context, mr *multipart.Reader, uid pr
 		if rec != nil {
 			return nil, "", errNoForm // one file per request
 		}
-		if rec, pending, err = fs.store1(part, uid); err != nil {
+		if rec, pending, err = fs.receiveFile(part, uid); err != nil {
 			return nil, "", err
 		}
 	}
@@ -234,8 +234,8 @@ func (fs *fileService) receive(ctx context.Context, mr *multipart.Reader, uid pr
 	return rec, reqID, nil
 }
 
-// store1 streams one file part into a new blob, checking it on the way.
-func (fs *fileService) store1(part *multipart.Part, uid proto.Uid) (*store.File, files.Pending, error) {
+// receiveFile streams one file part into a new blob, checking it on the way.
+func (fs *fileService) receiveFile(part *multipart.Part, uid proto.Uid) (*store.File, files.Pending, error) {
 	name, err := fileName(part)
 	if err != nil {
 		return nil, nil, err
