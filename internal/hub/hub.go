@@ -67,6 +67,9 @@ type Limits struct {
 	ReadsPerSession int
 	MaxReads        int
 	ReadQueue       int
+	// EditWindow is how long after sending a message its author may
+	// replace it (head.replace: an edit or a recall).
+	EditWindow time.Duration
 }
 
 // DefaultLimits are the limits used when none are configured.
@@ -80,6 +83,7 @@ var DefaultLimits = Limits{
 	ReadsPerSession: 2,
 	MaxReads:        4,
 	ReadQueue:       64,
+	EditWindow:      DefaultEditWindow,
 }
 
 // Hub is the registry of running topic actors.

@@ -36,8 +36,12 @@ type deferredRead struct {
 }
 
 type pendingPub struct {
-	req *Request
-	msg *store.Message
+	req   *Request
+	msg   *store.Message
+	files []string // uploads head.attachments names, linked before storing
+	// replaces is the seq head.replace names (an edit, richmsg.go), 0 if
+	// none; it is checked against the store before the batch is stored.
+	replaces int
 }
 
 type appendDone struct {
@@ -62,14 +66,17 @@ func (t *topic) handlePub(r *Request) {
 		return
 	}
 	msgID, ok := headMsgID(pub.Head)
-	if !ok || len(pub.Content) == 0 {
+	fileIDs, okFiles := pubAttachments(pub.Head, r.Msg.Extra)
+	_, _, okReply := seqRef(pub.Head, "reply", t.desc.SeqID)
+	replaces, _, okReplace := seqRef(pub.Head, "replace", t.desc.SeqID)
+	if !ok || !okFiles || !okReply || !okReplace || len(pub.Content) == 0 || !validDrafty(pub.Content, fileIDs) {
 		t.reply(r, proto.Malformed(pub.ID, r.View, now))
 		return
 	}
 	msg := &store.Message{Topic: t.name, MsgID: msgID, From: r.Sess.UserID(),
 		CreatedAt: now.Time, Head: pub.Head, Content: pub.Content}
 	t.record(trace.Accepted, r, msg, 0, "")
-	t.pub.queue = append(t.pub.queue, pendingPub{req: r, msg: msg})
+	t.pub.queue = append(t.pub.queue, pendingPub{req: r, msg: msg, files: fileIDs, replaces: replaces})
 	t.pub.queued++
 	t.pub.flush(t)
 }
@@ -106,16 +113,47 @@ func (p *publisher) flush(t *topic) {
 	batch := p.queue[:n:n]
 	p.queue = p.queue[n:]
 	p.inflight = true
-	msgs := make([]*store.Message, n)
-	for i := range batch {
-		msgs[i] = batch[i].msg
-	}
 	// A write in flight finishes even during shutdown, so what the store
 	// accepted is acknowledged or, at worst, retried by the client.
 	go func() {
-		res, err := t.hub.store.Append(context.Background(), msgs)
+		res, err := t.storeBatch(context.Background(), batch)
 		t.appended <- appendDone{batch: batch, res: res, err: err}
 	}()
+}
+
+// storeBatch writes a batch: edits whose original does not allow them are
+// refused one by one, the others' attachments are linked, then they are
+// appended. It runs off the actor.
+func (t *topic) storeBatch(ctx context.Context, batch []pendingPub) ([]store.AppendResult, error) {
+	res := make([]store.AppendResult, len(batch))
+	var msgs []*store.Message
+	var kept []pendingPub
+	var idx []int
+	for i := range batch {
+		if batch[i].replaces > 0 {
+			if err := t.checkEdit(ctx, &batch[i]); err != nil {
+				res[i].Err = err
+				continue
+			}
+		}
+		msgs = append(msgs, batch[i].msg)
+		kept = append(kept, batch[i])
+		idx = append(idx, i)
+	}
+	if len(msgs) == 0 {
+		return res, nil
+	}
+	if err := t.linkAttachments(ctx, kept); err != nil {
+		return nil, err
+	}
+	stored, err := t.hub.store.Append(ctx, msgs)
+	if err != nil {
+		return nil, err
+	}
+	for j, i := range idx {
+		res[i] = stored[j]
+	}
+	return res, nil
 }
 
 // finish handles a committed batch in order, then sends the next one.
@@ -155,6 +193,10 @@ func (p *publisher) afterWrites(fn func()) {
 func (t *topic) published(pp *pendingPub, res store.AppendResult) {
 	r := pp.req
 	id := r.Msg.Pub.ID
+	if refusal := editErr(r, res.Err); refusal != nil {
+		t.reply(r, refusal)
+		return
+	}
 	if res.Err != nil {
 		t.record(trace.Failed, r, pp.msg, 0, res.Err.Error())
 		t.hub.log.Error("append failed", "topic", t.name, "msgid", pp.msg.MsgID, "err", res.Err)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/parley-im/parley/internal/auth"
+	"github.com/parley-im/parley/internal/hub"
 
 	"encoding/json"
 	"fmt"
@@ -127,6 +128,16 @@ type Config struct {
 	JWTAudience string  `json:"jwt_audience"` // PARLEY_JWT_AUDIENCE
 	JWTIssuer   string  `json:"jwt_issuer"`   // PARLEY_JWT_ISSUER
 	HMACKey     string  `json:"hmac_key"`     // PARLEY_HMAC_KEY
+	// Files (files.go): uploads of at most FileMaxSize bytes, images of at
+	// most FileMaxPixels pixels; a user may hold FileMaxPending uploads no
+	// message has sent yet, which are removed FileUnsentTTL after upload.
+	FileMaxSize    int      `json:"file_max_size"`    // PARLEY_FILE_MAX_SIZE, bytes
+	FileMaxPixels  int      `json:"file_max_pixels"`  // PARLEY_FILE_MAX_PIXELS
+	FileMaxPending int      `json:"file_max_pending"` // PARLEY_FILE_MAX_PENDING
+	FileUnsentTTL  Duration `json:"file_unsent_ttl"`  // PARLEY_FILE_UNSENT_TTL
+	// EditWindow is how long after sending a message its author may edit
+	// or recall it (head.replace).
+	EditWindow Duration `json:"edit_window"` // PARLEY_EDIT_WINDOW
 
 	// NewEpochs gives every topic a new epoch before serving: the step
 	// after restoring a backup, so clients drop positions from the lost
@@ -173,6 +184,11 @@ func Defaults() Config {
 		LoginAddressEvery:   Duration(2 * time.Second),
 		SignupBurst:         50,
 		SignupEvery:         Duration(3 * time.Second),
+		FileMaxSize:         8 << 20,
+		FileMaxPixels:       40_000_000,
+		FileMaxPending:      32,
+		FileUnsentTTL:       Duration(time.Hour),
+		EditWindow:          Duration(hub.DefaultEditWindow),
 	}
 }
 
@@ -227,6 +243,10 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("signup_burst and signup_every must be positive")
 	case c.PasswordWorkers < 0:
 		return fmt.Errorf("password_workers must not be negative")
+	case c.FileMaxSize < 1 || c.FileMaxPixels < 1 || c.FileMaxPending < 1 || c.FileUnsentTTL <= 0:
+		return fmt.Errorf("file_max_size, file_max_pixels, file_max_pending and file_unsent_ttl must be positive")
+	case c.EditWindow < 0:
+		return fmt.Errorf("edit_window must not be negative")
 	}
 	if _, err := parseTrusted(c.TrustedProxies); err != nil {
 		return err

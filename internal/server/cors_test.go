@@ -90,9 +90,9 @@ func TestLongPollingOriginRefused(t *testing.T) {
 	}
 }
 
-// Until files are stored, both file endpoints say so in a body tinode-sdk
-// shows (a ctrl with 501) instead of failing silently.
-func TestFilesNotSupported(t *testing.T) {
+// Both file endpoints refuse a request without a login token in a body
+// tinode-sdk shows (a ctrl with 401), readable from another origin.
+func TestFilesNeedAuth(t *testing.T) {
 	t.Parallel()
 	srv := servertest.Start(t)
 	for _, tc := range []struct{ method, path string }{
@@ -101,9 +101,9 @@ func TestFilesNotSupported(t *testing.T) {
 		resp, body := httpDo(t, tc.method, "http://"+srv.Addr+tc.path,
 			map[string]string{"Origin": "https://app.example", "X-Tinode-APIKey": "k"}, "")
 		ctrl := decodeMsg(t, body).Obj("ctrl")
-		if resp.StatusCode != http.StatusNotImplemented || ctrl.Code() != 501 ||
-			ctrl["text"] != "uploads are not supported yet" {
-			t.Fatalf("%s %s: HTTP %d %s, want 501 with a ctrl body", tc.method, tc.path, resp.StatusCode, body)
+		if resp.StatusCode != http.StatusUnauthorized || ctrl.Code() != 401 ||
+			ctrl["text"] != "authentication required" {
+			t.Fatalf("%s %s: HTTP %d %s, want 401 with a ctrl body", tc.method, tc.path, resp.StatusCode, body)
 		}
 		if resp.Header.Get("Access-Control-Allow-Origin") != "*" {
 			t.Fatalf("%s %s: no CORS header", tc.method, tc.path)

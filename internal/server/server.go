@@ -46,6 +46,7 @@ type Server struct {
 	done    chan struct{}
 	trace   *trace.Recorder // every message's events, for metrics and `parley trace`
 	gate    *gate           // per-address and long-polling limits
+	files   *fileService    // uploads and downloads (files.go)
 
 	// TLS (tls.go): set by New, and acmeHTTP by Serve, before anything is served.
 	tls      *tls.Config       // nil: plain HTTP
@@ -87,6 +88,7 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 	limits := hub.DefaultLimits
 	limits.MaxMessageSize, limits.MaxSubscribers = cfg.MaxMessageSize, cfg.MaxSubscribers
 	limits.ReadsPerSession, limits.MaxReads, limits.ReadQueue = cfg.ReadsPerSession, cfg.MaxReads, cfg.ReadQueue
+	limits.EditWindow = time.Duration(cfg.EditWindow)
 	rec := trace.NewRecorder(cfg.TraceCapacity, log)
 	s := &Server{cfg: cfg, version: version, log: log, store: st, done: make(chan struct{}), trace: rec,
 		gate:     newGate(&cfg, log),
@@ -104,13 +106,17 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.scfg = &session.Config{Version: ProtocolVersion, Build: "parley:" + version,
-		MaxMessageSize: cfg.MaxMessageSize, MaxSubscribers: cfg.MaxSubscribers,
+		MaxMessageSize: cfg.MaxMessageSize, MaxSubscribers: cfg.MaxSubscribers, MaxFileSize: cfg.FileMaxSize,
 		MaxTopics: cfg.MaxTopicsPerSession, OutboxBytes: cfg.OutboxBytes,
 		RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst,
 		RetransmitAfter: time.Duration(cfg.RetransmitAfter), RetransmitMin: time.Duration(cfg.RetransmitMin),
 		RetransmitLimit: cfg.RetransmitLimit,
 		PasswordCost:    cfg.PasswordCost, HiTimeout: time.Duration(cfg.HiTimeout),
 		LoginTimeout: time.Duration(cfg.LoginTimeout)}
+	if s.files, err = newFileService(&cfg, st, s.deps.Tokens, log); err != nil {
+		st.Close()
+		return nil, err
+	}
 	s.http = httpServer(&cfg, s.hsts(s.routes()))
 	if err := s.setupTLS(); err != nil {
 		st.Close()
@@ -238,6 +244,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	ln = s.gate.listen(ln)
 	go func() { errc <- s.http.Serve(ln) }()
+	ttl := time.Duration(s.cfg.FileUnsentTTL)
+	go s.files.collectUnsent(ttl, collectEvery(ttl), s.done)
 	s.announce(ln.Addr())
 	select {
 	case <-ctx.Done():

@@ -129,7 +129,7 @@ func (s *Session) hello(hi *proto.MsgClientHi) {
 		"maxTagCount":        proto.MaxTagCount,
 		"minTagLength":       proto.MinTagLength,
 		"maxTagLength":       proto.MaxTagLength,
-		"maxFileUploadSize":  0,
+		"maxFileUploadSize":  s.cfg.MaxFileSize,
 	}, now))
 }
 

@@ -31,6 +31,7 @@ type Config struct {
 	Build          string  // server build reported in hi
 	MaxMessageSize int     // bytes of one client frame carrying a pub
 	MaxSubscribers int     // reported in hi
+	MaxFileSize    int     // largest upload, reported in hi as maxFileUploadSize
 	MaxTopics      int     // topics one session may attach to
 	OutboxBytes    int     // queued outbound bytes before a slow-consumer close
 	RatePerSecond  float64 // client messages per second, sustained

@@ -180,5 +180,6 @@ type Store interface {
 	Messages
 	Devices
 	Keys
+	Files
 	io.Closer
 }

@@ -14,6 +14,12 @@
 //    NodeXHR.errors for the tests to assert on, together with network
 //    errors of sends.
 //
+// File transfers (tinode-sdk's LargeFileHelper) need a little more: a
+// FormData body (encoded by the platform's Response, as a browser would),
+// URLs relative to the page (window.location.origin, which the test sets),
+// onload/onerror, and `response` as a Blob when responseType is 'blob'. They
+// go through an agent of their own, so an upload never delays a send.
+//
 // A quirk of tinode-sdk 0.25.3, not of the server: disconnect() aborts only
 // the first poll, not the one in flight, so that poll lives on and, once the
 // server answers it, the SDK starts another on the URL it has just cleared
@@ -30,6 +36,7 @@ const DONE = 4;
 
 const sendAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const pollAgent = new http.Agent({ keepAlive: true });
+const fileAgent = new http.Agent({ keepAlive: false });
 // The same pair for https:// (tinode-sdk with secure: true).
 const secureSendAgent = new https.Agent({ keepAlive: true, maxSockets: 1 });
 const securePollAgent = new https.Agent({ keepAlive: true });
@@ -47,9 +54,14 @@ export class NodeXHR {
 
   readyState = UNSENT;
   status = 0;
+  statusText = '';
+  response = null;
   responseText = '';
   responseType = '';
   onreadystatechange = null;
+  onload = null;
+  onerror = null;
+  onabort = null;
   upload = {};
   #method = 'GET';
   #url = null;
@@ -68,10 +80,14 @@ export class NodeXHR {
   }
 
   send(body) {
+    if (typeof FormData !== 'undefined' && body instanceof FormData) {
+      this.#sendForm(body);
+      return;
+    }
     const hasBody = body !== null && body !== undefined && body !== '';
     let url;
     try {
-      url = new URL(this.#url);
+      url = new URL(this.#url, globalThis.window?.location?.origin);
     } catch (err) {
       this.#fail(`bad URL ${this.#url}: ${err.message}`, hasBody);
       return;
@@ -93,6 +109,26 @@ export class NodeXHR {
     req.end(hasBody ? body : undefined);
   }
 
+  // #sendForm encodes a FormData body as multipart and sends it.
+  async #sendForm(form) {
+    const encoded = new Response(form);
+    const body = Buffer.from(await encoded.arrayBuffer());
+    let url;
+    try {
+      url = new URL(this.#url, globalThis.window?.location?.origin);
+    } catch (err) {
+      this.#fail(`bad URL ${this.#url}: ${err.message}`, true);
+      return;
+    }
+    const headers = { ...this.#headers, 'Content-Type': encoded.headers.get('content-type'),
+      'Content-Length': body.length };
+    const req = http.request(url, { method: this.#method, headers, agent: fileAgent });
+    this.#req = req;
+    req.on('response', (res) => this.#collect(res));
+    req.on('error', (err) => this.#fail(`${this.#method} ${url.pathname}: ${err.message}`, true));
+    req.end(body);
+  }
+
   abort() {
     this.#aborted = true;
     if (this.#req) {
@@ -104,12 +140,16 @@ export class NodeXHR {
 
   #collect(res) {
     const chunks = [];
-    res.setEncoding('utf8');
     res.on('data', (c) => chunks.push(c));
     res.on('end', () => {
+      const buf = Buffer.concat(chunks);
       this.status = res.statusCode;
-      this.responseText = chunks.join('');
+      this.statusText = res.statusMessage;
+      this.responseText = buf.toString('utf8');
+      this.response = this.responseType === 'blob'
+        ? new Blob([buf], { type: res.headers['content-type'] || '' }) : this.responseText;
       this.#setState(DONE);
+      this.#call(this.onload);
     });
     res.on('error', (err) => this.#fail(`response: ${err.message}`, false));
   }
@@ -126,6 +166,18 @@ export class NodeXHR {
     this.status = 0;
     this.responseText = '';
     this.#setState(DONE);
+    this.#call(this.onerror, new Error(reason));
+  }
+
+  #call(handler, arg) {
+    if (typeof handler !== 'function') {
+      return;
+    }
+    try {
+      handler.call(this, arg ?? { target: this });
+    } catch (err) {
+      NodeXHR.errors.push(err);
+    }
   }
 
   #setState(state) {

@@ -68,8 +68,8 @@ func TestEdgeForeignOriginLongPolling(t *testing.T) {
 	}
 }
 
-// Uploads are not stored yet: Tinode's upload endpoint says so in a body
-// tinode-sdk shows, readable from another origin, and the server logs it.
+// An upload without a login token is refused in a body tinode-sdk shows,
+// readable from another origin, and the server logs why.
 func TestEdgeUploadsExplained(t *testing.T) {
 	p := startServer(t)
 	req, err := http.NewRequest(http.MethodPost, "http://"+p.Addr+"/v0/file/u/", strings.NewReader("--x--"))
@@ -84,10 +84,10 @@ func TestEdgeUploadsExplained(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 501 || ctrlCode(string(body)) != 501 || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+	if resp.StatusCode != 401 || ctrlCode(string(body)) != 401 || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
 		t.Fatalf("upload: HTTP %d %s, allow-origin %q", resp.StatusCode, body, resp.Header.Get("Access-Control-Allow-Origin"))
 	}
-	for deadline := time.Now().Add(servertest.Timeout); !strings.Contains(p.Log(), "uploads are not supported yet"); {
+	for deadline := time.Now().Add(servertest.Timeout); !strings.Contains(p.Log(), `why="authentication required"`); {
 		if time.Now().After(deadline) {
 			t.Fatalf("no log line for the refused upload:\n%s", p.Log())
 		}

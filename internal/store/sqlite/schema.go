@@ -144,11 +144,37 @@ ALTER TABLE users ADD COLUMN deleted INTEGER;
 ALTER TABLE users ADD COLUMN tokgen INTEGER NOT NULL DEFAULT 0;
 `
 
+// migration5 adds uploads. files holds one row per uploaded file;
+// file_links one row per (file, topic) a message sent it to. A topic's
+// deletion drops its links, so its files become unlinked and the collector
+// removes them like uploads never sent.
+const migration5 = `
+CREATE TABLE files (
+	id      TEXT PRIMARY KEY,
+	owner   INTEGER NOT NULL,
+	created INTEGER NOT NULL,
+	mime    TEXT NOT NULL,
+	size    INTEGER NOT NULL,
+	name    TEXT NOT NULL DEFAULT '',
+	width   INTEGER NOT NULL DEFAULT 0,
+	height  INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX files_created ON files(created);
+CREATE INDEX files_owner ON files(owner);
+
+CREATE TABLE file_links (
+	file  TEXT NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+	topic TEXT NOT NULL REFERENCES topics(name) ON DELETE CASCADE,
+	PRIMARY KEY (file, topic)
+) WITHOUT ROWID;
+CREATE INDEX file_links_topic ON file_links(topic);
+`
+
 // migrations lists the schema steps in order: entry i takes the database
 // from version i to version i+1. Released entries are never edited; a schema
 // change is a new entry at the end.
 func migrations() []string {
-	return []string{migration1, migration2, migration3, migration4}
+	return []string{migration1, migration2, migration3, migration4, migration5}
 }
 
 // migrate brings the database to the newest schema in one transaction, so a

@@ -1,6 +1,7 @@
 package parley
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/parley-im/parley/sdk/go/internal/netlink"
@@ -26,6 +27,7 @@ type options struct {
 	userAgent    string
 	deviceID     string
 	codec        codec
+	http         *http.Client // uploads (files.go)
 }
 
 func defaults() options {
@@ -41,6 +43,7 @@ func defaults() options {
 		history:      100,
 		userAgent:    "parley-go/0.1",
 		codec:        jsonCodec{},
+		http:         http.DefaultClient,
 	}
 }
 
@@ -105,3 +108,7 @@ func WithUserAgent(ua string) Option { return func(o *options) { o.userAgent = u
 func WithProtobuf() Option {
 	return func(o *options) { o.codec = protobufCodec{} }
 }
+
+// WithHTTPClient sets the HTTP client of file uploads (a proxy, TLS roots,
+// a throttled transport in tests).
+func WithHTTPClient(hc *http.Client) Option { return func(o *options) { o.http = hc } }

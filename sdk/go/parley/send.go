@@ -139,8 +139,12 @@ func (c *Client) writePubs(gen uint64, items []*outbox.Item) bool {
 		id := c.newIDLocked()
 		c.pubs[id] = pubRef{topic: it.Topic, msgid: it.MsgID}
 		c.mu.Unlock()
-		err := c.write(gen, &proto.ClientMsg{Pub: &proto.MsgClientPub{ID: id, Topic: it.Topic,
-			Head: map[string]any{"msgid": it.MsgID}, Content: it.Content}})
+		msg := &proto.ClientMsg{Pub: &proto.MsgClientPub{ID: id, Topic: it.Topic,
+			Head: map[string]any{"msgid": it.MsgID}, Content: it.Content}}
+		if len(it.Attachments) > 0 {
+			msg.Extra = &proto.MsgClientExtra{Attachments: it.Attachments}
+		}
+		err := c.write(gen, msg)
 		if err != nil {
 			return false
 		}

@@ -18,6 +18,12 @@ type Item struct {
 	Topic   string
 	MsgID   string
 	Content json.RawMessage
+	// Attachments are the file URLs the content refers to (sent as the
+	// message's extra.attachments, so the server links the files).
+	Attachments []string
+	// preparing holds the item, and everything behind it in its topic,
+	// back until Ready: a file send whose upload is still running.
+	preparing bool
 
 	// Owned by the Outbox (under its lock).
 	gen      uint64    // connection it was last written on; 0 = never
@@ -54,6 +60,33 @@ func (o *Outbox) Add(topic, msgid string, content json.RawMessage) {
 	o.byID[msgid] = it
 }
 
+// AddPreparing queues a send whose content is not known yet (a file being
+// uploaded). It keeps its place: sends added after it wait behind it until
+// Ready gives its content, or Remove drops it (the upload failed).
+func (o *Outbox) AddPreparing(topic, msgid string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.byID[msgid] != nil {
+		return
+	}
+	it := &Item{Topic: topic, MsgID: msgid, preparing: true}
+	o.queues[topic] = append(o.queues[topic], it)
+	o.byID[msgid] = it
+}
+
+// Ready gives a preparing send its content; it reports whether the send
+// was still waiting.
+func (o *Outbox) Ready(msgid string, content json.RawMessage, attachments []string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	it := o.byID[msgid]
+	if it == nil {
+		return false
+	}
+	it.Content, it.Attachments, it.preparing = content, attachments, false
+	return true
+}
+
 // Topics lists the topics with waiting sends.
 func (o *Outbox) Topics() []string {
 	o.mu.Lock()
@@ -79,6 +112,9 @@ func (o *Outbox) Due(topic string, gen uint64, now time.Time) (due, expired []*I
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	for _, it := range o.queues[topic] {
+		if it.preparing {
+			break // order: nothing overtakes a send still being prepared
+		}
 		switch {
 		case it.gen != gen:
 		case now.Before(it.deadline):

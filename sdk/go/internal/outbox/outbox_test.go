@@ -48,3 +48,35 @@ func TestOutboxOrderRetryAndReconnect(t *testing.T) {
 		t.Fatalf("give up: due %v expired %v", ids(due), ids(expired))
 	}
 }
+
+// A send being prepared (a file uploading) holds back the sends behind it
+// in its topic, not those before it nor other topics'; when it is ready it
+// goes first, and when it is dropped the others go on.
+func TestOutboxPreparingKeepsItsPlace(t *testing.T) {
+	o := New(time.Second, 3)
+	t0 := time.Unix(100, 0)
+	o.Add("t", "before", nil)
+	o.AddPreparing("t", "file")
+	o.Add("t", "text1", nil)
+	o.Add("u", "other", nil)
+	if due, _ := o.Due("t", 1, t0); len(due) != 1 || due[0].MsgID != "before" {
+		t.Fatalf("while preparing: %v, want [before]", ids(due))
+	}
+	if due, _ := o.Due("u", 1, t0); len(due) != 1 {
+		t.Fatalf("another topic waited: %v", ids(due))
+	}
+	if !o.Ready("file", []byte(`{"txt":" "}`), []string{"/v0/file/s/x"}) {
+		t.Fatal("Ready: not waiting")
+	}
+	due, _ := o.Due("t", 1, t0)
+	if len(due) != 2 || due[0].MsgID != "file" || due[1].MsgID != "text1" || len(due[0].Attachments) != 1 {
+		t.Fatalf("after Ready: %v, want [file text1]", ids(due))
+	}
+
+	o.AddPreparing("v", "failed")
+	o.Add("v", "next", nil)
+	o.Remove("failed")
+	if due, _ := o.Due("v", 1, t0); len(due) != 1 || due[0].MsgID != "next" {
+		t.Fatalf("after a failed upload: %v, want [next]", ids(due))
+	}
+}
