@@ -24,7 +24,7 @@ const (
 	// "uid < 0" sorts bit-cast ids as the unsigned numbers they are.
 	sqlFindByTags = `SELECT uid, topic, array_agg(tag) FROM (
 			SELECT tag, uid, topic FROM tagindex WHERE tag = ANY($1)
-			UNION SELECT uniq, uid, '' FROM auth WHERE uniq = ANY($1)) x
+			UNION SELECT uniq, uid, '' FROM auth WHERE uniq = ANY($1) AND scheme = 'basic') x
 		GROUP BY uid, topic ORDER BY COUNT(*) DESC, uid < 0, uid, topic LIMIT $2`
 )
 
@@ -66,7 +66,8 @@ func indexTopicTags(w *writeTx, topic string, tags []string) error {
 	return err
 }
 
-// FindByTags looks the tags up in the tag index and in the auth keys.
+// FindByTags looks the tags up in the tag index and in the basic logins' auth
+// keys (other keys, such as a shop's customer id, are private).
 func (s *Store) FindByTags(ctx context.Context, tags []string, limit int) ([]store.TagMatch, error) {
 	if tags = lowerAll(tags); len(tags) == 0 || limit <= 0 {
 		return nil, nil
