@@ -18,6 +18,7 @@ import (
 
 	"github.com/parley-im/parley/internal/action"
 	"github.com/parley-im/parley/internal/auth"
+	"github.com/parley-im/parley/internal/desk"
 	"github.com/parley-im/parley/internal/hub"
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/session"
@@ -46,6 +47,7 @@ type Server struct {
 	done    chan struct{}
 	trace   *trace.Recorder // every message's events, for metrics and `parley trace`
 	gate    *gate           // per-address and long-polling limits
+	desk    *desk.Desk      // staff, roles and teams (desk.go)
 
 	// TLS (tls.go): set by New, and acmeHTTP by Serve, before anything is served.
 	tls      *tls.Config       // nil: plain HTTP
@@ -97,6 +99,10 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 		RetransmitAfter: time.Duration(cfg.RetransmitAfter), RetransmitLimit: cfg.RetransmitLimit,
 		PasswordCost: cfg.PasswordCost, HiTimeout: time.Duration(cfg.HiTimeout),
 		LoginTimeout: time.Duration(cfg.LoginTimeout)}
+	if err := s.setupDesk(st); err != nil {
+		st.Close()
+		return nil, err
+	}
 	s.http = httpServer(&cfg, s.hsts(s.routes()))
 	if err := s.setupTLS(); err != nil {
 		st.Close()
@@ -138,6 +144,7 @@ func (s *Server) routes() http.Handler {
 			PollTimeout: idle / 2, IdleTimeout: idle, Log: s.log}, s.done)))))
 	s.fileRoutes(mux)
 	s.opsRoutes(mux)
+	s.deskRoutes(mux)
 	return mux
 }
 
