@@ -140,7 +140,7 @@ func TestStaffAPIErrors(t *testing.T) {
 	adminDo(t, s.Addr, deskToken, "POST", "/v0/admin/teams", `{"name":"sales"}`)
 	cases := []struct {
 		name, token, method, path, body string
-		code                             int
+		code                            int
 	}{
 		{"no token", "", "GET", "/v0/admin/staff", "", 401},
 		{"wrong token", "nope", "POST", "/v0/admin/teams", `{"name":"x"}`, 401},
