@@ -1,0 +1,57 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/parley-im/parley/internal/store"
+)
+
+// testConversations runs for stores that implement store.Conversations.
+func testConversations(t *testing.T, open Opener) {
+	s := fresh(t, open)
+	cs, ok := s.(store.Conversations)
+	if !ok {
+		t.Skip("the store does not implement store.Conversations")
+	}
+	ctx := context.Background()
+	for _, name := range []string{grpA, grpB, grpC} {
+		if err := s.CreateTopic(ctx, newTopic(name, alice), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := &store.Conversation{Topic: grpA, Customer: carol, Team: "sales", State: store.ConvAssigned,
+		Agent: alice, LastAgent: alice, Ticket: 7, QueuedAt: at(1), AssignedAt: at(2), Transfers: 1}
+	b := &store.Conversation{Topic: grpB, Customer: bob, Team: "sales", State: store.ConvQueued, Ticket: 3, QueuedAt: at(3)}
+	c := &store.Conversation{Topic: grpC, Customer: dave, Team: "vip", State: store.ConvClosed, LastAgent: alice,
+		Ticket: 1, QueuedAt: at(0), AssignedAt: at(1), ClosedAt: at(4)}
+	for _, x := range []*store.Conversation{a, b, c} {
+		if err := cs.SaveConversation(ctx, x); err != nil {
+			t.Fatalf("SaveConversation %s: %v", x.Topic, err)
+		}
+	}
+	if got, err := cs.GetConversation(ctx, grpA); err != nil || !reflect.DeepEqual(got, a) {
+		t.Errorf("GetConversation = %+v, %v; want %+v", got, err, a)
+	}
+	open1, err := cs.OpenConversations(ctx)
+	if err != nil || len(open1) != 2 || open1[0].Topic != grpB || open1[1].Topic != grpA {
+		t.Fatalf("OpenConversations = %+v, %v; want grpB then grpA (by ticket), no closed one", open1, err)
+	}
+	// Replacing: the latest conversation wins.
+	a2 := *a
+	a2.State, a2.Agent, a2.ClosedAt = store.ConvClosed, 0, at(9)
+	if err := cs.SaveConversation(ctx, &a2); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := cs.GetConversation(ctx, grpA); got == nil || !reflect.DeepEqual(*got, a2) {
+		t.Errorf("after replacing: %+v", got)
+	}
+	if _, err := cs.GetConversation(ctx, "grpNOPE"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetConversation of nothing: %v", err)
+	}
+	if err := cs.SaveConversation(ctx, &store.Conversation{Topic: "grpNOPE", Team: "x", State: store.ConvQueued}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("SaveConversation of an unknown topic: %v, want ErrNotFound", err)
+	}
+}
