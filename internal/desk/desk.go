@@ -68,6 +68,28 @@ type Desk struct {
 	mu      sync.Mutex // serialises changes (store write, then memory); guards below
 	members map[proto.Uid]store.StaffMember
 	teams   map[string]store.Team
+	// listener hears every saved change, in order (the router).
+	listener listener
+}
+
+// listener is told of saved changes, under the directory's lock, so it
+// hears them in the order they were made. It must not block.
+type listener interface {
+	staffChanged(store.StaffMember)
+	teamChanged(store.Team)
+}
+
+// setListener installs l and returns the current members, so l starts
+// from a state no change is missing from.
+func (d *Desk) setListener(l listener) []store.StaffMember {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.listener = l
+	out := make([]store.StaffMember, 0, len(d.members))
+	for _, m := range d.members {
+		out = append(out, m)
+	}
+	return out
 }
 
 // New loads the directory from the store.
@@ -166,6 +188,9 @@ func (d *Desk) AddTeam(ctx context.Context, name, onOffline string) (store.Team,
 		return store.Team{}, err
 	}
 	d.teams[name] = t
+	if d.listener != nil {
+		d.listener.teamChanged(t)
+	}
 	return t, nil
 }
 
@@ -186,6 +211,9 @@ func (d *Desk) SetTeam(ctx context.Context, name, onOffline string) (store.Team,
 		return store.Team{}, err
 	}
 	d.teams[name] = t
+	if d.listener != nil {
+		d.listener.teamChanged(t)
+	}
 	return t, nil
 }
 

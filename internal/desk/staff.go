@@ -178,6 +178,9 @@ func (d *Desk) save(ctx context.Context, m store.StaffMember) error {
 	err := d.deps.Staff.SaveStaff(ctx, &m)
 	if err == nil {
 		d.members[m.User] = m
+		if d.listener != nil {
+			d.listener.staffChanged(m)
+		}
 	}
 	d.mu.Unlock()
 	switch {

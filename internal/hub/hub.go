@@ -94,6 +94,8 @@ type Hub struct {
 	reads  *readGate
 
 	now func() time.Time // the clock of epoch changes; tests move it
+	// published, if set, hears of each new group message (service.go).
+	published PublishHook
 
 	// Guarded by mu. A request is put into a topic's inbox only while mu is
 	// read-held, and a topic leaves the map only while mu is write-held and

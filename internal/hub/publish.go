@@ -38,6 +38,8 @@ type deferredRead struct {
 type pendingPub struct {
 	req *Request
 	msg *store.Message
+	// done, if set, hears the store's result (a server-made message, Post).
+	done func(store.AppendResult)
 }
 
 type appendDone struct {
@@ -155,6 +157,9 @@ func (p *publisher) afterWrites(fn func()) {
 func (t *topic) published(pp *pendingPub, res store.AppendResult) {
 	r := pp.req
 	id := r.Msg.Pub.ID
+	if pp.done != nil {
+		pp.done(res)
+	}
 	if res.Err != nil {
 		t.record(trace.Failed, r, pp.msg, 0, res.Err.Error())
 		t.hub.log.Error("append failed", "topic", t.name, "msgid", pp.msg.MsgID, "err", res.Err)
@@ -182,6 +187,9 @@ func (t *topic) published(pp *pendingPub, res store.AppendResult) {
 	t.recent.add(m)
 	t.senderMarks(m.From, m.SeqID)
 	t.senderDeviceMark(r.Sess, m.SeqID)
+	if t.hub.published != nil && t.kind == kindGroup {
+		t.hub.published(t.name, m.From, m.SeqID, m.Head)
+	}
 	var skip Subscriber
 	if r.Msg.Pub.NoEcho {
 		skip = r.Sess

@@ -4,16 +4,19 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/parley-im/parley/internal/admin"
 	"github.com/parley-im/parley/internal/desk"
 	"github.com/parley-im/parley/internal/proto"
+	"github.com/parley-im/parley/internal/session"
 	"github.com/parley-im/parley/internal/store"
 )
 
 // setupDesk loads the staff directory and lets it refuse logins of disabled
 // staff. It runs after the session dependencies exist.
 func (s *Server) setupDesk(staff store.Staff) error {
+	// The SQLite store implements Conversations too.
 	d, err := desk.New(context.Background(), desk.Deps{
 		Users: s.store,
 		Staff: staff,
@@ -28,7 +31,29 @@ func (s *Server) setupDesk(staff store.Staff) error {
 	}
 	s.desk = d
 	s.deps.Disabled = d.Disabled
+	rt, err := desk.StartRouter(context.Background(), desk.RouterConfig{Desk: d, Hub: s.hub,
+		Conversations: staff.(store.Conversations), Log: s.log, OfflineGrace: time.Duration(s.cfg.OfflineGrace)})
+	if err != nil {
+		return fmt.Errorf("conversation router: %w", err)
+	}
+	s.router = rt
+	rt.Register(s.deps.Actions)
 	return nil
+}
+
+// deskSessionEnded starts an agent's offline grace period when their
+// last session ends.
+func (s *Server) deskSessionEnded(sess *session.Session) {
+	if uid := sess.UserID(); uid != proto.ZeroUid && s.router != nil {
+		s.router.SessionEnded(uid)
+	}
+}
+
+// stopDesk carries out the router's last decisions; the hub must still run.
+func (s *Server) stopDesk() {
+	if s.router != nil {
+		s.router.Stop()
+	}
 }
 
 // deskRoutes adds the admin API of teams and staff.

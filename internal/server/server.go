@@ -48,6 +48,7 @@ type Server struct {
 	trace   *trace.Recorder // every message's events, for metrics and `parley trace`
 	gate    *gate           // per-address and long-polling limits
 	desk    *desk.Desk      // staff, roles and teams (desk.go)
+	router  *desk.Router    // conversations, queues and routing (desk.go)
 
 	// TLS (tls.go): set by New, and acmeHTTP by Serve, before anything is served.
 	tls      *tls.Config       // nil: plain HTTP
@@ -105,6 +106,7 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 	}
 	s.http = httpServer(&cfg, s.hsts(s.routes()))
 	if err := s.setupTLS(); err != nil {
+		s.stopDesk()
 		st.Close()
 		return nil, err
 	}
@@ -199,6 +201,7 @@ func (s *Server) sessionEnded(sess *session.Session) {
 	delete(s.sessions, sess)
 	s.mu.Unlock()
 	s.gate.leave(sess.Remote(), sess.Kind(), true)
+	s.deskSessionEnded(sess)
 }
 
 // closeUser closes the live sessions of uid except keep. It walks every
@@ -258,6 +261,7 @@ func (s *Server) shutdown() {
 		sess.Close(proto.DisconnectShutdown)
 	}
 	s.mu.Unlock()
+	s.stopDesk()
 	s.hub.Shutdown()
 	if err := s.store.Close(); err != nil {
 		s.log.Error("closing store", "err", err)

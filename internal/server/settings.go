@@ -63,6 +63,7 @@ func (c *Config) Settings() []Setting {
 		{"http_idle_timeout", "PARLEY_HTTP_IDLE_TIMEOUT", "http-idle-timeout", "DURATION", "a keep-alive HTTP connection idle between requests is closed", (*durVal)(&c.HTTPIdleTimeout)},
 		{"token_lifetime", "PARLEY_TOKEN_LIFETIME", "token-lifetime", "DURATION", "how long login tokens are valid", (*durVal)(&c.TokenLifetime)},
 		{"idle_timeout", "PARLEY_IDLE_TIMEOUT", "idle-timeout", "DURATION", "a connection silent this long is closed", (*durVal)(&c.IdleTimeout)},
+		{"offline_grace", "PARLEY_OFFLINE_GRACE", "offline-grace", "DURATION", "an agent whose last session ended goes offline after this (their team's on_offline then applies)", (*durVal)(&c.OfflineGrace)},
 		{"retransmit_after", "PARLEY_RETRANSMIT_AFTER", "retransmit-after", "DURATION", "an unacknowledged push is sent again after this, then twice as long each time", (*durVal)(&c.RetransmitAfter)},
 		{"retransmit_limit", "PARLEY_RETRANSMIT_LIMIT", "retransmit-limit", "N", "resends before a session counts as lagging", (*intVal)(&c.RetransmitLimit)},
 		{"password_cost", "PARLEY_PASSWORD_COST", "password-cost", "N", "bcrypt cost of new passwords", (*intVal)(&c.PasswordCost)},
