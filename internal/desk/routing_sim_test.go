@@ -160,9 +160,19 @@ func (s *sim) check(step int, what string) {
 
 // checkFIFO: a conversation assigned from a queue had the smallest
 // ticket of its team's queue at that moment.
+// A conversation transferred to a named agent is taken out of the queue
+// on purpose, so it is left out.
 func (s *sim) checkFIFO(step int, before map[string][]int64, events []Event) {
+	moved := map[string]bool{}
 	for _, e := range events {
-		if e.Kind != EvAssigned {
+		if e.Kind == EvTransferred && e.To != 0 {
+			moved[e.Conv.Topic] = true
+			q := before[e.Conv.Team]
+			if i := slices.Index(q, e.Conv.Ticket); i >= 0 {
+				before[e.Conv.Team] = slices.Delete(slices.Clone(q), i, i+1)
+			}
+		}
+		if e.Kind != EvAssigned || moved[e.Conv.Topic] {
 			continue
 		}
 		q := before[e.Conv.Team]
