@@ -51,7 +51,10 @@ func (rt *Router) apply(e Event) {
 	case EvUnassigned:
 		rt.leave(ctx, topic, e.Agent)
 	case EvTransferred:
-		head := map[string]any{"event": EvTransferred, "from": e.From.UserID(), "by": e.By.UserID()}
+		head := map[string]any{"event": EvTransferred, "by": e.By.UserID()}
+		if e.From != proto.ZeroUid {
+			head["from"] = e.From.UserID()
+		}
 		if e.ToTeam != "" {
 			head["to"] = "team:" + e.ToTeam
 		} else {

@@ -2,7 +2,9 @@ package server_test
 
 import (
 	"testing"
+	"time"
 
+	"github.com/parley-im/parley/internal/server"
 	"github.com/parley-im/parley/internal/server/servertest"
 )
 
@@ -37,8 +39,13 @@ func staffLogin(t *testing.T, s *servertest.Server, login string) *servertest.Cl
 
 // event waits for a {data} in topic whose head.event is ev.
 func event(c *servertest.Client, topic, ev string) msgT {
+	return eventAfter(c, topic, ev, 0)
+}
+
+// eventAfter is event with a seq above after.
+func eventAfter(c *servertest.Client, topic, ev string, after int) msgT {
 	return c.Until("event "+ev, func(m msgT) bool {
-		return m.Get("data.topic") == topic && m.Get("data.head.event") == ev
+		return m.Get("data.topic") == topic && m.Get("data.head.event") == ev && m.Int("data.seq") > after
 	})
 }
 
@@ -144,5 +151,84 @@ func TestServiceConversationFlow(t *testing.T) {
 	again := event(cust, topic, "assigned")
 	if again.Get("data.head.agent") != bob.User {
 		t.Errorf("reopened conversation assigned %v, want bob (last agent)", again)
+	}
+}
+
+// TestServiceRebuiltAfterRestart: queue and loads come back from the
+// store; an agent who does not return within the grace period loses the
+// conversation to the queue (requeue team), and a freed slot pulls it.
+func TestServiceRebuiltAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	grace := func(c *server.Config) { c.AdminToken = deskToken; c.OfflineGrace = server.Duration(300 * time.Millisecond) }
+	s := servertest.StartIn(t, dir, grace)
+	setupDesk(t, s)
+	ann := staffLogin(t, s, "ann")
+	act(ann, "", "agent.status", msgT{"status": "online"})
+	c1, c2 := s.Connect(t, "cust1"), s.Connect(t, "cust2")
+	t1 := act(c1, "", "service.open", nil).Get("params.topic").(string)
+	invited(ann, t1)
+	open2 := act(c2, "", "service.open", nil)
+	t2 := open2.Get("params.topic").(string)
+	if open2.Get("params.state") != "queued" || open2.Int("params.position") != 1 {
+		t.Fatalf("second customer with ann full: %v", open2)
+	}
+	s.Stop()
+
+	s = servertest.StartIn(t, dir, grace)
+	sue := staffLogin(t, s, "sue")
+	var st msgT
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		st = act(sue, "", "desk.state", nil)
+		if q, _ := st.Get("params.queue").([]any); len(q) == 1 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond) // polling the state, not waiting for an event
+	}
+	q, _ := st.Get("params.queue").([]any)
+	if len(q) != 1 || q[0].(map[string]any)["topic"] != t2 {
+		t.Fatalf("queue after restart %v, want %s only", st, t2)
+	}
+	// ann does not come back within the grace: t1 is requeued, ahead of t2.
+	c1b := s.Dial(t)
+	c1b.Hi()
+	c1b.Login("cust1", "pass123")
+	var pos msgT
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		pos = act(c1b, t1, "queue.position", nil)
+		if pos.Int("params.position") == 1 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if pos.Int("params.position") != 1 {
+		t.Fatalf("t1 after the grace period: %v, want position 1 (it keeps its place)", pos)
+	}
+	// bob comes online: the head (t1) is his at once.
+	bob := staffLogin(t, s, "bob")
+	act(bob, "", "agent.status", msgT{"status": "online"})
+	invited(bob, t1)
+}
+
+// TestServiceDisableRequeues: disabling an agent requeues their
+// conversations and the next agent gets them.
+func TestServiceDisableRequeues(t *testing.T) {
+	s := servertest.Start(t, withAdmin)
+	setupDesk(t, s)
+	ann := staffLogin(t, s, "ann")
+	act(ann, "", "agent.status", msgT{"status": "online"})
+	bob := staffLogin(t, s, "bob")
+	act(bob, "", "agent.status", msgT{"status": "busy"})
+	cust := s.Connect(t, "cust")
+	topic := act(cust, "", "service.open", nil).Get("params.topic").(string)
+	cust.Sub(topic)
+	invited(ann, topic)
+	first := event(cust, topic, "assigned").Int("data.seq")
+	adminDo(t, s.Addr, deskToken, "PATCH", "/v0/admin/staff/ann", `{"disabled":true}`)
+	requeued := eventAfter(cust, topic, "queued", first).Int("data.seq")
+	act(bob, "", "agent.status", msgT{"status": "online"})
+	invited(bob, topic)
+	if a := eventAfter(cust, topic, "assigned", requeued); a.Get("data.head.agent") != bob.User {
+		t.Errorf("after ann was disabled: %v, want bob", a)
 	}
 }
