@@ -159,7 +159,10 @@ func TestServiceConversationFlow(t *testing.T) {
 // conversation to the queue (requeue team), and a freed slot pulls it.
 func TestServiceRebuiltAfterRestart(t *testing.T) {
 	dir := t.TempDir()
-	grace := func(c *server.Config) { c.AdminToken = deskToken; c.OfflineGrace = server.Duration(300 * time.Millisecond) }
+	grace := func(c *server.Config) {
+		c.AdminToken = deskToken
+		c.OfflineGrace = server.Duration(300 * time.Millisecond)
+	}
 	s := servertest.StartIn(t, dir, grace)
 	setupDesk(t, s)
 	ann := staffLogin(t, s, "ann")
