@@ -20,8 +20,11 @@ const effectTimeout = 10 * time.Second
 func (rt *Router) carryOut() {
 	defer close(rt.wrote)
 	for batch := range rt.effects {
-		for _, e := range batch {
+		for _, e := range batch.events {
 			rt.apply(e)
+		}
+		for _, m := range batch.moved {
+			rt.hub.TopicInfo(m.Topic, "queue", map[string]any{"position": m.Position})
 		}
 	}
 }
@@ -30,10 +33,8 @@ func (rt *Router) apply(e Event) {
 	ctx, cancel := context.WithTimeout(context.Background(), effectTimeout)
 	defer cancel()
 	topic := e.Conv.Topic
-	if e.Kind != EvPosition {
-		if err := rt.convs.SaveConversation(ctx, &e.Conv); err != nil {
-			rt.warn("saving a conversation", topic, err)
-		}
+	if err := rt.convs.SaveConversation(ctx, &e.Conv); err != nil {
+		rt.warn("saving a conversation", topic, err)
 	}
 	switch e.Kind {
 	case EvQueued:
@@ -41,8 +42,6 @@ func (rt *Router) apply(e Event) {
 		if e.Position > 0 {
 			rt.hub.TopicInfo(topic, "queue", map[string]any{"position": e.Position})
 		}
-	case EvPosition:
-		rt.hub.TopicInfo(topic, "queue", map[string]any{"position": e.Position})
 	case EvAssigned:
 		if err := rt.hub.SetMember(ctx, topic, e.Agent, ModeAgent, proto.ZeroUid); err != nil {
 			rt.warn("making the agent a member", topic, err)

@@ -33,7 +33,7 @@ type Router struct {
 	grace time.Duration
 
 	cmds    chan func()
-	effects chan []Event
+	effects chan effects
 	wrote   chan struct{} // closed when the effects goroutine exits
 	stop    context.CancelFunc
 	ctx     context.Context
@@ -67,7 +67,7 @@ func StartRouter(ctx context.Context, cfg RouterConfig) (*Router, error) {
 	}
 	rctx, cancel := context.WithCancel(context.Background())
 	rt := &Router{desk: cfg.Desk, hub: cfg.Hub, convs: cfg.Conversations, log: cfg.Log, grace: cfg.OfflineGrace,
-		cmds: make(chan func(), 1024), effects: make(chan []Event, 4096), wrote: make(chan struct{}),
+		cmds: make(chan func(), 1024), effects: make(chan effects, 4096), wrote: make(chan struct{}),
 		stop: cancel, ctx: rctx, r: newRouting(time.Now), timers: map[proto.Uid]*time.Timer{}}
 	// The listener goes in first: a change made while the rebuild runs
 	// then waits in cmds, applied after it (setting a team or an agent
@@ -88,11 +88,18 @@ func StartRouter(ctx context.Context, cfg RouterConfig) (*Router, error) {
 		}
 	}
 	rt.r.take() // a rebuild decides nothing new: every agent is offline
+	rt.r.takeMoved()
 	cfg.Hub.SetPublishHook(rt.published)
 	rt.wg.Add(1)
 	go rt.run()
 	go rt.carryOut()
 	return rt, nil
+}
+
+// effects is what one command decided.
+type effects struct {
+	events []Event
+	moved  []Moved
 }
 
 // routes reports whether a staff member takes conversations.
@@ -112,8 +119,8 @@ func (rt *Router) run() {
 		select {
 		case fn := <-rt.cmds:
 			fn()
-			if ev := rt.r.take(); len(ev) > 0 {
-				rt.effects <- ev
+			if ev, mv := rt.r.take(), rt.r.takeMoved(); len(ev)+len(mv) > 0 {
+				rt.effects <- effects{events: ev, moved: mv}
 			}
 		case <-rt.ctx.Done():
 			for _, t := range rt.timers {

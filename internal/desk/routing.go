@@ -25,7 +25,6 @@ const (
 	EvTransferred = "transferred"
 	EvClosed      = "closed"
 	EvReopened    = "reopened"
-	EvPosition    = "position" // a queued customer's position changed
 	EvUnassigned  = "unassigned"
 )
 
@@ -108,6 +107,15 @@ type routing struct {
 	convs  map[string]*conv // open conversations by topic
 	ticket int64
 	out    []Event
+	moved  []Moved
+}
+
+// Moved says a queued conversation's position changed. It is kept apart
+// from the events: one assignment from a long queue moves hundreds, and
+// they need no store write.
+type Moved struct {
+	Topic    string
+	Position int
 }
 
 func newRouting(now func() time.Time) *routing {
@@ -118,6 +126,13 @@ func newRouting(now func() time.Time) *routing {
 func (r *routing) take() []Event {
 	out := r.out
 	r.out = nil
+	return out
+}
+
+// takeMoved returns the position changes since the last call.
+func (r *routing) takeMoved() []Moved {
+	out := r.moved
+	r.moved = nil
 	return out
 }
 
@@ -235,7 +250,13 @@ func (r *routing) dequeue(c *conv) {
 	if !found {
 		return
 	}
-	t.queue = slices.Delete(t.queue, i, i+1)
+	if i == 0 {
+		// The usual case, the head: no copy of the whole queue.
+		t.queue[0] = nil
+		t.queue = t.queue[1:]
+	} else {
+		t.queue = slices.Delete(t.queue, i, i+1)
+	}
 	r.positionsFrom(t, i)
 }
 
@@ -249,7 +270,7 @@ func (r *routing) positionsFrom(t *team, i int) {
 				continue
 			}
 		}
-		r.emit(Event{Kind: EvPosition, Conv: t.queue[i].Conversation, Position: i + 1})
+		r.moved = append(r.moved, Moved{Topic: t.queue[i].Topic, Position: i + 1})
 	}
 }
 

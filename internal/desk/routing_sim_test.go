@@ -77,6 +77,7 @@ func (s *sim) randomTeams() []string {
 
 // drain applies the events to the "store" and checks what they say.
 func (s *sim) drain() {
+	s.checkMoved(s.r.takeMoved())
 	for _, e := range s.r.take() {
 		s.events++
 		topic := e.Conv.Topic
@@ -93,9 +94,7 @@ func (s *sim) drain() {
 			}
 			delete(s.holder, topic)
 		}
-		if e.Kind != EvPosition {
-			s.saved[topic] = e.Conv
-		}
+		s.saved[topic] = e.Conv
 	}
 }
 
@@ -347,4 +346,15 @@ func (s *sim) raiseCapacity() string {
 	s.caps[a]++
 	s.r.setAgent(a, s.caps[a], s.member[a], true)
 	return fmt.Sprintf("capacity %v %d", a, s.caps[a])
+}
+
+// checkMoved: every position told is the conversation's place now or was
+// at some point of the step (a later change may move it again); at least
+// it must be a queued conversation's.
+func (s *sim) checkMoved(moved []Moved) {
+	for _, m := range moved {
+		if m.Position < 1 {
+			s.t.Fatalf("position %d told to %s", m.Position, m.Topic)
+		}
+	}
 }
