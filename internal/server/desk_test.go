@@ -17,6 +17,15 @@ const deskToken = "desk-test-token"
 // adminDo sends an admin API request and returns the status and decoded body.
 func adminDo(t *testing.T, addr, token, method, path, body string) (int, map[string]any) {
 	t.Helper()
+	return adminDoToken(t, addr, token, method, path, body)
+}
+
+// adminDoTB is adminDo with the test token, for benchmarks.
+func adminDoTB(t testing.TB, addr, method, path, body string) (int, map[string]any) {
+	return adminDoToken(t, addr, deskToken, method, path, body)
+}
+
+func adminDoToken(t testing.TB, addr, token, method, path, body string) (int, map[string]any) {
 	req, err := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
