@@ -32,6 +32,42 @@ func (rt *Router) Register(reg *action.Registry) {
 	reg.Register("queue.position", rt.queuePosition)
 	reg.Register("desk.state", rt.deskState)
 	reg.Register("conv.join", rt.convJoin)
+	reg.Register("desk.metrics", rt.deskMetrics)
+}
+
+// maxReportAge bounds how far back desk.metrics reads.
+const maxReportAge = 90 * 24 * time.Hour
+
+// deskMetrics reports on the conversations closed since params.since
+// (RFC 3339; default: the last 24 hours).
+func (rt *Router) deskMetrics(r *action.Request) action.Result {
+	if !isSupervisor(rt.role(r)) {
+		return forbidden
+	}
+	var p struct {
+		Since string `json:"since"`
+	}
+	if !params(r, &p) {
+		return malformed
+	}
+	since := time.Now().Add(-24 * time.Hour)
+	if p.Since != "" {
+		t, err := time.Parse(time.RFC3339, p.Since)
+		if err != nil {
+			return fail(proto.CodeMalformed, "since is an RFC 3339 time")
+		}
+		since = t
+	}
+	if oldest := time.Now().Add(-maxReportAge); since.Before(oldest) {
+		since = oldest
+	}
+	c, cancel := ctx()
+	defer cancel()
+	rep, err := rt.Report(c, since)
+	if err != nil {
+		return errorResult(err)
+	}
+	return ok(map[string]any{"report": rep})
 }
 
 func ok(params map[string]any) action.Result {

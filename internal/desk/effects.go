@@ -36,6 +36,7 @@ func (rt *Router) apply(e Event) {
 	if err := rt.convs.SaveConversation(ctx, &e.Conv); err != nil {
 		rt.warn("saving a conversation", topic, err)
 	}
+	rt.metrics.observe(e)
 	switch e.Kind {
 	case EvQueued:
 		rt.post(ctx, topic, map[string]any{"event": EvQueued, "team": e.Conv.Team}, "Waiting for an agent")

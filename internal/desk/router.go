@@ -33,6 +33,8 @@ type Router struct {
 	grace time.Duration
 
 	cmds    chan func()
+	notes   chan note // messages written in topics (published)
+	metrics *routerMetrics
 	effects chan effects
 	wrote   chan struct{} // closed when the effects goroutine exits
 	stop    context.CancelFunc
@@ -67,7 +69,8 @@ func StartRouter(ctx context.Context, cfg RouterConfig) (*Router, error) {
 	}
 	rctx, cancel := context.WithCancel(context.Background())
 	rt := &Router{desk: cfg.Desk, hub: cfg.Hub, convs: cfg.Conversations, log: cfg.Log, grace: cfg.OfflineGrace,
-		cmds: make(chan func(), 1024), effects: make(chan effects, 4096), wrote: make(chan struct{}),
+		cmds: make(chan func(), 1024), effects: make(chan effects, 4096), notes: make(chan note, 4096),
+		metrics: newRouterMetrics(), wrote: make(chan struct{}),
 		stop: cancel, ctx: rctx, r: newRouting(time.Now), timers: map[proto.Uid]*time.Timer{}}
 	// The listener goes in first: a change made while the rebuild runs
 	// then waits in cmds, applied after it (setting a team or an agent
@@ -93,6 +96,7 @@ func StartRouter(ctx context.Context, cfg RouterConfig) (*Router, error) {
 	rt.wg.Add(1)
 	go rt.run()
 	go rt.carryOut()
+	go rt.takeNotes()
 	return rt, nil
 }
 
@@ -196,22 +200,50 @@ func (rt *Router) startGrace(uid proto.Uid) {
 	})
 }
 
-// published hears every new message of a service topic (in the topic's
-// actor: it must not block). A customer writing after a close opens a new
-// conversation.
+// published hears every new message of a group topic (in the topic's
+// actor: it must not block, so a full buffer drops the note — a message
+// count, or a reopening the customer's next message makes instead).
 func (rt *Router) published(topic string, from proto.Uid, seq int, head map[string]any) {
-	if from == proto.ZeroUid || hub.ServiceTopic(from) != topic {
-		return // the server's own events, or staff writing
+	if from == proto.ZeroUid {
+		return // the server's own events
 	}
-	go rt.customerWrote(topic, from)
+	select {
+	case rt.notes <- note{topic: topic, from: from}:
+	default:
+		if rt.log != nil {
+			rt.log.Warn("customer-service message note dropped: router busy", "topic", topic)
+		}
+	}
 }
 
-func (rt *Router) customerWrote(topic string, customer proto.Uid) {
-	var open bool
-	if err := rt.do(rt.ctx, func() { open = rt.r.convs[topic] != nil }); err != nil || open {
-		return
-	}
-	if _, err := rt.Open(rt.ctx, customer, ""); err != nil && rt.log != nil {
-		rt.log.Warn("reopening a conversation", "topic", topic, "err", err)
+// note is a message written in a topic, as the router hears of it.
+type note struct {
+	topic string
+	from  proto.Uid
+}
+
+// takeNotes counts messages and reopens conversations: a customer writing
+// in their service topic with no open conversation opens one.
+func (rt *Router) takeNotes() {
+	for {
+		var n note
+		select {
+		case n = <-rt.notes:
+		case <-rt.ctx.Done():
+			return
+		}
+		var open bool
+		if err := rt.do(rt.ctx, func() {
+			open = rt.r.convs[n.topic] != nil
+			rt.r.message(n.topic, n.from)
+		}); err != nil {
+			return
+		}
+		if open || hub.ServiceTopic(n.from) != n.topic {
+			continue
+		}
+		if _, err := rt.Open(rt.ctx, n.from, ""); err != nil && rt.log != nil {
+			rt.log.Warn("reopening a conversation", "topic", n.topic, "err", err)
+		}
 	}
 }

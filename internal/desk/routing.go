@@ -26,6 +26,7 @@ const (
 	EvClosed      = "closed"
 	EvReopened    = "reopened"
 	EvUnassigned  = "unassigned"
+	EvResponded   = "responded" // the assigned agent wrote for the first time
 )
 
 // Routing errors, answered by the actions.
@@ -54,7 +55,8 @@ type Event struct {
 	ToTeam   string    // transferred to a team
 	By       proto.Uid // transferred, closed
 	Reason   string    // closed
-	Position int       // queued, position
+	Position int       // queued
+	First    bool      // assigned: the conversation's first assignment
 }
 
 // conv is an open conversation.
@@ -278,12 +280,13 @@ func (r *routing) positionsFrom(t *team, i int) {
 func (r *routing) assign(c *conv, a *agent) {
 	now := r.now()
 	c.State, c.Agent, c.LastAgent = store.ConvAssigned, a.uid, a.uid
-	if c.AssignedAt.IsZero() {
+	first := c.AssignedAt.IsZero()
+	if first {
 		c.AssignedAt = now
 	}
 	a.convs[c.Topic] = c
 	a.idleFrom = now
-	r.emit(Event{Kind: EvAssigned, Conv: c.Conversation, Agent: a.uid})
+	r.emit(Event{Kind: EvAssigned, Conv: c.Conversation, Agent: a.uid, First: first})
 }
 
 // dispatch assigns queue heads while some team has a queue and an agent
@@ -410,4 +413,22 @@ func (r *routing) restore(sc store.Conversation) {
 	c.State, c.Agent = store.ConvQueued, 0
 	i, _ := slices.BinarySearchFunc(t.queue, c.Ticket, func(e *conv, k int64) int { return int(e.Ticket - k) })
 	t.queue = slices.Insert(t.queue, i, c)
+}
+
+// message counts a message written in topic's open conversation by its
+// customer or its assigned agent; the agent's first one is the first
+// response.
+func (r *routing) message(topic string, from proto.Uid) {
+	c := r.convs[topic]
+	switch {
+	case c == nil:
+	case from == c.Customer:
+		c.CustomerMessages++
+	case from == c.Agent && c.State == store.ConvAssigned:
+		c.AgentMessages++
+		if c.FirstResponseAt.IsZero() {
+			c.FirstResponseAt = r.now()
+			r.emit(Event{Kind: EvResponded, Conv: c.Conversation, Agent: from})
+		}
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/parley-im/parley/internal/admin"
 	"github.com/parley-im/parley/internal/desk"
 	"github.com/parley-im/parley/internal/proto"
@@ -63,3 +65,11 @@ func (s *Server) deskRoutes(mux *http.ServeMux) {
 
 // Desk is the staff directory, for tests.
 func (s *Server) Desk() *desk.Desk { return s.desk }
+
+// deskCollectors are the routing metrics for /metrics.
+func (s *Server) deskCollectors() []prometheus.Collector {
+	if s.router == nil {
+		return nil
+	}
+	return []prometheus.Collector{s.router.Collector()}
+}

@@ -1,6 +1,9 @@
 package server_test
 
 import (
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -233,5 +236,64 @@ func TestServiceDisableRequeues(t *testing.T) {
 	invited(bob, topic)
 	if a := eventAfter(cust, topic, "assigned", requeued); a.Get("data.head.agent") != bob.User {
 		t.Errorf("after ann was disabled: %v, want bob", a)
+	}
+}
+
+// TestServiceMetrics: per-conversation times and counts are stored, and
+// desk.metrics and /metrics aggregate them.
+func TestServiceMetrics(t *testing.T) {
+	s := servertest.Start(t, withAdmin)
+	setupDesk(t, s)
+	ann := staffLogin(t, s, "ann")
+	act(ann, "", "agent.status", msgT{"status": "online"})
+	c1, c2 := s.Connect(t, "cust1"), s.Connect(t, "cust2")
+	t1 := act(c1, "", "service.open", nil).Get("params.topic").(string)
+	invited(ann, t1)
+	t2 := act(c2, "", "service.open", nil).Get("params.topic").(string) // queued: ann is full
+	c1.Sub(t1)
+	c1.Pub(t1, "hello?", "")
+	ann.Sub(t1)
+	ann.Pub(t1, "hi!", "")
+	ann.Pub(t1, "how can I help?", "")
+	if ctrl := act(c2, t2, "conv.close", msgT{"reason": "gave up"}); ctrl.Code() != 200 {
+		t.Fatalf("customer closes own queued conversation: %v", ctrl)
+	}
+	act(ann, t1, "conv.close", nil)
+	sue := staffLogin(t, s, "sue")
+	if ctrl := act(ann, "", "desk.metrics", nil); ctrl.Code() != 403 {
+		t.Errorf("desk.metrics by an agent: %v", ctrl)
+	}
+	var rep map[string]any
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		ctrl := act(sue, "", "desk.metrics", nil)
+		rep, _ = ctrl.Get("params.report").(map[string]any)
+		if rep != nil && rep["conversations"] == 2.0 {
+			break
+		}
+	}
+	agents, _ := rep["agents"].([]any)
+	if rep["conversations"] != 2.0 || rep["abandoned"] != 1.0 || len(agents) != 1 {
+		t.Fatalf("report %v: want 2 conversations, 1 abandoned, ann's", rep)
+	}
+	if a := agents[0].(map[string]any); a["user"] != ann.User || a["messages"] != 2.0 || a["conversations"] != 1.0 {
+		t.Errorf("ann's report %v", a)
+	}
+	res, err := http.Get("http://" + s.Addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{
+		`parley_cs_conversation_events_total{event="assigned",team="sales"} 1`,
+		`parley_cs_abandoned_total{team="sales"} 1`,
+		`parley_cs_first_response_seconds_count{team="sales"} 1`,
+		`parley_cs_wait_seconds_count{team="sales"} 1`,
+		`parley_cs_queue_length{team="sales"} 0`,
+		`parley_cs_agents{status="online"} 1`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }

@@ -32,6 +32,11 @@ type Conversation struct {
 	AssignedAt time.Time // the first assignment
 	ClosedAt   time.Time
 	Transfers  int
+	// FirstResponseAt is when the assigned agent first wrote.
+	FirstResponseAt time.Time
+	// Messages written by the customer and by the assigned agents.
+	CustomerMessages int
+	AgentMessages    int
 }
 
 // Conversations keeps each service topic's latest conversation, so the
@@ -44,4 +49,8 @@ type Conversations interface {
 	GetConversation(ctx context.Context, topic string) (*Conversation, error)
 	// OpenConversations lists the conversations not closed, by ticket.
 	OpenConversations(ctx context.Context) ([]Conversation, error)
+	// SaveConversation also keeps every conversation it saves closed, for
+	// reports: ClosedConversations lists those closed at or after since,
+	// oldest first, at most limit.
+	ClosedConversations(ctx context.Context, since time.Time, limit int) ([]Conversation, error)
 }

@@ -26,7 +26,8 @@ func testConversations(t *testing.T, open Opener) {
 		Agent: alice, LastAgent: alice, Ticket: 7, QueuedAt: at(1), AssignedAt: at(2), Transfers: 1}
 	b := &store.Conversation{Topic: grpB, Customer: bob, Team: "sales", State: store.ConvQueued, Ticket: 3, QueuedAt: at(3)}
 	c := &store.Conversation{Topic: grpC, Customer: dave, Team: "vip", State: store.ConvClosed, LastAgent: alice,
-		Ticket: 1, QueuedAt: at(0), AssignedAt: at(1), ClosedAt: at(4)}
+		Ticket: 1, QueuedAt: at(0), AssignedAt: at(1), ClosedAt: at(4), FirstResponseAt: at(2),
+		CustomerMessages: 3, AgentMessages: 4}
 	for _, x := range []*store.Conversation{a, b, c} {
 		if err := cs.SaveConversation(ctx, x); err != nil {
 			t.Fatalf("SaveConversation %s: %v", x.Topic, err)
@@ -47,6 +48,24 @@ func testConversations(t *testing.T, open Opener) {
 	}
 	if got, _ := cs.GetConversation(ctx, grpA); got == nil || !reflect.DeepEqual(*got, a2) {
 		t.Errorf("after replacing: %+v", got)
+	}
+	// Closed conversations stay for reports, also after the topic's next
+	// one replaced them: grpA's and grpC's.
+	closed, err := cs.ClosedConversations(ctx, at(0), 10)
+	if err != nil || len(closed) != 2 || !reflect.DeepEqual(closed[0], *c) || !reflect.DeepEqual(closed[1], a2) {
+		t.Errorf("ClosedConversations = %+v, %v; want grpC then grpA", closed, err)
+	}
+	if later, _ := cs.ClosedConversations(ctx, at(5), 10); len(later) != 1 || later[0].Topic != grpA {
+		t.Errorf("ClosedConversations since at(5) = %+v, want grpA only", later)
+	}
+	a3 := a2
+	a3.Ticket, a3.ClosedAt = 20, at(11)
+	cs.SaveConversation(ctx, &a3)
+	if all, _ := cs.ClosedConversations(ctx, at(0), 10); len(all) != 3 {
+		t.Errorf("a topic's second closed conversation: %d logged, want 3", len(all))
+	}
+	if lim, _ := cs.ClosedConversations(ctx, at(0), 1); len(lim) != 1 {
+		t.Errorf("limit 1: %d", len(lim))
 	}
 	if _, err := cs.GetConversation(ctx, "grpNOPE"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("GetConversation of nothing: %v", err)
