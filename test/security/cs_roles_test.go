@@ -185,7 +185,7 @@ func csDo(t *testing.T, c *servertest.Client, op, topic string) servertest.Msg {
 		return csAct(c, "", op, msg{"team": "teamA"})
 	case "agent.status":
 		return csAct(c, "", op, msg{"status": "online"})
-	case "desk.state":
+	case "desk.state", "desk.metrics":
 		return csAct(c, "", op, nil)
 	case "conv.transfer":
 		return csAct(c, topic, op, msg{"to": "team:teamB"})
