@@ -187,7 +187,7 @@ func (t *topic) published(pp *pendingPub, res store.AppendResult) {
 	t.recent.add(m)
 	t.senderMarks(m.From, m.SeqID)
 	t.senderDeviceMark(r.Sess, m.SeqID)
-	if t.hub.published != nil && t.kind == kindGroup {
+	if t.hub.published != nil && t.isService() {
 		t.hub.published(t.name, m.From, m.SeqID, m.Head)
 	}
 	var skip Subscriber

@@ -210,8 +210,13 @@ func (e *topicInfo) apply(t *topic) {
 	}
 }
 
+// isService reports whether t is a service topic: a group without an
+// owner. Every group a client creates has its creator as owner, and
+// nobody can set it, so no other topic passes.
+func (t *topic) isService() bool { return t.kind == kindGroup && t.desc.Owner == proto.ZeroUid }
+
 // PublishHook is told of every new (not duplicate) message stored in a
-// group topic. It runs in the topic's actor: it must not block.
+// service topic. It runs in the topic's actor: it must not block.
 type PublishHook func(topic string, from proto.Uid, seq int, head map[string]any)
 
 // SetPublishHook installs fn; call it before serving.
