@@ -33,6 +33,10 @@ func (rt *Router) Register(reg *action.Registry) {
 	reg.Register("desk.state", rt.deskState)
 	reg.Register("conv.join", rt.convJoin)
 	reg.Register("desk.metrics", rt.deskMetrics)
+	reg.Register("conv.label", rt.convLabel)
+	reg.Register("reply.list", rt.replyList)
+	reg.Register("reply.save", rt.replySave)
+	reg.Register("reply.delete", rt.replyDelete)
 }
 
 // maxReportAge bounds how far back desk.metrics reads.

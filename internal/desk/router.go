@@ -26,11 +26,12 @@ const ModeAgent = proto.ModeJoin | proto.ModeRead | proto.ModeWrite | proto.Mode
 // decides is carried out in order by a second goroutine (effects.go):
 // saved, then told to the topic as messages and membership changes.
 type Router struct {
-	desk  *Desk
-	hub   *hub.Hub
-	convs store.Conversations
-	log   *slog.Logger
-	grace time.Duration
+	desk    *Desk
+	hub     *hub.Hub
+	convs   store.Conversations
+	replies store.Replies // nil: no quick replies
+	log     *slog.Logger
+	grace   time.Duration
 
 	cmds    chan func()
 	notes   chan note // messages written in topics (published)
@@ -51,6 +52,7 @@ type RouterConfig struct {
 	Desk          *Desk
 	Hub           *hub.Hub
 	Conversations store.Conversations
+	Replies       store.Replies
 	Log           *slog.Logger
 	OfflineGrace  time.Duration // zero: DefaultOfflineGrace
 }
@@ -68,7 +70,7 @@ func StartRouter(ctx context.Context, cfg RouterConfig) (*Router, error) {
 		return nil, err
 	}
 	rctx, cancel := context.WithCancel(context.Background())
-	rt := &Router{desk: cfg.Desk, hub: cfg.Hub, convs: cfg.Conversations, log: cfg.Log, grace: cfg.OfflineGrace,
+	rt := &Router{desk: cfg.Desk, hub: cfg.Hub, convs: cfg.Conversations, replies: cfg.Replies, log: cfg.Log, grace: cfg.OfflineGrace,
 		cmds: make(chan func(), 1024), effects: make(chan effects, 4096), notes: make(chan note, 4096),
 		metrics: newRouterMetrics(), wrote: make(chan struct{}),
 		stop: cancel, ctx: rctx, r: newRouting(time.Now), timers: map[proto.Uid]*time.Timer{}}

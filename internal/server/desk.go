@@ -34,7 +34,7 @@ func (s *Server) setupDesk(staff store.Staff) error {
 	s.desk = d
 	s.deps.Disabled = d.Disabled
 	rt, err := desk.StartRouter(context.Background(), desk.RouterConfig{Desk: d, Hub: s.hub,
-		Conversations: staff.(store.Conversations), Log: s.log, OfflineGrace: time.Duration(s.cfg.OfflineGrace)})
+		Conversations: staff.(store.Conversations), Replies: staff.(store.Replies), Log: s.log, OfflineGrace: time.Duration(s.cfg.OfflineGrace)})
 	if err != nil {
 		return fmt.Errorf("conversation router: %w", err)
 	}

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -295,5 +296,62 @@ func TestServiceMetrics(t *testing.T) {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+}
+
+// TestServiceAgentTools: labels on a conversation and quick replies,
+// personal and per team, with their role checks.
+func TestServiceAgentTools(t *testing.T) {
+	s := servertest.Start(t, withAdmin)
+	setupDesk(t, s)
+	ann := staffLogin(t, s, "ann")
+	act(ann, "", "agent.status", msgT{"status": "online"})
+	cust := s.Connect(t, "cust")
+	topic := act(cust, "", "service.open", nil).Get("params.topic").(string)
+	cust.Sub(topic)
+	event(cust, topic, "assigned")
+
+	l := act(ann, topic, "conv.label", msgT{"add": []string{"vip", "refund", "vip"}})
+	if l.Code() != 200 || fmt.Sprint(l.Get("params.labels")) != "[refund vip]" {
+		t.Fatalf("conv.label: %v", l)
+	}
+	l = act(ann, topic, "conv.label", msgT{"add": []string{"late"}, "remove": []string{"vip"}})
+	if fmt.Sprint(l.Get("params.labels")) != "[late refund]" {
+		t.Errorf("conv.label add+remove: %v", l)
+	}
+	for name, p := range map[string]msgT{"bad label": {"add": []string{"a b"}}, "not a list": {"add": "x"}} {
+		if ctrl := act(ann, topic, "conv.label", p); ctrl.Code() != 400 {
+			t.Errorf("%s: %v", name, ctrl)
+		}
+	}
+	if ctrl := act(cust, topic, "conv.label", msgT{"add": []string{"x"}}); ctrl.Code() != 403 {
+		t.Errorf("conv.label by the customer: %v", ctrl)
+	}
+
+	if ctrl := act(ann, "", "reply.save", msgT{"key": "hi", "text": "Hello, I'm Ann."}); ctrl.Code() != 200 {
+		t.Fatalf("personal reply.save: %v", ctrl)
+	}
+	if ctrl := act(ann, "", "reply.save", msgT{"scope": "team:sales", "key": "refund", "text": "Refunds take 3 days."}); ctrl.Code() != 403 {
+		t.Errorf("team reply.save by an agent: %v, want 403", ctrl)
+	}
+	sue := staffLogin(t, s, "sue")
+	if ctrl := act(sue, "", "reply.save", msgT{"scope": "team:sales", "key": "refund", "text": "Refunds take 3 days."}); ctrl.Code() != 200 {
+		t.Fatalf("team reply.save by a supervisor: %v", ctrl)
+	}
+	if ctrl := act(sue, "", "reply.save", msgT{"scope": "team:nope", "key": "x", "text": "y"}); ctrl.Code() != 404 {
+		t.Errorf("unknown team: %v", ctrl)
+	}
+	list := act(ann, "", "reply.list", nil)
+	if got := fmt.Sprint(list.Get("params.replies")); got != "[map[key:refund scope:team:sales text:Refunds take 3 days.] map[key:hi scope:personal text:Hello, I'm Ann.]]" {
+		t.Errorf("reply.list: %s", got)
+	}
+	if ctrl := act(cust, "", "reply.list", nil); ctrl.Code() != 403 {
+		t.Errorf("reply.list by a customer: %v", ctrl)
+	}
+	if ctrl := act(ann, "", "reply.delete", msgT{"key": "hi"}); ctrl.Code() != 200 {
+		t.Errorf("reply.delete: %v", ctrl)
+	}
+	if ctrl := act(ann, "", "reply.delete", msgT{"key": "hi"}); ctrl.Code() != 404 {
+		t.Errorf("reply.delete again: %v", ctrl)
 	}
 }

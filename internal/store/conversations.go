@@ -37,6 +37,9 @@ type Conversation struct {
 	// Messages written by the customer and by the assigned agents.
 	CustomerMessages int
 	AgentMessages    int
+	// Labels are the staff's tags on the conversation, sorted; customers
+	// never see them.
+	Labels []string
 }
 
 // Conversations keeps each service topic's latest conversation, so the

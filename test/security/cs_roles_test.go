@@ -193,6 +193,14 @@ func csDo(t *testing.T, c *servertest.Client, op, topic string) servertest.Msg {
 		return csAct(c, topic, op, msg{"reason": "matrix"})
 	case "conv.human", "queue.position", "conv.join":
 		return csAct(c, topic, op, nil)
+	case "conv.label":
+		return csAct(c, topic, op, msg{"add": []string{"matrix"}})
+	case "reply.list":
+		return csAct(c, "", op, nil)
+	case "reply.save (personal)":
+		return csAct(c, "", "reply.save", msg{"key": "hi", "text": "hello"})
+	case "reply.save (team)":
+		return csAct(c, "", "reply.save", msg{"scope": "team:teamA", "key": "hi", "text": "hello"})
 	case "sub":
 		ctrl := c.Sub(topic)
 		csLeave(c, topic, ctrl)

@@ -50,8 +50,8 @@ CREATE INDEX conversation_log_closed ON conversation_log(closed);
 
 const (
 	convCols = `topic, customer, team, state, agent, last_agent, ticket, queued, assigned, closed, transfers,
-		responded, customer_msgs, agent_msgs`
-	convVals     = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+		responded, customer_msgs, agent_msgs, labels`
+	convVals     = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
 	sqlSaveConv  = `INSERT OR REPLACE INTO conversations (` + convCols + `) VALUES (` + convVals + `)`
 	sqlLogConv   = `INSERT OR REPLACE INTO conversation_log (` + convCols + `) VALUES (` + convVals + `)`
 	sqlGetConv   = `SELECT ` + convCols + ` FROM conversations WHERE topic = ?`
@@ -64,7 +64,7 @@ const (
 func (s *Store) SaveConversation(ctx context.Context, c *store.Conversation) error {
 	args := []any{c.Topic, uidArg(c.Customer), c.Team, c.State, uidArg(c.Agent), uidArg(c.LastAgent), c.Ticket,
 		millis(c.QueuedAt), millis(c.AssignedAt), millis(c.ClosedAt), c.Transfers, millis(c.FirstResponseAt),
-		c.CustomerMessages, c.AgentMessages}
+		c.CustomerMessages, c.AgentMessages, labelsArg(c.Labels)}
 	return s.write(ctx, func(w *writeTx) error {
 		if _, err := w.exec(sqlSaveConv, args...); err != nil {
 			return storeErr(err)
@@ -83,7 +83,7 @@ func scanConv(sc scanner) (store.Conversation, error) {
 	var c store.Conversation
 	err := sc.Scan(&c.Topic, intoUid{&c.Customer}, &c.Team, &c.State, intoUid{&c.Agent}, intoUid{&c.LastAgent},
 		&c.Ticket, intoTime{&c.QueuedAt}, intoTime{&c.AssignedAt}, intoTime{&c.ClosedAt}, &c.Transfers,
-		intoTime{&c.FirstResponseAt}, &c.CustomerMessages, &c.AgentMessages)
+		intoTime{&c.FirstResponseAt}, &c.CustomerMessages, &c.AgentMessages, intoTags{&c.Labels})
 	return c, err
 }
 
@@ -121,4 +121,13 @@ func (s *Store) listConvs(ctx context.Context, query string, args ...any) ([]sto
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// labelsArg stores labels as a JSON array, NULL for none.
+func labelsArg(l []string) any {
+	if len(l) == 0 {
+		return nil
+	}
+	v, _ := tagsArg(l)
+	return v
 }

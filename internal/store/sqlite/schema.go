@@ -148,7 +148,7 @@ ALTER TABLE users ADD COLUMN tokgen INTEGER NOT NULL DEFAULT 0;
 // from version i to version i+1. Released entries are never edited; a schema
 // change is a new entry at the end.
 func migrations() []string {
-	return []string{migration1, migration2, migration3, migration4, migration5, migration6}
+	return []string{migration1, migration2, migration3, migration4, migration5, migration6, migration7}
 }
 
 // migrate brings the database to the newest schema in one transaction, so a

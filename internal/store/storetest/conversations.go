@@ -23,7 +23,8 @@ func testConversations(t *testing.T, open Opener) {
 		}
 	}
 	a := &store.Conversation{Topic: grpA, Customer: carol, Team: "sales", State: store.ConvAssigned,
-		Agent: alice, LastAgent: alice, Ticket: 7, QueuedAt: at(1), AssignedAt: at(2), Transfers: 1}
+		Agent: alice, LastAgent: alice, Ticket: 7, QueuedAt: at(1), AssignedAt: at(2), Transfers: 1,
+		Labels: []string{"refund", "vip"}}
 	b := &store.Conversation{Topic: grpB, Customer: bob, Team: "sales", State: store.ConvQueued, Ticket: 3, QueuedAt: at(3)}
 	c := &store.Conversation{Topic: grpC, Customer: dave, Team: "vip", State: store.ConvClosed, LastAgent: alice,
 		Ticket: 1, QueuedAt: at(0), AssignedAt: at(1), ClosedAt: at(4), FirstResponseAt: at(2),
@@ -72,5 +73,41 @@ func testConversations(t *testing.T, open Opener) {
 	}
 	if err := cs.SaveConversation(ctx, &store.Conversation{Topic: "grpNOPE", Team: "x", State: store.ConvQueued}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("SaveConversation of an unknown topic: %v, want ErrNotFound", err)
+	}
+}
+
+// testReplies runs for stores that implement store.Replies.
+func testReplies(t *testing.T, open Opener) {
+	s := fresh(t, open)
+	rs, ok := s.(store.Replies)
+	if !ok {
+		t.Skip("the store does not implement store.Replies")
+	}
+	ctx := context.Background()
+	team := &store.Reply{Owner: "team:sales", Key: "hi", Text: "Hello! How can I help?", UpdatedAt: at(1)}
+	mine := &store.Reply{Owner: "usrAAAAAAAAAAA", Key: "bye", Text: "Have a nice day", UpdatedAt: at(2)}
+	other := &store.Reply{Owner: "usrBBBBBBBBBBB", Key: "bye", Text: "Ciao", UpdatedAt: at(3)}
+	for _, r := range []*store.Reply{team, mine, other} {
+		if err := rs.SaveReply(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	team2 := *team
+	team2.Text = "Hi there"
+	if err := rs.SaveReply(ctx, &team2); err != nil {
+		t.Fatal(err)
+	}
+	got, err := rs.ListReplies(ctx, []string{"usrAAAAAAAAAAA", "team:sales"})
+	if err != nil || !reflect.DeepEqual(got, []store.Reply{team2, *mine}) {
+		t.Errorf("ListReplies = %+v, %v; want the replaced team reply, then mine (not the other agent's)", got, err)
+	}
+	if err := rs.DeleteReply(ctx, "team:sales", "hi"); err != nil {
+		t.Fatal(err)
+	}
+	if err := rs.DeleteReply(ctx, "team:sales", "hi"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("deleting twice: %v, want ErrNotFound", err)
+	}
+	if got, _ := rs.ListReplies(ctx, nil); len(got) != 0 {
+		t.Errorf("no owners: %v", got)
 	}
 }
