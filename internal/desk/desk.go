@@ -126,6 +126,15 @@ func (d *Desk) Role(uid proto.Uid) string {
 	return store.RoleCustomer
 }
 
+// IsStaff reports whether uid is an enabled staff member: who may read
+// and write private notes.
+func (d *Desk) IsStaff(uid proto.Uid) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	m, ok := d.members[uid]
+	return ok && m.Role != store.RoleCustomer && !m.Disabled
+}
+
 // Disabled reports whether uid is a disabled staff member.
 func (d *Desk) Disabled(uid proto.Uid) bool {
 	d.mu.Lock()

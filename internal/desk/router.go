@@ -206,8 +206,8 @@ func (rt *Router) startGrace(uid proto.Uid) {
 // actor: it must not block, so a full buffer drops the note — a message
 // count, or a reopening the customer's next message makes instead).
 func (rt *Router) published(topic string, from proto.Uid, seq int, head map[string]any) {
-	if from == proto.ZeroUid {
-		return // the server's own events
+	if from == proto.ZeroUid || head["private"] == true {
+		return // the server's own events; staff's private notes are no response
 	}
 	select {
 	case rt.notes <- note{topic: topic, from: from}:

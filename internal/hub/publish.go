@@ -68,6 +68,10 @@ func (t *topic) handlePub(r *Request) {
 		t.reply(r, proto.Malformed(pub.ID, r.View, now))
 		return
 	}
+	if !t.mayWritePrivate(pub.Head, r.Sess.UserID()) {
+		t.reply(r, proto.Forbidden(pub.ID, r.View, now))
+		return
+	}
 	msg := &store.Message{Topic: t.name, MsgID: msgID, From: r.Sess.UserID(),
 		CreatedAt: now.Time, Head: pub.Head, Content: pub.Content}
 	t.record(trace.Accepted, r, msg, 0, "")

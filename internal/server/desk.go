@@ -33,6 +33,7 @@ func (s *Server) setupDesk(staff store.Staff) error {
 	}
 	s.desk = d
 	s.deps.Disabled = d.Disabled
+	s.hub.SetStaffCheck(d.IsStaff)
 	rt, err := desk.StartRouter(context.Background(), desk.RouterConfig{Desk: d, Hub: s.hub,
 		Conversations: staff.(store.Conversations), Replies: staff.(store.Replies), Log: s.log, OfflineGrace: time.Duration(s.cfg.OfflineGrace)})
 	if err != nil {
