@@ -210,6 +210,12 @@ func csDo(t *testing.T, c *servertest.Client, op, topic string) servertest.Msg {
 		ctrl := c.Pub(topic, "hello", "")
 		csLeave(c, topic, servertest.Msg{"code": 200.0})
 		return ctrl
+	case "pub private note (after sub)":
+		wantCode(t, "sub before pub", c.Sub(topic), 200)
+		id := c.ID()
+		ctrl := c.Request(id, msg{"pub": msg{"id": id, "topic": topic, "content": "note", "head": msg{"private": true}}})
+		csLeave(c, topic, servertest.Msg{"code": 200.0})
+		return ctrl
 	case "sub after conv.join":
 		wantCode(t, "conv.join", csAct(c, topic, "conv.join", nil), 200)
 		ctrl := c.Sub(topic)
