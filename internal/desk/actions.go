@@ -145,6 +145,9 @@ func openParams(res OpenResult) map[string]any {
 	out := map[string]any{"topic": res.Topic, "state": res.State}
 	if res.Position > 0 {
 		out["position"] = res.Position
+		if res.HasETA {
+			out["eta"] = res.ETA
+		}
 	}
 	return out
 }
@@ -280,7 +283,7 @@ func (rt *Router) queuePosition(r *action.Request) action.Result {
 	if !(role == store.RoleCustomer && rel == own) && !mayManage(role, rel) {
 		return forbidden
 	}
-	return ok(map[string]any{"position": rt.Position(c, r.Topic)})
+	return ok(positionParams(rt.Position(c, r.Topic)))
 }
 
 func (rt *Router) deskState(r *action.Request) action.Result {

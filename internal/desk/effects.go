@@ -24,7 +24,7 @@ func (rt *Router) carryOut() {
 			rt.apply(e)
 		}
 		for _, m := range batch.moved {
-			rt.hub.TopicInfo(m.Topic, "queue", map[string]any{"position": m.Position})
+			rt.hub.TopicInfo(m.Topic, "queue", positionParams(m.Position, m.ETA, m.HasETA))
 		}
 	}
 }
@@ -40,9 +40,6 @@ func (rt *Router) apply(e Event) {
 	switch e.Kind {
 	case EvQueued:
 		rt.post(ctx, topic, map[string]any{"event": EvQueued, "team": e.Conv.Team}, "Waiting for an agent")
-		if e.Position > 0 {
-			rt.hub.TopicInfo(topic, "queue", map[string]any{"position": e.Position})
-		}
 	case EvAssigned:
 		if err := rt.hub.SetMember(ctx, topic, e.Agent, ModeAgent, proto.ZeroUid); err != nil {
 			rt.warn("making the agent a member", topic, err)
@@ -97,4 +94,14 @@ func (rt *Router) warn(what, topic string, err error) {
 	if rt.log != nil {
 		rt.log.Warn(what, "topic", topic, "err", err)
 	}
+}
+
+// positionParams is a queue position as {info what=queue} and the actions
+// give it: with "eta" (seconds) when the team's pace gives one.
+func positionParams(position, eta int, hasETA bool) map[string]any {
+	p := map[string]any{"position": position}
+	if hasETA {
+		p["eta"] = eta
+	}
+	return p
 }

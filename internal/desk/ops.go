@@ -16,6 +16,8 @@ type OpenResult struct {
 	Topic    string
 	State    string
 	Position int
+	ETA      int // seconds, when HasETA
+	HasETA   bool
 }
 
 // servicePublic is the public description of a service topic.
@@ -49,7 +51,8 @@ func (rt *Router) Open(ctx context.Context, customer proto.Uid, team string) (Op
 			}
 			c = rt.r.open(topic, customer, team, last, prev != nil)
 		}
-		res = OpenResult{Topic: topic, State: c.State, Position: rt.r.position(topic)}
+		res = OpenResult{Topic: topic, State: c.State}
+		res.Position, res.ETA, res.HasETA = rt.r.position(topic)
 	})
 	return res, err
 }
@@ -150,11 +153,13 @@ func (rt *Router) Transfer(ctx context.Context, topic string, by, to proto.Uid, 
 	return err
 }
 
-// Position is topic's place in its queue, 0 if not queued.
-func (rt *Router) Position(ctx context.Context, topic string) int {
-	var p int
-	rt.do(ctx, func() { p = rt.r.position(topic) })
-	return p
+// Position is topic's place in its queue, 0 if not queued, with the
+// estimated wait in seconds when there is one.
+func (rt *Router) Position(ctx context.Context, topic string) (int, int, bool) {
+	var p, eta int
+	var has bool
+	rt.do(ctx, func() { p, eta, has = rt.r.position(topic) })
+	return p, eta, has
 }
 
 // QueueEntry is a waiting conversation as desk.state shows it.

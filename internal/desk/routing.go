@@ -98,6 +98,38 @@ type team struct {
 	name      string
 	onOffline string
 	queue     []*conv
+	// served holds when the latest queue heads were taken (oldest first),
+	// the team's recent pace, from which a wait is estimated.
+	served []time.Time
+}
+
+// etaSamples is how many recent assignments the estimate reads; fewer
+// than etaMinSamples give none.
+const (
+	etaSamples    = 20
+	etaMinSamples = 5
+)
+
+// eta estimates the wait, in whole seconds, of the conversation at
+// position, from the pace at which the team's queue was served lately.
+func (t *team) eta(position int) (int, bool) {
+	n := len(t.served)
+	if n < etaMinSamples || position < 1 {
+		return 0, false
+	}
+	span := t.served[n-1].Sub(t.served[0])
+	if span <= 0 {
+		return 0, false
+	}
+	per := span / time.Duration(n-1)
+	return int((per * time.Duration(position)).Round(time.Second) / time.Second), true
+}
+
+func (t *team) serve(at time.Time) {
+	if len(t.served) == etaSamples {
+		t.served = append(t.served[:0], t.served[1:]...)
+	}
+	t.served = append(t.served, at)
 }
 
 // routing is the routing state. It is not safe for concurrent use: the
@@ -118,6 +150,8 @@ type routing struct {
 type Moved struct {
 	Topic    string
 	Position int
+	ETA      int // seconds; valid when HasETA
+	HasETA   bool
 }
 
 func newRouting(now func() time.Time) *routing {
@@ -242,6 +276,8 @@ func (r *routing) enqueue(c *conv) {
 	i, _ := slices.BinarySearchFunc(t.queue, c.Ticket, func(e *conv, k int64) int { return int(e.Ticket - k) })
 	t.queue = slices.Insert(t.queue, i, c)
 	r.emit(Event{Kind: EvQueued, Conv: c.Conversation, Position: i + 1})
+	eta, ok := t.eta(i + 1)
+	r.moved = append(r.moved, Moved{Topic: c.Topic, Position: i + 1, ETA: eta, HasETA: ok})
 	r.positionsFrom(t, i+1)
 }
 
@@ -272,7 +308,8 @@ func (r *routing) positionsFrom(t *team, i int) {
 				continue
 			}
 		}
-		r.moved = append(r.moved, Moved{Topic: t.queue[i].Topic, Position: i + 1})
+		eta, ok := t.eta(i + 1)
+		r.moved = append(r.moved, Moved{Topic: t.queue[i].Topic, Position: i + 1, ETA: eta, HasETA: ok})
 	}
 }
 
@@ -307,6 +344,7 @@ func (r *routing) dispatch() {
 			return
 		}
 		c := best.queue[0]
+		best.serve(r.now())
 		r.dequeue(c)
 		r.assign(c, bestAgent)
 	}
@@ -380,17 +418,18 @@ func (r *routing) transfer(topic string, by, to proto.Uid, toTeam string) error 
 }
 
 // position is the 1-based place of topic's conversation in its queue, 0
-// when it is not queued.
-func (r *routing) position(topic string) int {
+// when it is not queued, with the estimated wait when there is one.
+func (r *routing) position(topic string) (int, int, bool) {
 	c := r.convs[topic]
 	if c == nil || c.State != store.ConvQueued {
-		return 0
+		return 0, 0, false
 	}
-	q := r.teams[c.Team].queue
-	if i, ok := slices.BinarySearchFunc(q, c.Ticket, func(e *conv, k int64) int { return int(e.Ticket - k) }); ok {
-		return i + 1
+	t := r.teams[c.Team]
+	if i, ok := slices.BinarySearchFunc(t.queue, c.Ticket, func(e *conv, k int64) int { return int(e.Ticket - k) }); ok {
+		eta, has := t.eta(i + 1)
+		return i + 1, eta, has
 	}
-	return 0
+	return 0, 0, false
 }
 
 // restore puts back a stored open conversation after a restart: a queued
