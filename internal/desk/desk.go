@@ -135,6 +135,20 @@ func (d *Desk) IsStaff(uid proto.Uid) bool {
 	return ok && m.Role != store.RoleCustomer && !m.Disabled
 }
 
+// onlineSupervisors lists the enabled supervisors and admins online says
+// are connected.
+func (d *Desk) onlineSupervisors(online func(proto.Uid) bool) []proto.Uid {
+	d.mu.Lock()
+	var out []proto.Uid
+	for uid, m := range d.members {
+		if (m.Role == store.RoleSupervisor || m.Role == store.RoleAdmin) && !m.Disabled {
+			out = append(out, uid)
+		}
+	}
+	d.mu.Unlock()
+	return slices.DeleteFunc(out, func(u proto.Uid) bool { return !online(u) })
+}
+
 // Disabled reports whether uid is a disabled staff member.
 func (d *Desk) Disabled(uid proto.Uid) bool {
 	d.mu.Lock()

@@ -23,6 +23,7 @@ func (rt *Router) carryOut() {
 		for _, e := range batch.events {
 			rt.apply(e)
 		}
+		rt.tellSupervisors(batch.events)
 		for _, m := range batch.moved {
 			rt.hub.TopicInfo(m.Topic, "queue", positionParams(m.Position, m.ETA, m.HasETA))
 		}
@@ -33,6 +34,9 @@ func (rt *Router) apply(e Event) {
 	ctx, cancel := context.WithTimeout(context.Background(), effectTimeout)
 	defer cancel()
 	topic := e.Conv.Topic
+	if e.Kind == EvStatus {
+		return // no conversation changed
+	}
 	if err := rt.convs.SaveConversation(ctx, &e.Conv); err != nil {
 		rt.warn("saving a conversation", topic, err)
 	}
@@ -104,4 +108,34 @@ func positionParams(position, eta int, hasETA bool) map[string]any {
 		p["eta"] = eta
 	}
 	return p
+}
+
+// tellSupervisors sends online supervisors and admins each event as
+// {info what=desk} on their me topic: the live view desk.state is the
+// snapshot of. Label and response bookkeeping is left out.
+func (rt *Router) tellSupervisors(events []Event) {
+	var sups []proto.Uid
+	for _, e := range events {
+		if e.Kind == EvLabeled || e.Kind == EvResponded {
+			continue
+		}
+		if sups == nil {
+			if sups = rt.desk.onlineSupervisors(rt.hub.IsOnline); len(sups) == 0 {
+				return
+			}
+		}
+		p := map[string]any{"event": e.Kind}
+		if e.Conv.Topic != "" {
+			p["topic"], p["team"], p["state"] = e.Conv.Topic, e.Conv.Team, e.Conv.State
+		}
+		if e.Agent != proto.ZeroUid {
+			p["agent"] = e.Agent.UserID()
+		}
+		if e.Status != "" {
+			p["status"] = e.Status
+		}
+		for _, uid := range sups {
+			rt.hub.InfoToUser(uid, "desk", p)
+		}
+	}
 }

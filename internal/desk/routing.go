@@ -27,6 +27,7 @@ const (
 	EvReopened    = "reopened"
 	EvUnassigned  = "unassigned"
 	EvResponded   = "responded" // the assigned agent wrote for the first time
+	EvStatus      = "status"    // an agent's status changed (no conversation)
 )
 
 // Routing errors, answered by the actions.
@@ -57,6 +58,7 @@ type Event struct {
 	Reason   string    // closed
 	Position int       // queued
 	First    bool      // assigned: the conversation's first assignment
+	Status   string    // status: the agent's new status
 }
 
 // conv is an open conversation.
@@ -216,6 +218,9 @@ func (r *routing) setStatus(uid proto.Uid, status string) (*agent, error) {
 	}
 	if a.status == StatusOffline && status != StatusOffline {
 		a.idleFrom = r.now() // back: idle counts from now, not from yesterday
+	}
+	if a.status != status {
+		r.emit(Event{Kind: EvStatus, Agent: uid, Status: status})
 	}
 	a.status = status
 	if status == StatusOffline {

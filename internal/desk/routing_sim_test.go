@@ -80,6 +80,9 @@ func (s *sim) drain() {
 	s.checkMoved(s.r.takeMoved())
 	for _, e := range s.r.take() {
 		s.events++
+		if e.Kind == EvStatus {
+			continue
+		}
 		topic := e.Conv.Topic
 		switch e.Kind {
 		case EvAssigned:

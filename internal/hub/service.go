@@ -221,3 +221,13 @@ type PublishHook func(topic string, from proto.Uid, seq int, head map[string]any
 
 // SetPublishHook installs fn; call it before serving.
 func (h *Hub) SetPublishHook(fn PublishHook) { h.published = fn }
+
+// InfoToUser sends {info what} with payload on uid's me topic, to the
+// sessions attached to it (a supervisor's live desk view).
+func (h *Hub) InfoToUser(uid proto.Uid, what string, payload any) {
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return
+	}
+	h.infoToUser(uid, &proto.MsgServerInfo{Topic: proto.TopicMe, What: what, Payload: raw}, nil)
+}

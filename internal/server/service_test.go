@@ -140,9 +140,21 @@ func TestServiceConversationFlow(t *testing.T) {
 	if ctrl := act(cust, "", "desk.state", nil); ctrl.Code() != 403 {
 		t.Errorf("desk.state by a customer: %v, want 403", ctrl)
 	}
+	// Status changes reach the supervisor too.
+	act(bob, "", "agent.status", msgT{"status": "busy"})
+	sue.Until("bob busy", func(m msgT) bool {
+		return m.Get("info.what") == "desk" && m.Get("info.payload.event") == "status" &&
+			m.Get("info.payload.agent") == bob.User && m.Get("info.payload.status") == "busy"
+	})
+	act(bob, "", "agent.status", msgT{"status": "online"})
 	if ctrl := act(bob, topic, "conv.close", msgT{"reason": "solved"}); ctrl.Code() != 200 {
 		t.Fatalf("close: %v", ctrl)
 	}
+	// The supervisor watches it live.
+	sue.Until("the live close", func(m msgT) bool {
+		return m.Get("info.topic") == "me" && m.Get("info.what") == "desk" &&
+			m.Get("info.payload.event") == "closed" && m.Get("info.payload.topic") == topic
+	})
 	cl := event(cust, topic, "closed")
 	if cl.Get("data.head.by") != bob.User || cl.Get("data.head.reason") != "solved" {
 		t.Errorf("closed event %v", cl)
