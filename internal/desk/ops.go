@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/parley-im/parley/internal/hub"
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/store"
 )
@@ -198,4 +199,15 @@ func (rt *Router) State(ctx context.Context) (DeskState, error) {
 	})
 	slices.SortFunc(st.Agents, func(a, b AgentState) int { return cmpString(a.User, b.User) })
 	return st, err
+}
+
+// AccountDeleted closes the open conversation of a customer whose account
+// was deleted (reason "account deleted"), without waiting.
+func (rt *Router) AccountDeleted(uid proto.Uid) {
+	topic := hub.ServiceTopic(uid)
+	rt.async(func() {
+		if c := rt.r.convs[topic]; c != nil && c.Customer == uid {
+			rt.r.closeConv(topic, uid, "account deleted")
+		}
+	})
 }

@@ -41,6 +41,15 @@ func (s *Server) setupDesk(staff store.Staff) error {
 	}
 	s.router = rt
 	rt.Register(s.deps.Actions)
+	// A deleted account's open conversation ends with it: nobody is left
+	// to answer, and its slot or queue place goes to the next customer.
+	closeUser := s.deps.CloseUser
+	s.deps.CloseUser = func(uid proto.Uid, keep *session.Session, d proto.Disconnect) {
+		closeUser(uid, keep, d)
+		if d == proto.DisconnectDeleted {
+			rt.AccountDeleted(uid)
+		}
+	}
 	return nil
 }
 

@@ -367,3 +367,21 @@ func TestServiceAgentTools(t *testing.T) {
 		t.Errorf("reply.delete again: %v", ctrl)
 	}
 }
+
+// TestServiceCustomerDeleted: a customer deleting their account ends
+// their open conversation, and the agent's slot goes to the next one.
+func TestServiceCustomerDeleted(t *testing.T) {
+	s := servertest.Start(t, withAdmin)
+	setupDesk(t, s)
+	ann := staffLogin(t, s, "ann")
+	act(ann, "", "agent.status", msgT{"status": "online"})
+	c1, c2 := s.Connect(t, "gone"), s.Connect(t, "next")
+	t1 := act(c1, "", "service.open", nil).Get("params.topic").(string)
+	invited(ann, t1)
+	t2 := act(c2, "", "service.open", nil).Get("params.topic").(string)
+	id := c1.ID()
+	if ctrl := c1.Request(id, msgT{"del": msgT{"id": id, "what": "user", "hard": true}}); ctrl.Code() != 200 {
+		t.Fatalf("del user: %v", ctrl)
+	}
+	invited(ann, t2)
+}
