@@ -1,6 +1,6 @@
 // Command parley is the Parley IM gateway. It only parses the command line
 // and hands over to package server (serve), loadtest (bench) or admin
-// (trace).
+// (trace, admin).
 //
 // Conventions: `--help` (or -h) on any command prints its usage to stdout
 // and exits 0; a usage error prints to stderr and exits 2; a command that
@@ -26,6 +26,7 @@ commands:
   serve     run the gateway (parley serve --help lists every setting)
   bench     measure a Tinode-protocol server under load (parley bench --help)
   trace     show where a message went (parley trace --help)
+  admin     manage customer-service staff and teams (parley admin --help)
   version   print the version
   help      print this help; parley help <command> prints the command's
 `
@@ -56,6 +57,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return loadtest.Main(rest, stdout, stderr)
 	case "trace":
 		return admin.TraceCommand(rest, os.Getenv, stdout, stderr)
+	case "admin":
+		return admin.AdminCommand(rest, os.Getenv, os.Stdin, stdout, stderr)
 	case "version", "--version", "-v":
 		return printVersion(rest, stdout, stderr)
 	default:

@@ -77,6 +77,8 @@ func TestHelpExitsZero(t *testing.T) {
 		{[]string{"bench", "--help"}, "usage: parley bench <scenario>"},
 		{[]string{"bench", "pairs", "--help"}, "usage: parley bench pairs"},
 		{[]string{"trace", "--help"}, "usage: parley trace"},
+		{[]string{"admin", "--help"}, "usage: parley admin"},
+		{[]string{"admin", "staff", "add", "--help"}, "usage: parley admin"},
 		{[]string{"version", "--help"}, "usage: parley version"},
 	} {
 		code, out, errOut := parley(t, tc.args...)

@@ -56,6 +56,10 @@ func (t *topic) catchUp(s Subscriber, view string, to int) {
 
 // pushData sends one {data} frame and records it as pushed.
 func (t *topic) pushData(s Subscriber, view string, m *store.Message, frame []byte) {
+	if t.hub.hidden(t.isService(), m, s.UserID()) {
+		t.pushed[s] = m.SeqID // a private note: nothing owed to this reader
+		return
+	}
 	t.emit(s, Frame{Bytes: frame, Topic: view, Seq: m.SeqID, Name: t.name, MsgID: m.MsgID})
 	t.pushed[s] = m.SeqID
 }

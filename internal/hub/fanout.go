@@ -104,9 +104,16 @@ func (t *topic) presMsgs(msgs []*store.Message) {
 			continue
 		}
 		src, skip := t.viewFor(uid), attachedBy[uid]
-		t.hub.routeLoadedAll(proto.MeName(uid), len(msgs), func(i int) event {
+		vis, acts := msgs, actors
+		if v := t.visibleTo(msgs, uid); len(v) != len(msgs) {
+			vis, acts = v, make([]string, len(v))
+			for i, m := range v {
+				acts[i] = m.From.UserID()
+			}
+		}
+		t.hub.routeLoadedAll(proto.MeName(uid), len(vis), func(i int) event {
 			return &presEvent{msg: &proto.ServerMsg{Pres: &proto.MsgServerPres{Topic: proto.TopicMe, Src: src,
-				What: "msg", SeqID: msgs[i].SeqID, AcsActor: actors[i]}}, skip: skip}
+				What: "msg", SeqID: vis[i].SeqID, AcsActor: acts[i]}}, skip: skip}
 		})
 	}
 }

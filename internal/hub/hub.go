@@ -98,6 +98,10 @@ type Hub struct {
 	reads  *readGate
 
 	now func() time.Time // the clock of epoch changes; tests move it
+	// published, if set, hears of each new group message (service.go).
+	published PublishHook
+	// staff tells staff from customers, for private notes (private.go).
+	staff StaffCheck
 
 	// Guarded by mu. A request is put into a topic's inbox only while mu is
 	// read-held, and a topic leaves the map only while mu is write-held and

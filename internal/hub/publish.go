@@ -42,6 +42,8 @@ type pendingPub struct {
 	// replaces is the seq head.replace names (an edit, richmsg.go), 0 if
 	// none; it is checked against the store before the batch is stored.
 	replaces int
+	// done, if set, hears the store's result (a server-made message, Post).
+	done func(store.AppendResult)
 }
 
 type appendDone struct {
@@ -71,6 +73,10 @@ func (t *topic) handlePub(r *Request) {
 	replaces, _, okReplace := seqRef(pub.Head, "replace", t.desc.SeqID)
 	if !ok || !okFiles || !okReply || !okReplace || len(pub.Content) == 0 || !validDrafty(pub.Content, fileIDs) {
 		t.reply(r, proto.Malformed(pub.ID, r.View, now))
+		return
+	}
+	if !t.mayWritePrivate(pub.Head, r.Sess.UserID()) {
+		t.reply(r, proto.Forbidden(pub.ID, r.View, now))
 		return
 	}
 	msg := &store.Message{Topic: t.name, MsgID: msgID, From: r.Sess.UserID(),
@@ -193,6 +199,9 @@ func (p *publisher) afterWrites(fn func()) {
 func (t *topic) published(pp *pendingPub, res store.AppendResult) {
 	r := pp.req
 	id := r.Msg.Pub.ID
+	if pp.done != nil {
+		pp.done(res)
+	}
 	if refusal := editErr(r, res.Err); refusal != nil {
 		t.reply(r, refusal)
 		return
@@ -224,6 +233,9 @@ func (t *topic) published(pp *pendingPub, res store.AppendResult) {
 	t.recent.add(m)
 	t.senderMarks(m.From, m.SeqID)
 	t.senderDeviceMark(r.Sess, m.SeqID)
+	if t.hub.published != nil && t.isService() {
+		t.hub.published(t.name, m.From, m.SeqID, m.Head)
+	}
 	var skip Subscriber
 	if r.Msg.Pub.NoEcho {
 		skip = r.Sess

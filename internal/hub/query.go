@@ -213,16 +213,22 @@ func (q *querier) data(opts *proto.MsgGetOpts) {
 		q.fail(err)
 		return
 	}
+	service := q.kind == kindGroup && q.snap.topic.Owner == proto.ZeroUid
+	sent := 0
 	for i := range msgs {
 		m := &msgs[i]
+		if q.hub.hidden(service, m, q.sess.UserID()) {
+			continue // a private note, never paged by a customer
+		}
 		q.sess.Send(Frame{Bytes: q.hub.encode(dataMsg(m, q.view)), Topic: q.view, Seq: m.SeqID})
+		sent++
 	}
-	if len(msgs) == 0 {
+	if sent == 0 {
 		q.send(proto.NoContent(q.id, q.view, "data", proto.Now()))
 		return
 	}
 	q.send(proto.CtrlParams(q.id, q.view, proto.CodeDelivered, "delivered",
-		map[string]any{"what": "data", "count": len(msgs)}, proto.Now()))
+		map[string]any{"what": "data", "count": sent}, proto.Now()))
 }
 
 // del sends the deletion log the caller can see, or ctrl 204.

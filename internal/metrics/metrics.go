@@ -23,6 +23,8 @@ type Sources struct {
 	Sessions        func() int // live sessions
 	Topics          func() int // running topic actors
 	LaggingSessions func() int // sessions that stopped acknowledging deliveries
+	// Collectors are other parts' metrics (customer-service routing).
+	Collectors []prometheus.Collector
 }
 
 // NewRegistry returns a registry with Parley's metrics and the Go runtime
@@ -32,6 +34,7 @@ func NewRegistry(src Sources) *prometheus.Registry {
 	reg.MustRegister(newCollector(src),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(src.Collectors...)
 	return reg
 }
 

@@ -129,6 +129,9 @@ var (
 	// DisconnectDeleted: the account was deleted (by this session, after
 	// ctrl 200, or by another one). Do not come back.
 	DisconnectDeleted = Disconnect{4004, "account deleted", false}
+	// DisconnectDisabled: an administrator disabled the staff account
+	// (parley admin staff disable). Logins fail until it is enabled again.
+	DisconnectDisabled = Disconnect{4005, "account disabled", false}
 	// DisconnectNoHi: the client did not send hi within hi_timeout of
 	// connecting; a real client says hi at once, so reconnect and do.
 	DisconnectNoHi = Disconnect{4010, "no hi in time", true}

@@ -45,6 +45,9 @@ type Config struct {
 	// LoginTimeout how long after that it may stay without logging in.
 	HiTimeout    Duration `json:"hi_timeout"`    // PARLEY_HI_TIMEOUT
 	LoginTimeout Duration `json:"login_timeout"` // PARLEY_LOGIN_TIMEOUT
+	// OfflineGrace is how long an agent whose last session ended keeps
+	// their status and conversations before going offline.
+	OfflineGrace Duration `json:"offline_grace"` // PARLEY_OFFLINE_GRACE
 	// Failed logins are throttled per account and per client address: a
 	// burst, then one per interval (ctrl 429 with params.retryAfter).
 	LoginAccountBurst int      `json:"login_account_burst"` // PARLEY_LOGIN_ACCOUNT_BURST
@@ -176,6 +179,7 @@ func Defaults() Config {
 		MaxLongPollSessions: 10_000,
 		HiTimeout:           Duration(10 * time.Second),
 		LoginTimeout:        Duration(10 * time.Minute),
+		OfflineGrace:        Duration(60 * time.Second),
 		ReadHeaderTimeout:   Duration(10 * time.Second),
 		HTTPIdleTimeout:     Duration(60 * time.Second),
 		LoginAccountBurst:   10,
@@ -247,6 +251,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("file_max_size, file_max_pixels, file_max_pending and file_unsent_ttl must be positive")
 	case c.EditWindow < 0:
 		return fmt.Errorf("edit_window must not be negative")
+	case c.OfflineGrace <= 0:
+		return fmt.Errorf("offline_grace must be positive")
 	}
 	if _, err := parseTrusted(c.TrustedProxies); err != nil {
 		return err

@@ -27,6 +27,7 @@ func (s *Server) opsRoutes(mux *http.ServeMux) {
 		Sessions:        s.SessionCount,
 		Topics:          s.hub.TopicCount,
 		LaggingSessions: s.countLagging,
+		Collectors:      s.deskCollectors(),
 	}))
 	mux.Handle(admin.TracePath, admin.TraceHandler(s.trace, s.cfg.AdminToken, s.log))
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/parley-im/parley/internal/action"
 	"github.com/parley-im/parley/internal/auth"
+	"github.com/parley-im/parley/internal/desk"
 	"github.com/parley-im/parley/internal/hub"
 	"github.com/parley-im/parley/internal/pbx"
 	"github.com/parley-im/parley/internal/proto"
@@ -47,6 +48,8 @@ type Server struct {
 	trace   *trace.Recorder // every message's events, for metrics and `parley trace`
 	gate    *gate           // per-address and long-polling limits
 	files   *fileService    // uploads and downloads (files.go)
+	desk    *desk.Desk      // staff, roles and teams (desk.go)
+	router  *desk.Router    // conversations, queues and routing (desk.go)
 
 	// TLS (tls.go): set by New, and acmeHTTP by Serve, before anything is served.
 	tls      *tls.Config       // nil: plain HTTP
@@ -117,8 +120,13 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
+	if err := s.setupDesk(st); err != nil {
+		st.Close()
+		return nil, err
+	}
 	s.http = httpServer(&cfg, s.hsts(s.routes()))
 	if err := s.setupTLS(); err != nil {
+		s.stopDesk()
 		st.Close()
 		return nil, err
 	}
@@ -159,6 +167,7 @@ func (s *Server) routes() http.Handler {
 			PollTimeout: idle / 2, IdleTimeout: idle, Log: s.log}, s.done)))))
 	s.fileRoutes(mux)
 	s.opsRoutes(mux)
+	s.deskRoutes(mux)
 	return mux
 }
 
@@ -213,6 +222,7 @@ func (s *Server) sessionEnded(sess *session.Session) {
 	delete(s.sessions, sess)
 	s.mu.Unlock()
 	s.gate.leave(sess.Remote(), sess.Kind(), true)
+	s.deskSessionEnded(sess)
 }
 
 // closeUser closes the live sessions of uid except keep. It walks every
@@ -280,6 +290,7 @@ func (s *Server) shutdown() {
 	}
 	s.mu.Unlock()
 	s.stopGRPC(ctx)
+	s.stopDesk()
 	s.hub.Shutdown()
 	if err := s.store.Close(); err != nil {
 		s.log.Error("closing store", "err", err)

@@ -73,6 +73,7 @@ func (c *Config) Settings() []Setting {
 		{"token_lifetime", "PARLEY_TOKEN_LIFETIME", "token-lifetime", "DURATION", "how long login tokens are valid", (*durVal)(&c.TokenLifetime)},
 		{"idle_timeout", "PARLEY_IDLE_TIMEOUT", "idle-timeout", "DURATION", "a connection silent this long is closed", (*durVal)(&c.IdleTimeout)},
 		{"write_timeout", "PARLEY_WRITE_TIMEOUT", "write-timeout", "DURATION", "a write to a WebSocket client that does not read may block this long before the connection is dropped", (*durVal)(&c.WriteTimeout)},
+		{"offline_grace", "PARLEY_OFFLINE_GRACE", "offline-grace", "DURATION", "an agent whose last session ended goes offline after this (their team's on_offline then applies)", (*durVal)(&c.OfflineGrace)},
 		{"retransmit_after", "PARLEY_RETRANSMIT_AFTER", "retransmit-after", "DURATION", "an unacknowledged push is sent again after this, then twice as long each time", (*durVal)(&c.RetransmitAfter)},
 		{"retransmit_min", "PARLEY_RETRANSMIT_MIN", "retransmit-min", "DURATION", "floor of the retransmission timeout measured from each session's acknowledgements", (*durVal)(&c.RetransmitMin)},
 		{"retransmit_limit", "PARLEY_RETRANSMIT_LIMIT", "retransmit-limit", "N", "resends before a session counts as lagging", (*intVal)(&c.RetransmitLimit)},

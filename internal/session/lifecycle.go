@@ -15,6 +15,9 @@ import (
 // that changed while it was being checked.
 var errRevoked = errors.New("credential revoked")
 
+// errDisabled refuses a login to a disabled staff account (Deps.Disabled).
+var errDisabled = errors.New("account disabled")
+
 // deleteTimeout bounds how long a {del user} waits for the user's topics
 // to let them go before it answers anyway.
 const deleteTimeout = 30 * time.Second
@@ -140,6 +143,9 @@ func (s *Session) claim(uid proto.Uid, current func(gen int) bool) (int, error) 
 	u, err := s.deps.Users.GetUser(s.deps.Hub.Context(), uid)
 	if err == nil && !current(u.TokenGen) {
 		err = errRevoked
+	}
+	if err == nil && s.deps.Disabled != nil && s.deps.Disabled(uid) {
+		err = errDisabled
 	}
 	if err != nil {
 		s.uid.Store(0)

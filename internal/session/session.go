@@ -99,6 +99,9 @@ type Deps struct {
 	// after a password change (revoked credentials must not stay
 	// connected) and after the account's deletion.
 	CloseUser func(uid proto.Uid, keep *Session, d proto.Disconnect)
+	// Disabled, if set, reports whether uid may not log in (a disabled
+	// staff account); whatever the scheme, the login then fails with 401.
+	Disabled func(uid proto.Uid) bool
 }
 
 // Transport kinds, which differ in small protocol details.

@@ -41,6 +41,9 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Search", func(t *testing.T) { testSearch(t, open) })
 	t.Run("Accounts", func(t *testing.T) { testAccounts(t, open) })
 	t.Run("Files", func(t *testing.T) { testFiles(t, open) })
+	t.Run("Staff", func(t *testing.T) { testStaff(t, open) })
+	t.Run("Conversations", func(t *testing.T) { testConversations(t, open) })
+	t.Run("Replies", func(t *testing.T) { testReplies(t, open) })
 }
 
 // Users of the fixtures. carol's id has the high bit set, so an adapter

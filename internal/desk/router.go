@@ -1,0 +1,251 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/parley-im/parley/internal/hub"
+	"github.com/parley-im/parley/internal/proto"
+	"github.com/parley-im/parley/internal/store"
+)
+
+// DefaultOfflineGrace is how long an agent whose last session ended stays
+// as they were before going offline: a page reload changes nothing.
+const DefaultOfflineGrace = 60 * time.Second
+
+// ModeAgent is what an assigned agent (or a joining supervisor) holds on a
+// service topic.
+const ModeAgent = proto.ModeJoin | proto.ModeRead | proto.ModeWrite | proto.ModePres
+
+// Router is the routing actor: one goroutine owns the routing state, so
+// every decision (an arrival, a status change, a close, a transfer) sees
+// and leaves a consistent state, with no locks to get wrong. What it
+// decides is carried out in order by a second goroutine (effects.go):
+// saved, then told to the topic as messages and membership changes.
+type Router struct {
+	desk    *Desk
+	hub     *hub.Hub
+	convs   store.Conversations
+	replies store.Replies // nil: no quick replies
+	log     *slog.Logger
+	grace   time.Duration
+
+	cmds    chan func()
+	notes   chan note // messages written in topics (published)
+	metrics *routerMetrics
+	effects chan effects
+	wrote   chan struct{} // closed when the effects goroutine exits
+	stop    context.CancelFunc
+	ctx     context.Context
+	wg      sync.WaitGroup
+
+	// Owned by the actor goroutine.
+	r      *routing
+	timers map[proto.Uid]*time.Timer
+}
+
+// RouterConfig configures a router.
+type RouterConfig struct {
+	Desk          *Desk
+	Hub           *hub.Hub
+	Conversations store.Conversations
+	Replies       store.Replies
+	Log           *slog.Logger
+	OfflineGrace  time.Duration // zero: DefaultOfflineGrace
+}
+
+// StartRouter rebuilds the queues and loads from the store and starts the
+// router. Every staff member starts offline; those holding conversations
+// get the grace period to come back before their team's offline policy
+// applies.
+func StartRouter(ctx context.Context, cfg RouterConfig) (*Router, error) {
+	if cfg.OfflineGrace <= 0 {
+		cfg.OfflineGrace = DefaultOfflineGrace
+	}
+	open, err := cfg.Conversations.OpenConversations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rctx, cancel := context.WithCancel(context.Background())
+	rt := &Router{desk: cfg.Desk, hub: cfg.Hub, convs: cfg.Conversations, replies: cfg.Replies, log: cfg.Log, grace: cfg.OfflineGrace,
+		cmds: make(chan func(), 1024), effects: make(chan effects, 4096), notes: make(chan note, 4096),
+		metrics: newRouterMetrics(), wrote: make(chan struct{}),
+		stop: cancel, ctx: rctx, r: newRouting(time.Now), timers: map[proto.Uid]*time.Timer{}}
+	// The listener goes in first: a change made while the rebuild runs
+	// then waits in cmds, applied after it (setting a team or an agent
+	// twice is harmless).
+	members := cfg.Desk.setListener(rt)
+	for _, t := range cfg.Desk.Teams() {
+		rt.r.setTeam(t.Name, t.OnOffline)
+	}
+	for _, m := range members {
+		rt.r.setAgent(m.User, m.Capacity, m.Teams, routes(m))
+	}
+	for _, c := range open {
+		rt.r.restore(c)
+	}
+	for uid, a := range rt.r.agents {
+		if len(a.convs) > 0 {
+			rt.startGrace(uid)
+		}
+	}
+	rt.r.take() // a rebuild decides nothing new: every agent is offline
+	rt.r.takeMoved()
+	cfg.Hub.SetPublishHook(rt.published)
+	rt.wg.Add(1)
+	go rt.run()
+	go rt.carryOut()
+	go rt.takeNotes()
+	return rt, nil
+}
+
+// effects is what one command decided.
+type effects struct {
+	events []Event
+	moved  []Moved
+}
+
+// routes reports whether a staff member takes conversations.
+func routes(m store.StaffMember) bool { return m.Role != store.RoleCustomer && !m.Disabled }
+
+// Stop ends the router after the decisions made so far are carried out.
+func (rt *Router) Stop() {
+	rt.stop()
+	rt.wg.Wait()
+	close(rt.effects)
+	<-rt.wrote
+}
+
+func (rt *Router) run() {
+	defer rt.wg.Done()
+	for {
+		select {
+		case fn := <-rt.cmds:
+			fn()
+			if ev, mv := rt.r.take(), rt.r.takeMoved(); len(ev)+len(mv) > 0 {
+				rt.effects <- effects{events: ev, moved: mv}
+			}
+		case <-rt.ctx.Done():
+			for _, t := range rt.timers {
+				t.Stop()
+			}
+			return
+		}
+	}
+}
+
+var errStopped = errors.New("the router has stopped")
+
+// do runs fn in the actor and waits for it.
+func (rt *Router) do(ctx context.Context, fn func()) error {
+	done := make(chan struct{})
+	select {
+	case rt.cmds <- func() { fn(); close(done) }:
+	case <-rt.ctx.Done():
+		return errStopped
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-done:
+		return nil
+	case <-rt.ctx.Done():
+		return errStopped
+	}
+}
+
+// async runs fn in the actor without waiting (timers, hooks).
+func (rt *Router) async(fn func()) {
+	select {
+	case rt.cmds <- fn:
+	case <-rt.ctx.Done():
+	}
+}
+
+// staffChanged applies a saved staff record (desk calls it).
+func (rt *Router) staffChanged(m store.StaffMember) {
+	rt.async(func() { rt.r.setAgent(m.User, m.Capacity, m.Teams, routes(m)) })
+}
+
+// teamChanged applies a saved team (desk calls it).
+func (rt *Router) teamChanged(t store.Team) {
+	rt.async(func() { rt.r.setTeam(t.Name, t.OnOffline) })
+}
+
+// SessionEnded starts the grace period of an agent one of whose sessions
+// ended; another end restarts it. When it expires the agent goes offline
+// unless a session of theirs is live again.
+func (rt *Router) SessionEnded(uid proto.Uid) {
+	rt.async(func() {
+		if a := rt.r.agents[uid]; a != nil && (a.status != StatusOffline || len(a.convs) > 0) {
+			rt.startGrace(uid)
+		}
+	})
+}
+
+// startGrace (in the actor) arms uid's grace timer.
+func (rt *Router) startGrace(uid proto.Uid) {
+	if t := rt.timers[uid]; t != nil {
+		t.Stop()
+	}
+	rt.timers[uid] = time.AfterFunc(rt.grace, func() {
+		rt.async(func() {
+			delete(rt.timers, uid)
+			if rt.hub.IsOnline(uid) {
+				return
+			}
+			rt.r.setStatus(uid, StatusOffline)
+		})
+	})
+}
+
+// published hears every new message of a group topic (in the topic's
+// actor: it must not block, so a full buffer drops the note — a message
+// count, or a reopening the customer's next message makes instead).
+func (rt *Router) published(topic string, from proto.Uid, seq int, head map[string]any) {
+	if from == proto.ZeroUid || head["private"] == true {
+		return // the server's own events; staff's private notes are no response
+	}
+	select {
+	case rt.notes <- note{topic: topic, from: from}:
+	default:
+		if rt.log != nil {
+			rt.log.Warn("customer-service message note dropped: router busy", "topic", topic)
+		}
+	}
+}
+
+// note is a message written in a topic, as the router hears of it.
+type note struct {
+	topic string
+	from  proto.Uid
+}
+
+// takeNotes counts messages and reopens conversations: a customer writing
+// in their service topic with no open conversation opens one.
+func (rt *Router) takeNotes() {
+	for {
+		var n note
+		select {
+		case n = <-rt.notes:
+		case <-rt.ctx.Done():
+			return
+		}
+		var open bool
+		if err := rt.do(rt.ctx, func() {
+			open = rt.r.convs[n.topic] != nil
+			rt.r.message(n.topic, n.from)
+		}); err != nil {
+			return
+		}
+		if open || hub.ServiceTopic(n.from) != n.topic {
+			continue
+		}
+		if _, err := rt.Open(rt.ctx, n.from, ""); err != nil && rt.log != nil {
+			rt.log.Warn("reopening a conversation", "topic", n.topic, "err", err)
+		}
+	}
+}
