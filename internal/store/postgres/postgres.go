@@ -100,6 +100,13 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
+// The customer-service roles, which the server's desk requires.
+var (
+	_ store.Staff         = (*Store)(nil)
+	_ store.Conversations = (*Store)(nil)
+	_ store.Replies       = (*Store)(nil)
+)
+
 // Open connects to the database named by url (postgres://user@host:port/db,
 // with any of pgx's connection parameters; search_path selects a schema),
 // brings its schema up to date and starts the committer.
