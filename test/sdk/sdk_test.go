@@ -18,15 +18,10 @@
 package sdk_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -111,7 +106,7 @@ func runNode(t *testing.T, node, sdkDir, script string, env ...string) {
 	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", script)
 	cmd.Dir = sdkDir
 	cmd.Env = append(os.Environ(), env...)
-	log := newLineLogger(t, "node: ")
+	log := servertest.NewLineLog(t, "node: ")
 	cmd.Stdout, cmd.Stderr = log, log
 	start := time.Now()
 	err := cmd.Run()
@@ -124,45 +119,4 @@ func runNode(t *testing.T, node, sdkDir, script string, env ...string) {
 			script, time.Since(start).Round(time.Millisecond), err)
 	}
 	t.Logf("tinode-sdk %s passed in %v", script, time.Since(start).Round(time.Millisecond))
-}
-
-// lineLogger is an io.Writer that sends each complete line to t.Log, so a
-// child process's output appears in the test log as it is produced.
-type lineLogger struct {
-	t      *testing.T
-	prefix string
-
-	mu  sync.Mutex // guards buf
-	buf bytes.Buffer
-}
-
-var _ io.Writer = (*lineLogger)(nil)
-
-func newLineLogger(t *testing.T, prefix string) *lineLogger {
-	return &lineLogger{t: t, prefix: prefix}
-}
-
-func (l *lineLogger) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.buf.Write(p)
-	for {
-		line, err := l.buf.ReadString('\n')
-		if err != nil {
-			l.buf.WriteString(line) // incomplete: keep for the next write
-			return len(p), nil
-		}
-		l.t.Log(l.prefix + strings.TrimRight(line, "\r\n"))
-	}
-}
-
-// Flush logs a trailing partial line, if any.
-func (l *lineLogger) Flush() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	sc := bufio.NewScanner(&l.buf)
-	for sc.Scan() {
-		l.t.Log(l.prefix + sc.Text())
-	}
-	l.buf.Reset()
 }
