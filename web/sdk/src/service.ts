@@ -146,6 +146,7 @@ export class ServiceDesk {
   private readonly events = new Subject<ConversationEvent>();
   private readonly queue = new Subject<QueuePosition>();
   private readonly assigned = new Subject<string>();
+  private readonly released = new Subject<string>();
   private readonly verdicts = new Subject<ReviewVerdict>();
   private readonly desk = new Subject<DeskEvent>();
 
@@ -161,9 +162,14 @@ export class ServiceDesk {
     return this.queue.asObservable();
   }
 
-  /** assigned$ emits the service topic an agent was just made a member of. */
+  /** assigned$ emits the service topic an agent was just made a member of (needs "me" attached: join('me') or watchDesk). */
   get assigned$(): Observable<string> {
     return this.assigned.asObservable();
+  }
+
+  /** released$ emits the service topic an agent stopped being a member of (transferred away or closed). */
+  get released$(): Observable<string> {
+    return this.released.asObservable();
   }
 
   /** verdicts$ emits review verdicts on this user's held messages (their status changes too). */
@@ -284,8 +290,11 @@ export class ServiceDesk {
   /** replies (staff) lists the caller's personal quick replies and their teams', by scope then key. */
   async replies(): Promise<QuickReply[]> {
     const p = await this.action('reply.list');
+    // Sorted here by scope then key, as the contract says: the server lists them by their owner in the store,
+    // where a personal reply's owner ("usr…") sorts after "team:…".
+    const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
     return list(p.replies).map((r) => ({ scope: (str(r, 'scope') || 'personal') as ReplyScope, key: str(r, 'key'),
-      text: str(r, 'text') }));
+      text: str(r, 'text') })).sort((x, y) => cmp(x.scope, y.scope) || cmp(x.key, y.key));
   }
 
   /** saveReply saves (or replaces) a quick reply: personal by default; a team's (scope "team:NAME") needs a supervisor or admin. */
@@ -363,10 +372,16 @@ export class ServiceDesk {
     this.verdicts.next({ topic: i.topic, msgid, verdict, ...(seq > 0 ? { seq } : {}) });
   }
 
-  /** @internal onPres reports assignments: an invitation to a group on me. */
+  /** @internal onPres reports assignments and their end: access to a group given or taken on me. */
   onPres(p: Pres): void {
-    if (p.what === 'acs' && p.src?.startsWith('grp')) {
+    if (p.what !== 'acs' || !p.src?.startsWith('grp')) {
+      return;
+    }
+    const given = p.dacs?.given;
+    if (given === undefined || given.includes('J')) {
       this.assigned.next(p.src);
+    } else {
+      this.released.next(p.src);
     }
   }
 
@@ -375,6 +390,7 @@ export class ServiceDesk {
     this.events.complete();
     this.queue.complete();
     this.assigned.complete();
+    this.released.complete();
     this.verdicts.complete();
     this.desk.complete();
   }

@@ -169,11 +169,14 @@ describe('customer service events', () => {
     ws.push({ data: { topic: 'grpCS1', from: 'usrSys', seq: 1, ts: '2026-12-06T10:00:00Z', head: { event: 'queued' }, content: {} } });
     ws.push({ data: { topic: 'grpCS1', from: 'usrSys', seq: 2, ts: '2026-12-06T10:00:01Z', head: { event: 'assigned' }, content: { agent: 'usrA' } } });
     ws.push({ info: { topic: 'grpCS1', what: 'queue', payload: { position: 2, eta: 30 } } });
-    ws.push({ pres: { topic: 'me', what: 'acs', src: 'grpCS2' } });
+    const released = firstValueFrom(c.service.released$);
+    ws.push({ pres: { topic: 'me', what: 'acs', src: 'grpCS2', dacs: { want: 'JRWP', given: 'JRWP' } } });
+    ws.push({ pres: { topic: 'me', what: 'acs', src: 'grpCS3', dacs: { want: 'N', given: 'N' } } });
     const [q, a] = await events;
     expect([q!.event, q!.seq, a!.event, a!.detail]).toEqual(['queued', 1, 'assigned', { agent: 'usrA' }]);
     expect(await queue).toEqual({ topic: 'grpCS1', position: 2, etaSeconds: 30 });
     expect(await assigned).toBe('grpCS2');
+    expect(await released).toBe('grpCS3');
     expect(c.messagesNow('grpCS1').map((m) => m.seq)).toEqual([1, 2]); // events are messages of the topic
     c.close();
   });
