@@ -6,7 +6,20 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client, DeskEvent, Message, QueuePosition } from '../../src/index.js';
+import WebSocket from 'ws';
+import type { WebSocketConstructor } from '../../src/index.js';
 import { admin, BIN, client, PASSWORD, RUN, Server, waitFor } from './harness.js';
+
+/** gets counts the get frames customers' clients send (the gap filler's fetches). */
+let gets = 0;
+class CountingWS extends WebSocket {
+  override send(data: unknown, ...rest: unknown[]): void {
+    if (typeof data === 'string' && data.startsWith('{"get"')) {
+      gets++;
+    }
+    (super.send as (...a: unknown[]) => void)(data, ...rest);
+  }
+}
 
 const TOKEN = `admin-${RUN}`;
 
@@ -35,7 +48,7 @@ describe.skipIf(!BIN)('customer service against parley serve', () => {
   }
 
   async function customer(o: { token?: string } = {}): Promise<Client> {
-    const c = client(srv);
+    const c = client(srv, { WebSocket: CountingWS as unknown as WebSocketConstructor });
     clients.push(c);
     await c.connect();
     if (o.token) {
@@ -159,6 +172,11 @@ describe.skipIf(!BIN)('customer service against parley serve', () => {
     expect(closed.head).toMatchObject({ by: bob.userId, reason: 'solved' });
     const transferred = seen.find((m) => m.head.event === 'transferred')!;
     expect(transferred.head).toMatchObject({ from: ann.userId, to: bob.userId, by: ann.userId });
+
+    // The note's seq is a hole for Alice: her client asked about it at most once per hole, and stopped.
+    const getsNow = gets;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(gets).toBe(getsNow);
 
     // After a reconnect (resume) and on a new device: still no note.
     let ups = 0;
