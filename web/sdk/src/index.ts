@@ -17,6 +17,8 @@ export type { FetchLike } from './net/longpoll.js';
 export { CtrlError, DisconnectedError } from './requests.js';
 export type { SliceStats } from './slicer.js';
 export {
-  ServiceDesk, type AgentLoad, type AgentStatus, type ConversationEvent, type ConversationEventKind,
-  type ConversationState, type DeskState, type OpenResult, type QueuePosition, type ReviewVerdict,
+  ServiceDesk, type AgentLoad, type AgentReport, type AgentState, type AgentStatus, type ConversationEvent,
+  type ConversationEventKind, type ConversationState, type DeskEvent, type DeskEventKind, type DeskReport,
+  type DeskState, type OpenResult, type QueueEntry, type QueuePosition, type QuickReply, type ReplyScope,
+  type ReviewVerdict,
 } from './service.js';

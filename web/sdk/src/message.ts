@@ -86,6 +86,11 @@ export class Message {
     return this.key.local === 0 ? this.key.seq : 0;
   }
 
+  /** private is true for a staff-only note (head.private): customers are never sent it. */
+  get private(): boolean {
+    return this.head.private === true;
+  }
+
   /** confirmed reports whether the message has its server seq. */
   get confirmed(): boolean {
     return this.key.local === 0 && this.key.seq > 0;

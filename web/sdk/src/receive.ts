@@ -104,7 +104,7 @@ export class Receiver {
 
   private info(i: Info): void {
     const c = this.c;
-    if (i.what === 'queue' || i.what === 'review') {
+    if (i.what === 'queue' || i.what === 'review' || i.what === 'desk') {
       c.service.onInfo(i);
       return;
     }

@@ -54,6 +54,8 @@ export interface Pres {
   what: string;
   seq?: number;
   epoch?: number;
+  /** dacs is the access change of a {pres what:"acs"}: want and given ("N": none). */
+  dacs?: { want?: string; given?: string };
 }
 
 export interface Info {

@@ -34,7 +34,8 @@ describe('customer service actions', () => {
         params: { position: 4 }, want: 4 },
       { call: () => c.service.deskState(), frame: { what: 'desk.state' },
         params: { agents: [{ user: 'usrA', status: 'busy', load: 2, capacity: 2 }], queue: [{ topic: 'grpQ', since: '2026-12-06T10:00:00Z' }] },
-        want: { agents: [{ user: 'usrA', status: 'busy', load: 2, capacity: 2 }], queue: [{ topic: 'grpQ', since: '2026-12-06T10:00:00Z' }] } },
+        want: { agents: [{ user: 'usrA', status: 'busy', load: 2, capacity: 2, teams: [], conversations: [] }],
+          queue: [{ topic: 'grpQ', team: '', since: '2026-12-06T10:00:00Z' }], queued: {} } },
     ];
     for (const k of cases) {
       const p = k.call();
@@ -57,6 +58,107 @@ describe('customer service actions', () => {
   });
 });
 
+describe('agent tools and the supervisor actions', () => {
+  it('sends each contract frame and reads the recorded answer', async () => {
+    const { c, ws } = await connected();
+    const cases: Array<{ call: () => Promise<unknown>; frame: object; params: object | undefined; want: unknown }> = [
+      { call: () => c.service.open(), frame: { what: 'service.open', params: {} },
+        params: { topic: 'grpCS1', state: 'queued', position: 2, eta: 40 },
+        want: { topic: 'grpCS1', state: 'queued', position: 2, etaSeconds: 40 } },
+      { call: () => c.service.queuePosition('grpCS1'), frame: { topic: 'grpCS1', what: 'queue.position' },
+        params: { position: 1, eta: 12 }, want: { topic: 'grpCS1', position: 1, etaSeconds: 12 } },
+      { call: () => c.service.deskState(), frame: { what: 'desk.state' },
+        params: { agents: [{ user: 'usrA', status: 'online', load: 1, capacity: 4, teams: ['sales'], conversations: ['grpCS1'] }],
+          queue: [{ topic: 'grpQ', team: 'sales', since: '2026-12-06T10:00:00Z' }], queued: { sales: 1, vip: 0 } },
+        want: { agents: [{ user: 'usrA', status: 'online', load: 1, capacity: 4, teams: ['sales'], conversations: ['grpCS1'] }],
+          queue: [{ topic: 'grpQ', team: 'sales', since: '2026-12-06T10:00:00Z' }], queued: { sales: 1, vip: 0 } } },
+      { call: () => c.service.label('grpCS1', { add: ['vip', 'refund'], remove: ['new'] }),
+        frame: { topic: 'grpCS1', what: 'conv.label', params: { add: ['vip', 'refund'], remove: ['new'] } },
+        params: { labels: ['refund', 'vip'] }, want: ['refund', 'vip'] },
+      { call: () => c.service.label('grpCS1', { remove: ['vip'] }), frame: { topic: 'grpCS1', what: 'conv.label', params: { remove: ['vip'] } },
+        params: { labels: [] }, want: [] },
+      { call: () => c.service.replies(), frame: { what: 'reply.list' },
+        params: { replies: [{ scope: 'personal', key: 'hi', text: 'Hello!' }, { scope: 'team:sales', key: 'bye', text: 'Bye' }] },
+        want: [{ scope: 'personal', key: 'hi', text: 'Hello!' }, { scope: 'team:sales', key: 'bye', text: 'Bye' }] },
+      { call: () => c.service.saveReply('hi', 'Hello!'), frame: { what: 'reply.save', params: { key: 'hi', text: 'Hello!' } },
+        params: undefined, want: undefined },
+      { call: () => c.service.saveReply('bye', 'Bye', 'team:sales'),
+        frame: { what: 'reply.save', params: { scope: 'team:sales', key: 'bye', text: 'Bye' } }, params: undefined, want: undefined },
+      { call: () => c.service.deleteReply('hi'), frame: { what: 'reply.delete', params: { key: 'hi' } }, params: undefined, want: undefined },
+      { call: () => c.service.deleteReply('bye', 'team:sales'), frame: { what: 'reply.delete', params: { scope: 'team:sales', key: 'bye' } },
+        params: undefined, want: undefined },
+      { call: () => c.service.metrics('2026-12-05T00:00:00Z'), frame: { what: 'desk.metrics', params: { since: '2026-12-05T00:00:00Z' } },
+        params: { report: { since: '2026-12-05T00:00:00Z', conversations: 3, abandoned: 1, transfers: 2, wait_p50: 4.5, wait_p90: 9,
+          first_response_p50: 2, first_response_p90: 3.5, agents: [{ user: 'usrA', conversations: 2, messages: 7, first_response_p50: 2 }] } },
+        want: { since: '2026-12-05T00:00:00Z', conversations: 3, abandoned: 1, transfers: 2, waitP50: 4.5, waitP90: 9,
+          firstResponseP50: 2, firstResponseP90: 3.5, agents: [{ user: 'usrA', conversations: 2, messages: 7, firstResponseP50: 2 }],
+          truncated: false } },
+      { call: () => c.service.metrics(), frame: { what: 'desk.metrics', params: {} },
+        params: { report: { since: '2026-12-05T00:00:00Z', conversations: 0, abandoned: 0, transfers: 0, wait_p50: 0, wait_p90: 0,
+          first_response_p50: 0, first_response_p90: 0, agents: [], truncated: true } },
+        want: { since: '2026-12-05T00:00:00Z', conversations: 0, abandoned: 0, transfers: 0, waitP50: 0, waitP90: 0,
+          firstResponseP50: 0, firstResponseP90: 0, agents: [], truncated: true } },
+    ];
+    for (const k of cases) {
+      const p = k.call();
+      const a = await ws.next('action');
+      expect(a).toEqual({ id: a.id, ...k.frame });
+      ws.push({ ctrl: { id: a.id, code: 200, text: 'ok', ...(k.params ? { params: k.params } : {}) } });
+      expect(await p).toEqual(k.want);
+    }
+    c.close();
+  });
+
+  it('conv.join sends the contract frame, then attaches to the topic', async () => {
+    const { c, ws } = await connected();
+    const p = c.service.join('grpCS9');
+    const a = await ws.next('action');
+    expect(a).toEqual({ id: a.id, topic: 'grpCS9', what: 'conv.join' });
+    ws.push({ ctrl: { id: a.id, code: 200, text: 'ok' } });
+    await p;
+    expect(c.messagesNow('grpCS9')).toEqual([]);
+    c.close();
+  });
+
+  it('a missing reply rejects with 404', async () => {
+    const { c, ws } = await connected();
+    const p = c.service.deleteReply('nope');
+    const a = await ws.next('action');
+    ws.push({ ctrl: { id: a.id, code: 404, text: 'no such reply' } });
+    await expect(p).rejects.toMatchObject({ code: 404 });
+    c.close();
+  });
+
+  it('sends a private note as a pub with head.private, marked private in the pool', async () => {
+    const { c, ws } = await connected();
+    await c.join('grpCS1');
+    const n = c.service.note('grpCS1', 'customer is angry');
+    expect([n.private, n.status]).toEqual([true, 'sending']);
+    const pub = await ws.next('pub');
+    expect(pub).toEqual({ id: pub.id, topic: 'grpCS1', head: { private: true, msgid: n.msgid }, content: 'customer is angry' });
+    ws.push({ ctrl: { id: pub.id, topic: 'grpCS1', code: 202, text: 'accepted', params: { seq: 3 } } });
+    // A colleague's note as the server pushes it to staff.
+    ws.push({ data: { topic: 'grpCS1', from: 'usrB', seq: 4, head: { msgid: 'x1', private: true }, content: 'seen before' } });
+    ws.push({ data: { topic: 'grpCS1', from: 'usrC', seq: 5, head: { msgid: 'x2' }, content: 'hello' } });
+    await until(() => c.messagesNow('grpCS1').length === 3 && n.seq === 3, 'the notes');
+    expect(c.messagesNow('grpCS1').map((m) => [m.seq, m.private])).toEqual([[3, true], [4, true], [5, false]]);
+    c.close();
+  });
+
+  it('emits {info what:"desk"} updates as typed desk events', async () => {
+    const { c, ws } = await connected();
+    const got = firstValueFrom(c.service.desk$.pipe(take(2), toArray()));
+    ws.push({ info: { topic: 'me', from: 'usrMe', what: 'desk',
+      payload: { event: 'assigned', topic: 'grpCS1', team: 'sales', state: 'assigned', agent: 'usrA' } } });
+    ws.push({ info: { topic: 'me', what: 'desk', payload: { event: 'status', agent: 'usrA', status: 'away' } } });
+    expect(await got).toEqual([
+      { event: 'assigned', topic: 'grpCS1', team: 'sales', state: 'assigned', agent: 'usrA' },
+      { event: 'status', agent: 'usrA', status: 'away' },
+    ]);
+    c.close();
+  });
+});
+
 describe('customer service events', () => {
   it('turns head.event messages, queue infos and assignments into typed events', async () => {
     const { c, ws } = await connected();
@@ -67,11 +169,14 @@ describe('customer service events', () => {
     ws.push({ data: { topic: 'grpCS1', from: 'usrSys', seq: 1, ts: '2026-12-06T10:00:00Z', head: { event: 'queued' }, content: {} } });
     ws.push({ data: { topic: 'grpCS1', from: 'usrSys', seq: 2, ts: '2026-12-06T10:00:01Z', head: { event: 'assigned' }, content: { agent: 'usrA' } } });
     ws.push({ info: { topic: 'grpCS1', what: 'queue', payload: { position: 2, eta: 30 } } });
-    ws.push({ pres: { topic: 'me', what: 'acs', src: 'grpCS2' } });
+    const released = firstValueFrom(c.service.released$);
+    ws.push({ pres: { topic: 'me', what: 'acs', src: 'grpCS2', dacs: { want: 'JRWP', given: 'JRWP' } } });
+    ws.push({ pres: { topic: 'me', what: 'acs', src: 'grpCS3', dacs: { want: 'N', given: 'N' } } });
     const [q, a] = await events;
     expect([q!.event, q!.seq, a!.event, a!.detail]).toEqual(['queued', 1, 'assigned', { agent: 'usrA' }]);
     expect(await queue).toEqual({ topic: 'grpCS1', position: 2, etaSeconds: 30 });
     expect(await assigned).toBe('grpCS2');
+    expect(await released).toBe('grpCS3');
     expect(c.messagesNow('grpCS1').map((m) => m.seq)).toEqual([1, 2]); // events are messages of the topic
     c.close();
   });

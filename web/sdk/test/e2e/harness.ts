@@ -27,10 +27,11 @@ export class Server {
   private exited: Promise<void> = Promise.resolve();
   log = '';
 
-  private constructor(readonly dir: string) {}
+  private constructor(readonly dir: string, private readonly env: Record<string, string>) {}
 
-  static async start(): Promise<Server> {
-    const s = new Server(mkdtempSync(join(tmpdir(), 'parley-sdk-')));
+  /** start runs a server; env adds to its environment (PARLEY_ADMIN_TOKEN for the admin API). */
+  static async start(env: Record<string, string> = {}): Promise<Server> {
+    const s = new Server(mkdtempSync(join(tmpdir(), 'parley-sdk-')), env);
     await s.run('127.0.0.1:0');
     return s;
   }
@@ -53,7 +54,7 @@ export class Server {
 
   private run(listen: string): Promise<void> {
     const proc = spawn(BIN, ['serve', '--listen', listen, '--data', this.dir], {
-      env: { ...process.env, PARLEY_PASSWORD_COST: '4' },
+      env: { ...process.env, PARLEY_PASSWORD_COST: '4', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc = proc;
@@ -103,4 +104,17 @@ export async function waitFor(cond: () => boolean, what: string | (() => string)
     }
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** admin calls the server's admin API (docs/operations.md, *Staff and teams*) and returns its JSON answer. */
+export async function admin(s: Server, token: string, method: string, path: string, body?: object): Promise<Record<string, unknown>> {
+  const res = await fetch(`http://${s.addr}/v0/admin/${path}`, {
+    method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) {
+    throw new Error(`admin ${method} ${path}: ${res.status} ${text}`);
+  }
+  return JSON.parse(text) as Record<string, unknown>;
 }
