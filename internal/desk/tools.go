@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"cmp"
 	"errors"
 	"regexp"
 	"slices"
@@ -139,6 +140,11 @@ func (rt *Router) replyList(r *action.Request) action.Result {
 		}
 		out = append(out, replyJSON{Scope: scope, Key: rep.Key, Text: rep.Text})
 	}
+	// By scope then key, as documented: the store orders by owner, and a
+	// personal reply's owner (usr…) sorts after the teams' (team:…).
+	slices.SortFunc(out, func(a, b replyJSON) int {
+		return cmp.Or(cmp.Compare(a.Scope, b.Scope), cmp.Compare(a.Key, b.Key))
+	})
 	return ok(map[string]any{"replies": out})
 }
 

@@ -354,7 +354,8 @@ func TestServiceAgentTools(t *testing.T) {
 		t.Errorf("unknown team: %v", ctrl)
 	}
 	list := act(ann, "", "reply.list", nil)
-	if got := fmt.Sprint(list.Get("params.replies")); got != "[map[key:refund scope:team:sales text:Refunds take 3 days.] map[key:hi scope:personal text:Hello, I'm Ann.]]" {
+	// By scope then key, as documented ("personal" before "team:…").
+	if got := fmt.Sprint(list.Get("params.replies")); got != "[map[key:hi scope:personal text:Hello, I'm Ann.] map[key:refund scope:team:sales text:Refunds take 3 days.]]" {
 		t.Errorf("reply.list: %s", got)
 	}
 	if ctrl := act(cust, "", "reply.list", nil); ctrl.Code() != 403 {
