@@ -44,6 +44,18 @@ export class User {
     this.page = page;
     this.blocked = []; // outside URLs the page tried to reach
     this.console = []; // the page's console errors, for failure reports
+    this.frames = []; // the page's WebSocket frames, for failure reports
+  }
+
+  // framesSince is the WebSocket frames sent and received from the time
+  // since on (Date.now() milliseconds), one line each: the time relative to
+  // since, the direction (> sent, < received) and the text, cut to max
+  // characters.
+  framesSince(since, max = 400) {
+    return this.frames.filter(f => f.t >= since).map(f => {
+      const text = f.text.length > max ? `${f.text.slice(0, max)}…(${f.text.length} chars)` : f.text;
+      return `+${String(f.t - since).padStart(6)} ms ${f.dir} ${text}`;
+    });
   }
 
   // open creates the user's context and page and loads the app.
@@ -69,6 +81,19 @@ export class User {
       }
     });
     page.on('pageerror', e => u.console.push(`uncaught: ${e.message}`));
+    // The wire, as the app saw it: when a flow fails, what the server sent
+    // tells a server's fault from the app's or the test's.
+    page.on('websocket', ws => {
+      const add = (dir, payload) => {
+        const text = typeof payload === 'string' ? payload : `(binary, ${payload.length} bytes)`;
+        u.frames.push({ t: Date.now(), dir, text });
+      };
+      u.frames.push({ t: Date.now(), dir: '*', text: `open ${ws.url()}` });
+      ws.on('framesent', f => add('>', f.payload));
+      ws.on('framereceived', f => add('<', f.payload));
+      ws.on('socketerror', e => u.frames.push({ t: Date.now(), dir: '*', text: `error ${e}` }));
+      ws.on('close', () => u.frames.push({ t: Date.now(), dir: '*', text: 'closed' }));
+    });
     await page.goto(appURL);
     return u;
   }

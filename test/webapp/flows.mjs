@@ -8,7 +8,8 @@
 // needs what an earlier one failed to build is skipped and says so. On a
 // failure every open window is saved as a PNG to PARLEY_WEBAPP_SHOTS (a new
 // temporary folder if unset) and the paths are printed, with each page's
-// console errors. Those errors do not fail a flow by themselves: the app
+// console errors and the WebSocket frames it sent and received during the
+// flow (the last maxFrames of them). Those errors do not fail a flow by themselves: the app
 // throws "Cannot read properties of undefined (reading 'topic')" on every new
 // subscription, against Tinode too, because tinode-sdk hands the app's
 // contact-update handler no contact for a {pres what=acs} on a topic it does
@@ -68,14 +69,20 @@ function flow(name, needs, fn) {
     try {
       await fn();
     } catch (err) {
-      throw withMessage(err, `${err.message}${await report(name)}`);
+      throw withMessage(err, `${err.message}${await report(name, start)}`);
     }
     done.add(name);
     t.diagnostic(`${name}: ${Date.now() - start} ms`);
   });
 }
 
-async function report(name) {
+// maxFrames is how many WebSocket frames of a failed flow are printed per
+// window.
+const maxFrames = 200;
+
+// report saves every window as a PNG and says what each page logged and
+// sent and received on its WebSockets since start.
+async function report(name, start) {
   let out = '';
   for (const u of open) {
     const path = await u.screenshot(shots, name).catch(e => `(no screenshot: ${e.message})`);
@@ -85,6 +92,17 @@ async function report(name) {
     }
     for (const url of u.blocked) {
       out += `\n  ${u.name} tried to reach ${url}`;
+    }
+  }
+  // The WebSocket frames of the failed flow, for telling the server's fault
+  // from the app's: the last ones, which are the ones that tell.
+  for (const u of open) {
+    const lines = u.framesSince(start);
+    if (lines.length > maxFrames) {
+      out += `\n  ${u.name} ws: the first ${lines.length - maxFrames} frames of the flow left out`;
+    }
+    for (const line of lines.slice(-maxFrames)) {
+      out += `\n  ${u.name} ws ${line}`;
     }
   }
   return out;
@@ -136,7 +154,18 @@ flow('a chat started from search: messages both ways, in order on both screens',
 
 flow('coming back: a user who stays signed in sees what was sent while away, in order',
   ['a chat started from search: messages both ways, in order on both screens'], async () => {
-    await b.page.reload();
+    // Bob opens the app at its address again, which asks him to sign in.
+    // Not a reload: the address still names the open chat, and an app
+    // loaded with a chat in its address reopens that chat as soon as it has
+    // signed in, racing its own contact list. tinode-webapp 0.25.3 then
+    // subscribes without asking for messages (it does not know yet that Bob
+    // may read) and asks for them only if it learns that Bob may read after
+    // the subscription was answered (MessagesView.componentSetup). When the
+    // contact list (the {meta sub} of "me") is drawn between the {sub} and
+    // its {ctrl}, it never asks: the chat stays empty, whatever the server
+    // holds. Which of the two answers comes first is not the protocol's to
+    // say (two topics), so the flow does not depend on it.
+    await b.page.goto(site.url);
     await app.signIn(b.page, bob.login, password, { stay: true });
     await app.openChat(b.page, alice.name);
     await app.expectMessages(b.page, 'Bob', chat);

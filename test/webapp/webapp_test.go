@@ -18,7 +18,8 @@
 //
 // Without them the test is skipped, except under CI (env CI set), where a
 // missing piece fails it. On a failure the screenshots of every window are
-// kept in a temporary folder whose path the log gives.
+// kept in a temporary folder whose path the log gives, and the log has each
+// window's WebSocket frames during the failed flow.
 package webapp_test
 
 import (
