@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/parley-im/parley/internal/proto"
+	"github.com/parley-im/parley/internal/transport/lp"
 )
 
 // corsHeaders are the request headers tinode-sdk sets on its XMLHttpRequests
@@ -68,9 +68,4 @@ func (s *Server) requireOrigin(next http.Handler) http.Handler {
 
 // writeCtrl answers a plain HTTP request with a Tinode {ctrl} body whose code
 // is the HTTP status, so a Tinode client shows the text to its user.
-func writeCtrl(w http.ResponseWriter, status int, text string) {
-	b, _ := proto.Encode(proto.Ctrl("", "", status, text, proto.Now()))
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	w.Write(b)
-}
+func writeCtrl(w http.ResponseWriter, status int, text string) { lp.WriteCtrl(w, status, text) }

@@ -145,8 +145,13 @@ func TestLongPolling(t *testing.T) {
 
 	// A session that does not exist.
 	bad := &lpClient{t: t, base: lp.base, sid: "nope"}
-	if code, _ := bad.post(bad.url(), ""); code != http.StatusNotFound {
+	code, body := bad.post(bad.url(), "")
+	if code != http.StatusNotFound {
 		t.Fatalf("unknown sid: HTTP %d, want 404", code)
+	}
+	// A {ctrl} a Tinode client can read, not plain text.
+	if ctrl := decodeMsg(t, body).Obj("ctrl"); ctrl.Code() != 404 || ctrl.Get("text") != "unknown session" {
+		t.Fatalf("unknown sid answered %q, want a ctrl 404", body)
 	}
 }
 

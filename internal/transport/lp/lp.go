@@ -59,7 +59,7 @@ func New(cfg Config, done <-chan struct{}) *Handler {
 // ServeHTTP dispatches session creation, client messages and polls.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		WriteCtrl(w, http.StatusMethodNotAllowed, "method not allowed")
 		return
 	}
 	sid := r.URL.Query().Get("sid")
@@ -71,12 +71,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if ls == nil {
 		// The same answer for a sid used from elsewhere: it must not tell
 		// a thief that the sid is live.
-		http.Error(w, "unknown session", http.StatusNotFound)
+		WriteCtrl(w, http.StatusNotFound, "unknown session")
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxFrame))
 	if err != nil {
-		http.Error(w, "frame too large", http.StatusRequestEntityTooLarge)
+		WriteCtrl(w, http.StatusRequestEntityTooLarge, "frame too large")
 		return
 	}
 	if len(body) > 0 {
@@ -117,7 +117,7 @@ func (h *Handler) poll(w http.ResponseWriter, r *http.Request, sid string, ls *l
 		}
 		if bye != nil {
 			h.end(sid)
-			http.Error(w, bye.Reason, http.StatusGone)
+			WriteCtrl(w, http.StatusGone, bye.Reason)
 			return
 		}
 		select {
@@ -179,4 +179,15 @@ func (h *Handler) sweep(done <-chan struct{}) {
 			h.end(sid)
 		}
 	}
+}
+
+// WriteCtrl answers an HTTP request with a Tinode {ctrl} whose code is the
+// HTTP status: tinode-sdk reads every long-polling answer as a server
+// message, and a plain-text body would fail to parse instead of telling the
+// user why.
+func WriteCtrl(w http.ResponseWriter, status int, text string) {
+	b, _ := proto.Encode(proto.Ctrl("", "", status, text, proto.Now()))
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(b)
 }
