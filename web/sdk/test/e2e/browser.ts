@@ -30,8 +30,12 @@ export class Browser {
   private readonly dir = mkdtempSync(join(tmpdir(), 'parley-chromium-'));
 
   async start(path: string): Promise<void> {
+    // A process group of its own, so close can end Chromium's helper
+    // processes with it: one left running still writes into the profile.
     this.proc = spawn(path, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-      `--user-data-dir=${this.dir}`, '--remote-debugging-port=0', 'about:blank'], { stdio: 'ignore' });
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      `--user-data-dir=${this.dir}`, '--remote-debugging-port=0', 'about:blank'],
+    { stdio: 'ignore', detached: true });
     const port = await poll(() => {
       try {
         return readFileSync(join(this.dir, 'DevToolsActivePort'), 'utf8').split('\n')[0] || undefined;
@@ -78,10 +82,16 @@ export class Browser {
     const p = this.proc;
     if (p && p.exitCode === null) {
       const exited = new Promise((r) => p.once('exit', r));
-      p.kill('SIGKILL');
+      try {
+        process.kill(-(p.pid ?? 0), 'SIGKILL'); // the whole group: helpers too
+      } catch {
+        p.kill('SIGKILL');
+      }
       await exited;
     }
-    rmSync(this.dir, { recursive: true, force: true, maxRetries: 3 });
+    // A helper may still be on its way out for a moment after the group
+    // was killed: retry rather than fail the test on its last writes.
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
   }
 }
 
