@@ -4,6 +4,7 @@
 
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import { Conversation, type ConversationSummary } from './conversation.js';
+import { Files, type FileInput, type SendFileOptions } from './files.js';
 import { localMessage, newMsgId, type Content, type Message, type Status } from './message.js';
 import { webSocketDialer } from './net/conn.js';
 import { Link, type ConnState } from './net/link.js';
@@ -55,6 +56,7 @@ export class Client {
   /** @internal */ readonly session: Session;
   /** @internal */ readonly sender: Sender;
   /** @internal */ readonly receiver: Receiver;
+  /** @internal */ readonly files: Files;
   /** @internal */ gen = 0;
   /** @internal */ ready = false;
 
@@ -80,6 +82,7 @@ export class Client {
     this.session = new Session(this);
     this.sender = new Sender(this);
     this.receiver = new Receiver(this);
+    this.files = new Files(this);
     this.service = new ServiceDesk(this);
     this.link = new Link({ ws, lp, backoffBaseMs: this.o.backoffBaseMs, backoffMaxMs: this.o.backoffMaxMs,
       healthyAfterMs: this.o.healthyAfterMs, probeEveryMs: this.o.probeEveryMs,
@@ -161,10 +164,33 @@ export class Client {
     this.publishList();
     this.sender.enqueue({ topic, msgid: m.msgid, content, head, user: this.userId,
       order: this.outbox.nextOrder(), afterSeq });
+    this.attachIfIdle(cv);
+    return m;
+  }
+
+  /**
+   * sendFile shows a file message at once (status `sending`, a Drafty
+   * attachment entity without its ref yet) and sends it in the background,
+   * in its place: the upload (POST /v0/file/u/, with fetch) is the first
+   * step of its send, and the messages sent after it are shown after it at
+   * once but wait behind it in the conversation's outbox, so no one receives
+   * them before the file. When the upload is done the message's content gets
+   * the file's URL (an IM entity with width, height and preref for an image
+   * the server read) and the pub goes out listing it in extra.attachments.
+   * If the upload fails the message is `failed` (resend uploads it again)
+   * and the sends behind it go on. The file lives in memory only: a page
+   * reload during the upload loses the file message; the sends behind it are
+   * kept and go out.
+   */
+  sendFile(topic: string, file: FileInput, opts?: SendFileOptions): Message {
+    return this.files.send(topic, file, opts);
+  }
+
+  /** @internal attachIfIdle attaches cv on the live connection unless it is attached or attaching. */
+  attachIfIdle(cv: Conversation): void {
     if (this.ready && cv.attached === 0 && cv.attaching === 0) {
       void this.session.attach(this.gen, cv).catch(() => undefined);
     }
-    return m;
   }
 
   /** resend queues a failed message again with its original msgid. */
@@ -248,6 +274,7 @@ export class Client {
     this.link.close();
     this.slicer.stop();
     this.sender.stop();
+    this.files.stop();
     this.receiver.stop();
     this.storage.close();
     this.messageSubject.complete();

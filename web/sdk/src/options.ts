@@ -17,6 +17,7 @@ export interface ClientOptions {
   transport?: 'auto' | 'ws' | 'lp';
   /** WebSocket is the constructor to use where there is no global one (Node 20: the `ws` package). */
   WebSocket?: WebSocketConstructor;
+  /** fetch is used for long polling and file uploads (default: the global fetch). */
   fetch?: FetchLike;
   /** storage keeps the outbox and the device id: IndexedDB where there is one, else memory; false for memory. */
   storage?: Storage | false;

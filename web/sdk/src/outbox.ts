@@ -18,10 +18,14 @@ export interface OutboxItem {
   readonly order: number;
   /** afterSeq is the last seq the sender had seen: the message's virtual seq after a reload. */
   readonly afterSeq: number;
+  /** attachments are the uploaded files' URLs the message sends (the pub's extra.attachments). */
+  readonly attachments?: readonly string[];
 }
 
 interface Slot {
   item: OutboxItem;
+  /** preparing holds the slot, and every later one of its topic, back until ready: a file whose upload runs. */
+  preparing: boolean;
   gen: number; // connection it was last written on; 0 = never
   deadline: number; // when to repeat it on that connection
   timeouts: number;
@@ -58,13 +62,18 @@ export class Outbox {
     return this.byId.has(msgid);
   }
 
-  /** add queues a send behind the topic's earlier ones (by order). A known msgid is ignored. */
-  add(item: OutboxItem): boolean {
+  /**
+   * add queues a send behind the topic's earlier ones (by order). A known
+   * msgid is ignored. A preparing send (a file being uploaded) keeps its
+   * place but is not written, nor anything behind it in its topic, until
+   * ready; remove takes it out (the upload failed) and lets the rest go.
+   */
+  add(item: OutboxItem, preparing = false): boolean {
     if (this.byId.has(item.msgid)) {
       return false;
     }
     this.lastOrder = Math.max(this.lastOrder, item.order);
-    const slot: Slot = { item, gen: 0, deadline: 0, timeouts: 0 };
+    const slot: Slot = { item, preparing, gen: 0, deadline: 0, timeouts: 0 };
     let q = this.queues.get(item.topic);
     if (!q) {
       q = [];
@@ -78,6 +87,26 @@ export class Outbox {
     q.splice(i, 0, slot);
     this.byId.set(item.msgid, slot);
     return true;
+  }
+
+  /** preparing reports whether msgid waits for its upload. */
+  preparing(msgid: string): boolean {
+    return this.byId.get(msgid)?.preparing ?? false;
+  }
+
+  /**
+   * ready ends a send's preparation with its final content and attachments;
+   * it and what waits behind it can be written. Returns the updated item,
+   * or undefined for a msgid not preparing.
+   */
+  ready(msgid: string, content: unknown, attachments?: readonly string[]): OutboxItem | undefined {
+    const s = this.byId.get(msgid);
+    if (!s || !s.preparing) {
+      return undefined;
+    }
+    s.preparing = false;
+    s.item = { ...s.item, content, ...(attachments?.length ? { attachments } : {}) };
+    return s.item;
   }
 
   /** topics lists the conversations with waiting sends. */
@@ -97,6 +126,9 @@ export class Outbox {
     const q = this.queues.get(topic) ?? [];
     let inFlight = q.filter((s) => s.gen === gen && now < s.deadline).length;
     for (const s of q) {
+      if (s.preparing) {
+        break; // an upload runs: nothing behind it may overtake it
+      }
       if (s.gen === gen && now < s.deadline) {
         continue;
       }
@@ -158,7 +190,7 @@ export class Outbox {
     return t;
   }
 
-  /** items lists every waiting send in order. */
+  /** items lists every waiting send in order (preparing ones too). */
   items(): OutboxItem[] {
     return [...this.byId.values()].map((s) => s.item).sort((a, b) => a.order - b.order);
   }

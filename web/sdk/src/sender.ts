@@ -5,6 +5,7 @@
 
 import type { Client } from './client.js';
 import type { Message, Status } from './message.js';
+import { attachmentsOf } from './files.js';
 import type { OutboxItem } from './outbox.js';
 import { code, num, parseTime, str, type Ctrl } from './wire.js';
 
@@ -19,10 +20,33 @@ export class Sender {
 
   constructor(private readonly c: Client) {}
 
-  /** enqueue puts a new send into the outbox and storage, and schedules the write. */
-  enqueue(item: OutboxItem): void {
-    this.c.outbox.add(item);
+  /**
+   * enqueue puts a new send into the outbox and storage, and schedules the
+   * write. A preparing send (a file whose upload runs) holds its place and
+   * everything behind it until ready; it is stored only then, as its bytes
+   * live in memory alone.
+   */
+  enqueue(item: OutboxItem, preparing = false): void {
+    this.c.outbox.add(item, preparing);
+    if (!preparing) {
+      this.c.storage.putSend(item);
+    }
+    this.flushSoon();
+  }
+
+  /** ready gives a preparing send its final content (the uploaded file's) and lets it and its followers go. */
+  ready(topic: string, msgid: string, content: unknown, attachments: readonly string[]): void {
+    const item = this.c.outbox.ready(msgid, content, attachments);
+    if (!item) {
+      return;
+    }
     this.c.storage.putSend(item);
+    const cv = this.c.convs.get(topic);
+    const m = cv?.pool.get(msgid);
+    if (cv && m && !m.confirmed) {
+      m.content = content;
+      cv.publish();
+    }
     this.flushSoon();
   }
 
@@ -34,8 +58,14 @@ export class Sender {
     }
     this.c.emitStatus(m);
     cv.publish();
-    this.enqueue({ topic: m.topic, msgid: m.msgid, content: m.content, head: m.head, user: m.from,
-      order: this.c.outbox.nextOrder(), afterSeq: m.key.seq });
+    const item = { topic: m.topic, msgid: m.msgid, content: m.content, head: m.head, user: m.from,
+      order: this.c.outbox.nextOrder(), afterSeq: m.key.seq, attachments: attachmentsOf(m.content) };
+    if (this.c.files.has(m.msgid)) {
+      this.enqueue(item, true); // its upload failed: upload again, in its new place
+      this.c.files.upload(m.topic, m.msgid);
+    } else {
+      this.enqueue(item);
+    }
   }
 
   /** flushSoon writes what is due after the current task: sends made in one go leave in one burst. */
@@ -70,7 +100,8 @@ export class Sender {
         const id = c.requests.id();
         this.pubs.set(id, { topic: it.topic, msgid: it.msgid });
         const pub = { id, topic: it.topic, head: { ...it.head, msgid: it.msgid }, content: it.content };
-        if (!c.write({ pub })) {
+        const extra = it.attachments?.length ? { attachments: it.attachments } : undefined;
+        if (!c.write({ pub, extra })) {
           return; // the connection broke: the next one sends everything again
         }
       }

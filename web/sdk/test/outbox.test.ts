@@ -124,4 +124,70 @@ describe('Outbox', () => {
     expect(box.due('t', 1, 0).due.map((i) => i.msgid)).toEqual(['m1', 'm2', 'm3']);
     expect(box.nextOrder()).toBe(4);
   });
+
+  describe('a preparing send (a file being uploaded)', () => {
+    const item = (o: number, topic = 't') => ({ topic, msgid: `m${o}`, content: o, user: 'u', order: o, afterSeq: 0 });
+
+    it('holds back itself and what follows it in its topic, not earlier sends nor other topics', () => {
+      const box = new Outbox(opts);
+      box.add(item(1));
+      box.add(item(2), true);
+      box.add(item(3));
+      box.add(item(4, 'u'));
+      expect(box.due('t', 1, 0).due.map((i) => i.msgid)).toEqual(['m1']);
+      expect(box.due('u', 1, 0).due.map((i) => i.msgid)).toEqual(['m4']);
+      expect(box.preparing('m2')).toBe(true);
+      // Much later, on another connection: still nothing passes it.
+      expect(box.due('t', 2, 1e6).due.map((i) => i.msgid)).toEqual(['m1']);
+      expect(box.due('t', 2, 1e6 + 1).due).toEqual([]);
+    });
+
+    it('goes first with its final content and attachments when ready, then those behind it', () => {
+      const box = new Outbox(opts);
+      box.add(item(1), true);
+      box.add(item(2));
+      box.add(item(3));
+      expect(box.due('t', 1, 0).due).toEqual([]);
+      const it = box.ready('m1', { ent: 'file' }, ['/v0/file/s/x.bin']);
+      expect(it?.content).toEqual({ ent: 'file' });
+      expect(it?.attachments).toEqual(['/v0/file/s/x.bin']);
+      expect(box.preparing('m1')).toBe(false);
+      expect(box.ready('m1', 'again')).toBeUndefined(); // only once
+      const due = box.due('t', 1, 0).due;
+      expect(due.map((i) => i.msgid)).toEqual(['m1', 'm2', 'm3']);
+      expect(due[0]!.content).toEqual({ ent: 'file' });
+    });
+
+    it('lets the sends behind it go when removed (the upload failed)', () => {
+      const box = new Outbox(opts);
+      box.add(item(1), true);
+      box.add(item(2));
+      box.add(item(3));
+      expect(box.remove('m1')).toBe(true);
+      expect(box.due('t', 1, 0).due.map((i) => i.msgid)).toEqual(['m2', 'm3']);
+      expect(box.ready('m1', 'late')).toBeUndefined();
+    });
+
+    it('does not count against the window, and the window still applies behind it', () => {
+      const box = new Outbox(opts);
+      box.add(item(1), true);
+      for (let o = 2; o <= 8; o++) {
+        box.add(item(o));
+      }
+      box.ready('m1', 'file');
+      expect(box.due('t', 1, 0).due.map((i) => i.msgid)).toEqual(['m1', 'm2', 'm3', 'm4']);
+    });
+
+    it('holds back a second file behind the first, each in turn', () => {
+      const box = new Outbox(opts);
+      box.add(item(1), true);
+      box.add(item(2));
+      box.add(item(3), true);
+      box.add(item(4));
+      box.ready('m3', 'second'); // the later upload finishes first: it still waits for the first
+      expect(box.due('t', 1, 0).due).toEqual([]);
+      box.ready('m1', 'first');
+      expect(box.due('t', 1, 0).due.map((i) => i.msgid)).toEqual(['m1', 'm2', 'm3', 'm4']);
+    });
+  });
 });

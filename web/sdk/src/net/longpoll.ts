@@ -5,8 +5,9 @@
 
 import type { Dialer } from './conn.js';
 
-/** FetchLike is the part of fetch the long-polling connection uses. */
-export type FetchLike = (url: string, init: { method: string; body?: string; signal?: AbortSignal }) =>
+/** FetchLike is the part of fetch the long-polling connection and file uploads use. */
+export type FetchLike = (url: string, init: { method: string; body?: string | FormData;
+  headers?: Record<string, string>; signal?: AbortSignal }) =>
   Promise<{ status: number; text(): Promise<string> }>;
 
 /** longPollDialer dials the long-polling endpoint url (…/v0/channels/lp?apikey=…). */
