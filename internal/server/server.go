@@ -104,6 +104,9 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 		AccountFailures: auth.NewThrottle(cfg.LoginAccountBurst, time.Duration(cfg.LoginAccountEvery)),
 		AddressFailures: auth.NewThrottle(cfg.LoginAddressBurst, time.Duration(cfg.LoginAddressEvery)),
 		Signups:         auth.NewThrottle(cfg.SignupBurst, time.Duration(cfg.SignupEvery))}
+	if ms, ok := st.(store.Marks); ok {
+		s.hub.RegisterMarks(s.deps.Actions, ms)
+	}
 	if err := cfg.setCustomerVerifiers(s.deps); err != nil {
 		st.Close()
 		return nil, err

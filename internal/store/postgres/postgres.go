@@ -105,6 +105,7 @@ var (
 	_ store.Staff         = (*Store)(nil)
 	_ store.Conversations = (*Store)(nil)
 	_ store.Replies       = (*Store)(nil)
+	_ store.Marks         = (*Store)(nil)
 )
 
 // Open connects to the database named by url (postgres://user@host:port/db,

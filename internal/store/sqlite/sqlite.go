@@ -95,7 +95,10 @@ type Store struct {
 	commits atomic.Int64 // successful transactions, for tests and benchmarks
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store = (*Store)(nil)
+	_ store.Marks = (*Store)(nil)
+)
 
 // Open opens or creates the database file at path (and its directory),
 // brings its schema up to date and starts the committer.

@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Staff", func(t *testing.T) { testStaff(t, open) })
 	t.Run("Conversations", func(t *testing.T) { testConversations(t, open) })
 	t.Run("Replies", func(t *testing.T) { testReplies(t, open) })
+	t.Run("Marks", func(t *testing.T) { testMarks(t, open) })
 }
 
 // Users of the fixtures. carol's id has the high bit set, so an adapter
