@@ -9,17 +9,6 @@ import (
 // Access control: what a member may give, bans and blocks that stick,
 // anonymous callers (docs/security.md, "Access control").
 
-// user signs a fresh basic account up on its own connection.
-func user(t *testing.T, p *servertest.Process, login string) *servertest.Client {
-	t.Helper()
-	c := dial(t, p)
-	c.Hi()
-	if ctrl := c.Signup(login, "pass123"); ctrl.Code() != 200 {
-		t.Fatalf("signup %s: %v", login, ctrl)
-	}
-	return c
-}
-
 // ask makes one request of kind with a fresh id and returns its ctrl.
 func ask(c *servertest.Client, kind string, body msg) servertest.Msg {
 	id := c.ID()

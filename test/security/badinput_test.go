@@ -77,17 +77,6 @@ func want(t *testing.T, what string, ctrl msg, code int, text string) {
 	}
 }
 
-// signup connects a new user.
-func signup(t *testing.T, p *servertest.Process, login string) *servertest.Client {
-	t.Helper()
-	c := dial(t, p)
-	c.Hi()
-	if ctrl := c.Signup(login, "pass123"); ctrl.Code() != 200 {
-		t.Fatalf("signup %s: %v", login, ctrl)
-	}
-	return c
-}
-
 // noErrors fails if the server logged an error: bad input is the client's
 // fault, and one log line per request would let a client flood the log.
 func noErrors(t *testing.T, p *servertest.Process) {
@@ -103,7 +92,7 @@ func noErrors(t *testing.T, p *servertest.Process) {
 // server reads it as a request; the server stays up.
 func TestTextFrameNotUTF8Closes1007(t *testing.T) {
 	p := startServer(t)
-	c := signup(t, p, "alice")
+	c := user(t, p, "alice")
 	if err := c.SendText([]byte("{\"pub\":{\"id\":\"1\",\"topic\":\"me\",\"content\":\"\xff\"}}")); err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +121,7 @@ func TestTextFrameNotUTF8Closes1007(t *testing.T) {
 // history holds only the one good message (issue 10, finding 1).
 func TestPoisonMessageIsRefused(t *testing.T) {
 	p := startServer(t)
-	alice, bob := signup(t, p, "alice"), signup(t, p, "bob")
+	alice, bob := user(t, p, "alice"), user(t, p, "bob")
 	want(t, "sub", alice.Sub(bob.User), 200, "")
 	for name, frame := range map[string]string{
 		"content":        "{\"pub\":{\"id\":\"x\",\"topic\":\"" + bob.User + "\",\"content\":\"a\xffb\"}}",
@@ -237,7 +226,7 @@ func (c *lpClient) next() msg {
 // 14 and 15).
 func TestDegenerateRequestsAre4xx(t *testing.T) {
 	p := startServer(t)
-	alice, bob := signup(t, p, "alice"), signup(t, p, "bob")
+	alice, bob := user(t, p, "alice"), user(t, p, "bob")
 	want(t, "sub", alice.Sub(bob.User), 200, "")
 	want(t, "pub", alice.Pub(bob.User, "hello", ""), 202, "")
 
@@ -283,7 +272,7 @@ func TestDegenerateRequestsAre4xx(t *testing.T) {
 // ignored now, and a real report beyond the latest seq still renews it.
 func TestMadeUpPositionDoesNotPinEpoch(t *testing.T) {
 	p := startServer(t)
-	alice, bob := signup(t, p, "alice"), signup(t, p, "bob")
+	alice, bob := user(t, p, "alice"), user(t, p, "bob")
 	want(t, "sub", alice.Sub(bob.User), 200, "")
 	want(t, "pub", alice.Pub(bob.User, "hello", ""), 202, "")
 	alice.Send(msg{"note": msg{"topic": bob.User, "what": "recv", "seq": math.MaxInt64}})
@@ -306,7 +295,7 @@ func TestMadeUpPositionDoesNotPinEpoch(t *testing.T) {
 // U+FFFD in history, in the resume push and in profile cards.
 func TestStoredPoisonReachesNoReader(t *testing.T) {
 	p := startServer(t)
-	alice, bob := signup(t, p, "alice"), signup(t, p, "bob")
+	alice, bob := user(t, p, "alice"), user(t, p, "bob")
 	want(t, "sub", alice.Sub(bob.User), 200, "")
 	want(t, "pub", alice.Pub(bob.User, "hello", "m1"), 202, "")
 	p.Terminate()

@@ -108,23 +108,12 @@ func exifJPEG() []byte {
 	return append(append(append([]byte{}, raw[:2]...), seg...), raw[2:]...)
 }
 
-// fileUser dials p and signs a fresh account up.
-func fileUser(t *testing.T, p *servertest.Process, login string) *servertest.Client {
-	t.Helper()
-	c := dial(t, p)
-	c.Hi()
-	if ctrl := c.Signup(login, "pass123"); ctrl.Code() != 200 {
-		t.Fatalf("signup %s: %v", login, ctrl)
-	}
-	return c
-}
-
 // Files reach the members of the conversation they were sent to and no one
 // else; every bad upload gets its documented code and leaves nothing
 // behind.
 func TestFilesUploadAndMembership(t *testing.T) {
 	p := startServer(t, "PARLEY_FILE_MAX_SIZE=1048576", "PARLEY_FILE_MAX_PIXELS=1000000")
-	alice, bob, eve := fileUser(t, p, "alice"), fileUser(t, p, "bob"), fileUser(t, p, "eve")
+	alice, bob, eve := user(t, p, "alice"), user(t, p, "bob"), user(t, p, "eve")
 	if ctrl := alice.Sub(bob.User); ctrl.Code() >= 300 {
 		t.Fatalf("sub: %v", ctrl)
 	}
@@ -241,7 +230,7 @@ func TestFilesUploadAndMembership(t *testing.T) {
 // stored; the image itself is intact.
 func TestFilesEXIFRemoved(t *testing.T) {
 	p := startServer(t)
-	alice := fileUser(t, p, "alice")
+	alice := user(t, p, "alice")
 	code, ctrl := upload(t, p.Addr, alice.Token, "IMG_0001.JPG", "image/jpeg", exifJPEG())
 	url, _ := ctrl.Get("params.url").(string)
 	if code != 200 {
@@ -260,7 +249,7 @@ func TestFilesEXIFRemoved(t *testing.T) {
 // pile up more than file_max_pending of them meanwhile.
 func TestFilesUnsentCollected(t *testing.T) {
 	p := startServer(t, "PARLEY_FILE_UNSENT_TTL=1s", "PARLEY_FILE_MAX_PENDING=2")
-	alice := fileUser(t, p, "alice")
+	alice := user(t, p, "alice")
 	var urls []string
 	for range 2 {
 		code, ctrl := upload(t, p.Addr, alice.Token, "a.txt", "text/plain", []byte("draft"))

@@ -26,5 +26,16 @@ func dial(t *testing.T, p *servertest.Process) *servertest.Client {
 	return c
 }
 
+// user signs a fresh basic account up on its own connection.
+func user(t *testing.T, p *servertest.Process, login string) *servertest.Client {
+	t.Helper()
+	c := dial(t, p)
+	c.Hi()
+	if ctrl := c.Signup(login, "pass123"); ctrl.Code() != 200 {
+		t.Fatalf("signup %s: %v", login, ctrl)
+	}
+	return c
+}
+
 // msg is a decoded server frame.
 type msg = servertest.Msg
