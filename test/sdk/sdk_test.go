@@ -32,15 +32,7 @@ import (
 const nodeTimeout = 5 * time.Minute
 
 func TestTinodeSDK(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and starts a server and runs Node: skipped in -short mode")
-	}
-	node := requireNode(t)
-	sdkDir, err := os.Getwd() // go test runs in the package's folder: test/sdk
-	if err != nil {
-		t.Fatal(err)
-	}
-	requireNodeModules(t, sdkDir)
+	node, sdkDir := requireSDK(t)
 
 	// The jwt scheme on, with an HS256 key the script signs customer
 	// tokens with, as a merchant's backend would.
@@ -51,6 +43,23 @@ func TestTinodeSDK(t *testing.T) {
 	if code := srv.ExitCode(); code != 0 {
 		t.Fatalf("parley exited with %d after SIGTERM:\n%s", code, srv.Log())
 	}
+}
+
+// requireSDK returns node's path and this folder (go test runs in it),
+// or skips the test: in -short mode, without node, or (failing under CI)
+// without this folder's npm packages.
+func requireSDK(t *testing.T) (node, sdkDir string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and starts a server and runs Node: skipped in -short mode")
+	}
+	node = requireNode(t)
+	sdkDir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireNodeModules(t, sdkDir)
+	return node, sdkDir
 }
 
 // requireNode returns the path of node, or skips the test.
@@ -78,15 +87,7 @@ func requireNodeModules(t *testing.T, sdkDir string) {
 }
 
 func TestTinodeSDKOverTLS(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and starts a server and runs Node: skipped in -short mode")
-	}
-	node := requireNode(t)
-	sdkDir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	requireNodeModules(t, sdkDir)
+	node, sdkDir := requireSDK(t)
 
 	ca := servertest.NewCA(t)
 	dir := t.TempDir()
