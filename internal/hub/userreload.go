@@ -3,9 +3,10 @@ package hub
 import "github.com/parley-im/parley/internal/proto"
 
 // ReloadUser tells the user's me topic, if it is running, to read the
-// account again: a change made outside it (the admin API giving a role,
-// which lands in trusted) must show in the next description it sends. A me
-// topic that is not running reads the account when it starts.
+// account again: a change made outside it (the admin API giving a role, a
+// customer's profile refreshed from what the merchant signed at login) must
+// show in the next description it sends. The caller stores the change
+// first; a me topic that is not running reads the account when it starts.
 func (h *Hub) ReloadUser(uid proto.Uid) {
 	h.routeLoaded(uid.UserID(), reloadUser{})
 }

@@ -178,7 +178,7 @@ func (s *Session) refreshCustomer(uid proto.Uid, scheme string, c *auth.Customer
 	if err := s.deps.Users.UpdateUser(ctx, uid, upd); err != nil {
 		return err
 	}
-	s.deps.Hub.UserChanged(uid, upd)
+	s.deps.Hub.ReloadUser(uid)
 	return nil
 }
 
