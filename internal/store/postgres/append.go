@@ -251,7 +251,7 @@ func (w *writeTx) lookUp(msgs []*store.Message, before string) (map[msgKey]store
 			var k msgKey
 			var seq int64
 			var created time.Time
-			_, err := pgx.ForEachRow(rs, []any{&k.topic, &k.msgID, &seq, intoTime{&created}}, func() error {
+			_, err := pgx.ForEachRow(rs, []any{&k.topic, &k.msgID, &seq, intoTime{P: &created}}, func() error {
 				known[k] = store.AppendResult{SeqID: int(seq), CreatedAt: created, Duplicate: true}
 				return nil
 			})

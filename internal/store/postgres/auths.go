@@ -19,8 +19,8 @@ func (s *Store) UserAuth(ctx context.Context, user proto.Uid, scheme string) (*s
 	a := &store.AuthRecord{}
 	ctx, cancel := s.readContext(ctx)
 	defer cancel()
-	err := s.pool.QueryRow(ctx, sqlUserAuth, uidArg(user), scheme).Scan(&a.Unique, intoUid{&a.UserID},
-		&a.Scheme, &a.AuthLevel, &a.Secret, intoTime{&a.Expires})
+	err := s.pool.QueryRow(ctx, sqlUserAuth, uidArg(user), scheme).Scan(&a.Unique, intoUid{P: &a.UserID},
+		&a.Scheme, &a.AuthLevel, &a.Secret, intoTime{P: &a.Expires})
 	if err != nil {
 		return nil, storeErr(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/internal/store/sqlcodec"
 )
 
 // This file converts between Go values and PostgreSQL columns, the same way
@@ -21,27 +22,21 @@ import (
 // JSON is kept as bytea, byte for byte. setList, at the end, turns the
 // store's "nil means unchanged" updates into SQL.
 
-// millis is the column value for t.
-func millis(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.Round(time.Millisecond).UnixMilli()
-}
+// The column conventions both SQL adapters share (sqlcodec).
+type (
+	intoTime = sqlcodec.IntoTime
+	intoUid  = sqlcodec.IntoUid
+	intoMode = sqlcodec.IntoMode
+	intoJSON = sqlcodec.IntoJSON
+	intoTags = sqlcodec.IntoTags
+	intoHead = sqlcodec.IntoHead
+)
 
-// stored is t as it reads back from the database.
-func stored(t time.Time) time.Time {
-	if t.IsZero() {
-		return t
-	}
-	return time.UnixMilli(t.Round(time.Millisecond).UnixMilli()).UTC()
-}
-
-// uidArg is the column value for a user id.
-func uidArg(u proto.Uid) int64 { return int64(u) }
-
-// modeArg is the column value for an access mode.
-func modeArg(m proto.AccessMode) int64 { return int64(m) }
+func millis(t time.Time) any             { return sqlcodec.Millis(t) }
+func stored(t time.Time) time.Time       { return sqlcodec.Stored(t) }
+func uidArg(u proto.Uid) int64           { return sqlcodec.UIDArg(u) }
+func modeArg(m proto.AccessMode) int64   { return sqlcodec.ModeArg(m) }
+func tagsArg(tags []string) (any, error) { return sqlcodec.TagsArg(tags) }
 
 // jsonArg is the column value for raw JSON: NULL when absent.
 func jsonArg(raw json.RawMessage) any {
@@ -49,18 +44,6 @@ func jsonArg(raw json.RawMessage) any {
 		return nil
 	}
 	return []byte(raw)
-}
-
-// tagsArg stores tags as a JSON array, NULL when there are none.
-func tagsArg(tags []string) (any, error) {
-	if len(tags) == 0 {
-		return nil, nil
-	}
-	b, err := json.Marshal(tags)
-	if err != nil {
-		return nil, err
-	}
-	return string(b), nil
 }
 
 // headBytes encodes a message head as a JSON object, nil when there is none.
@@ -83,45 +66,6 @@ func secretArg(b []byte) any {
 	return b
 }
 
-// intoTime scans a millisecond column into a UTC time.
-type intoTime struct{ p *time.Time }
-
-func (c intoTime) Scan(v any) error {
-	switch x := v.(type) {
-	case nil:
-		*c.p = time.Time{}
-	case int64:
-		*c.p = time.UnixMilli(x).UTC()
-	default:
-		return fmt.Errorf("postgres: time column holds %T", v)
-	}
-	return nil
-}
-
-// intoUid scans a user id column.
-type intoUid struct{ p *proto.Uid }
-
-func (c intoUid) Scan(v any) error {
-	x, ok := v.(int64)
-	if !ok && v != nil {
-		return fmt.Errorf("postgres: uid column holds %T", v)
-	}
-	*c.p = proto.Uid(uint64(x))
-	return nil
-}
-
-// intoMode scans an access mode column.
-type intoMode struct{ p *proto.AccessMode }
-
-func (c intoMode) Scan(v any) error {
-	x, ok := v.(int64)
-	if !ok && v != nil {
-		return fmt.Errorf("postgres: mode column holds %T", v)
-	}
-	*c.p = proto.AccessMode(x)
-	return nil
-}
-
 // intoInt scans a bigint column into an int.
 type intoInt struct{ p *int }
 
@@ -132,47 +76,6 @@ func (c intoInt) Scan(v any) error {
 	}
 	*c.p = int(x)
 	return nil
-}
-
-// intoJSON scans a JSON column into a fresh byte slice (nil for NULL).
-type intoJSON struct{ p *json.RawMessage }
-
-func (c intoJSON) Scan(v any) error {
-	switch x := v.(type) {
-	case nil:
-		*c.p = nil
-	case string:
-		*c.p = json.RawMessage(x)
-	case []byte:
-		*c.p = append(json.RawMessage(nil), x...)
-	default:
-		return fmt.Errorf("postgres: JSON column holds %T", v)
-	}
-	return nil
-}
-
-// intoTags scans a JSON array of tags.
-type intoTags struct{ p *[]string }
-
-func (c intoTags) Scan(v any) error {
-	var raw json.RawMessage
-	if err := (intoJSON{&raw}).Scan(v); err != nil || raw == nil {
-		*c.p = nil
-		return err
-	}
-	return json.Unmarshal(raw, c.p)
-}
-
-// intoHead scans a message head.
-type intoHead struct{ p *map[string]any }
-
-func (c intoHead) Scan(v any) error {
-	var raw json.RawMessage
-	if err := (intoJSON{&raw}).Scan(v); err != nil || raw == nil {
-		*c.p = nil
-		return err
-	}
-	return json.Unmarshal(raw, c.p)
 }
 
 // PostgreSQL error codes the adapter translates.

@@ -99,9 +99,9 @@ func (s *Store) SaveConversation(ctx context.Context, c *store.Conversation) err
 
 func scanConv(row pgx.Row) (store.Conversation, error) {
 	var c store.Conversation
-	err := row.Scan(&c.Topic, intoUid{&c.Customer}, &c.Team, &c.State, intoUid{&c.Agent}, intoUid{&c.LastAgent},
-		&c.Ticket, intoTime{&c.QueuedAt}, intoTime{&c.AssignedAt}, intoTime{&c.ClosedAt}, &c.Transfers,
-		intoTime{&c.FirstResponseAt}, &c.CustomerMessages, &c.AgentMessages, intoTags{&c.Labels})
+	err := row.Scan(&c.Topic, intoUid{P: &c.Customer}, &c.Team, &c.State, intoUid{P: &c.Agent}, intoUid{P: &c.LastAgent},
+		&c.Ticket, intoTime{P: &c.QueuedAt}, intoTime{P: &c.AssignedAt}, intoTime{P: &c.ClosedAt}, &c.Transfers,
+		intoTime{P: &c.FirstResponseAt}, &c.CustomerMessages, &c.AgentMessages, intoTags{P: &c.Labels})
 	return c, err
 }
 

@@ -89,7 +89,7 @@ func (s *Store) DeviceMarks(ctx context.Context, topic string) ([]store.DeviceMa
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.DeviceMark, error) {
 		var m store.DeviceMark
-		return m, row.Scan(intoUid{&m.User}, &m.Device, intoInt{&m.SeqID}, intoTime{&m.SeenAt})
+		return m, row.Scan(intoUid{P: &m.User}, &m.Device, intoInt{&m.SeqID}, intoTime{P: &m.SeenAt})
 	})
 	if err != nil {
 		return nil, err

@@ -68,7 +68,7 @@ func (s *Store) GetFile(ctx context.Context, id string) (*store.File, error) {
 	ctx, cancel := s.readContext(ctx)
 	defer cancel()
 	f := &store.File{}
-	err := s.pool.QueryRow(ctx, sqlGetFile, id).Scan(&f.ID, intoUid{&f.Owner}, intoTime{&f.CreatedAt},
+	err := s.pool.QueryRow(ctx, sqlGetFile, id).Scan(&f.ID, intoUid{P: &f.Owner}, intoTime{P: &f.CreatedAt},
 		&f.MimeType, &f.Size, &f.Name, &f.Width, &f.Height)
 	if err != nil {
 		return nil, storeErr(err)

@@ -79,7 +79,7 @@ func (w *writeTx) mergeMarks(batch []*job, errs []error, merged []bool) error {
 	b.Queue(`SAVEPOINT marks`)
 	b.Queue(sqlRaiseMarks, topics, uids, recvs, reads).Query(func(rs pgx.Rows) error {
 		var k subKey
-		_, err := pgx.ForEachRow(rs, []any{&k.topic, intoUid{&k.user}}, func() error {
+		_, err := pgx.ForEachRow(rs, []any{&k.topic, intoUid{P: &k.user}}, func() error {
 			found[k] = true
 			return nil
 		})

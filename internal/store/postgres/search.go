@@ -82,7 +82,7 @@ func (s *Store) FindByTags(ctx context.Context, tags []string, limit int) ([]sto
 	var out []store.TagMatch
 	for rows.Next() {
 		var m store.TagMatch
-		if err := rows.Scan(intoUid{&m.User}, &m.Topic, &m.Tags); err != nil {
+		if err := rows.Scan(intoUid{P: &m.User}, &m.Topic, &m.Tags); err != nil {
 			return nil, err
 		}
 		slices.Sort(m.Tags)

@@ -31,8 +31,8 @@ const (
 
 // subDest lists where a scan puts subCols.
 func subDest(s *store.Subscription) []any {
-	return []any{&s.Topic, intoUid{&s.User}, intoTime{&s.CreatedAt}, intoTime{&s.UpdatedAt},
-		intoMode{&s.ModeWant}, intoMode{&s.ModeGiven}, intoJSON{&s.Private},
+	return []any{&s.Topic, intoUid{P: &s.User}, intoTime{P: &s.CreatedAt}, intoTime{P: &s.UpdatedAt},
+		intoMode{P: &s.ModeWant}, intoMode{P: &s.ModeGiven}, intoJSON{P: &s.Private},
 		intoInt{&s.RecvSeqID}, intoInt{&s.ReadSeqID}}
 }
 

@@ -178,7 +178,7 @@ func (w *writeTx) lastSeq(topic string) (int, error) {
 // ones stored earlier in this transaction.
 func (w *writeTx) findMsgID(topic, msgID string) (store.AppendResult, bool, error) {
 	r := store.AppendResult{Duplicate: true}
-	err := w.stmt(w.stmts.findMsgID).QueryRow(topic, msgID).Scan(&r.SeqID, intoTime{&r.CreatedAt})
+	err := w.stmt(w.stmts.findMsgID).QueryRow(topic, msgID).Scan(&r.SeqID, intoTime{P: &r.CreatedAt})
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.AppendResult{}, false, nil
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/internal/store/sqlcodec"
 )
 
 // This file converts between Go values and SQLite columns. Times are integer
@@ -22,27 +23,21 @@ import (
 // byte, so what a client sent is what it gets back. setList, at the end,
 // turns the store's "nil means unchanged" updates into SQL.
 
-// millis is the column value for t.
-func millis(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.Round(time.Millisecond).UnixMilli()
-}
+// The column conventions both SQL adapters share (sqlcodec).
+type (
+	intoTime = sqlcodec.IntoTime
+	intoUid  = sqlcodec.IntoUid
+	intoMode = sqlcodec.IntoMode
+	intoJSON = sqlcodec.IntoJSON
+	intoTags = sqlcodec.IntoTags
+	intoHead = sqlcodec.IntoHead
+)
 
-// stored is t as it reads back from the database.
-func stored(t time.Time) time.Time {
-	if t.IsZero() {
-		return t
-	}
-	return time.UnixMilli(t.Round(time.Millisecond).UnixMilli()).UTC()
-}
-
-// uidArg is the column value for a user id.
-func uidArg(u proto.Uid) int64 { return int64(u) }
-
-// modeArg is the column value for an access mode.
-func modeArg(m proto.AccessMode) int64 { return int64(m) }
+func millis(t time.Time) any             { return sqlcodec.Millis(t) }
+func stored(t time.Time) time.Time       { return sqlcodec.Stored(t) }
+func uidArg(u proto.Uid) int64           { return sqlcodec.UIDArg(u) }
+func modeArg(m proto.AccessMode) int64   { return sqlcodec.ModeArg(m) }
+func tagsArg(tags []string) (any, error) { return sqlcodec.TagsArg(tags) }
 
 // jsonArg is the column value for raw JSON: NULL when absent.
 func jsonArg(raw json.RawMessage) any {
@@ -50,18 +45,6 @@ func jsonArg(raw json.RawMessage) any {
 		return nil
 	}
 	return string(raw)
-}
-
-// tagsArg stores tags as a JSON array, NULL when there are none.
-func tagsArg(tags []string) (any, error) {
-	if len(tags) == 0 {
-		return nil, nil
-	}
-	b, err := json.Marshal(tags)
-	if err != nil {
-		return nil, err
-	}
-	return string(b), nil
 }
 
 // headArg stores a message head as a JSON object, NULL when there is none.
@@ -74,86 +57,6 @@ func headArg(head map[string]any) (any, error) {
 		return nil, fmt.Errorf("sqlite: encode head: %w", err)
 	}
 	return string(b), nil
-}
-
-// intoTime scans a millisecond column into a UTC time.
-type intoTime struct{ p *time.Time }
-
-func (c intoTime) Scan(v any) error {
-	switch x := v.(type) {
-	case nil:
-		*c.p = time.Time{}
-	case int64:
-		*c.p = time.UnixMilli(x).UTC()
-	default:
-		return fmt.Errorf("sqlite: time column holds %T", v)
-	}
-	return nil
-}
-
-// intoUid scans a user id column.
-type intoUid struct{ p *proto.Uid }
-
-func (c intoUid) Scan(v any) error {
-	x, ok := v.(int64)
-	if !ok && v != nil {
-		return fmt.Errorf("sqlite: uid column holds %T", v)
-	}
-	*c.p = proto.Uid(uint64(x))
-	return nil
-}
-
-// intoMode scans an access mode column.
-type intoMode struct{ p *proto.AccessMode }
-
-func (c intoMode) Scan(v any) error {
-	x, ok := v.(int64)
-	if !ok && v != nil {
-		return fmt.Errorf("sqlite: mode column holds %T", v)
-	}
-	*c.p = proto.AccessMode(x)
-	return nil
-}
-
-// intoJSON scans a JSON column into a fresh byte slice (nil for NULL).
-type intoJSON struct{ p *json.RawMessage }
-
-func (c intoJSON) Scan(v any) error {
-	switch x := v.(type) {
-	case nil:
-		*c.p = nil
-	case string:
-		*c.p = json.RawMessage(x)
-	case []byte:
-		*c.p = append(json.RawMessage(nil), x...)
-	default:
-		return fmt.Errorf("sqlite: JSON column holds %T", v)
-	}
-	return nil
-}
-
-// intoTags scans a JSON array of tags.
-type intoTags struct{ p *[]string }
-
-func (c intoTags) Scan(v any) error {
-	var raw json.RawMessage
-	if err := (intoJSON{&raw}).Scan(v); err != nil || raw == nil {
-		*c.p = nil
-		return err
-	}
-	return json.Unmarshal(raw, c.p)
-}
-
-// intoHead scans a message head.
-type intoHead struct{ p *map[string]any }
-
-func (c intoHead) Scan(v any) error {
-	var raw json.RawMessage
-	if err := (intoJSON{&raw}).Scan(v); err != nil || raw == nil {
-		*c.p = nil
-		return err
-	}
-	return json.Unmarshal(raw, c.p)
 }
 
 // storeErr translates driver errors into the store's sentinel errors, so

@@ -96,7 +96,7 @@ func (s *Store) DeviceMarks(ctx context.Context, topic string) ([]store.DeviceMa
 	var out []store.DeviceMark
 	for rows.Next() {
 		var m store.DeviceMark
-		if err := rows.Scan(intoUid{&m.User}, &m.Device, &m.SeqID, intoTime{&m.SeenAt}); err != nil {
+		if err := rows.Scan(intoUid{P: &m.User}, &m.Device, &m.SeqID, intoTime{P: &m.SeenAt}); err != nil {
 			return nil, err
 		}
 		out = append(out, m)

@@ -39,7 +39,7 @@ func (s *Store) CreateFile(ctx context.Context, f *store.File) error {
 // GetFile returns the record and its links, or ErrNotFound.
 func (s *Store) GetFile(ctx context.Context, id string) (*store.File, error) {
 	f := &store.File{}
-	err := s.ldb.QueryRowContext(ctx, sqlGetFile, id).Scan(&f.ID, intoUid{&f.Owner}, intoTime{&f.CreatedAt},
+	err := s.ldb.QueryRowContext(ctx, sqlGetFile, id).Scan(&f.ID, intoUid{P: &f.Owner}, intoTime{P: &f.CreatedAt},
 		&f.MimeType, &f.Size, &f.Name, &f.Width, &f.Height)
 	if err != nil {
 		return nil, storeErr(err)

@@ -24,8 +24,8 @@ const (
 // msgDest lists where a scan puts msgCols. Hard-deleted rows have NULL head
 // and content, so they come back without them.
 func msgDest(m *store.Message) []any {
-	return []any{&m.Topic, &m.SeqID, &m.MsgID, intoUid{&m.From}, intoTime{&m.CreatedAt},
-		intoTime{&m.DeletedAt}, intoHead{&m.Head}, intoJSON{&m.Content}}
+	return []any{&m.Topic, &m.SeqID, &m.MsgID, intoUid{P: &m.From}, intoTime{P: &m.CreatedAt},
+		intoTime{P: &m.DeletedAt}, intoHead{P: &m.Head}, intoJSON{P: &m.Content}}
 }
 
 // GetMessages returns the topic's messages matching q, newest first,

@@ -59,7 +59,7 @@ func (s *Store) ListReplies(ctx context.Context, owners []string) ([]store.Reply
 	var out []store.Reply
 	for rows.Next() {
 		var r store.Reply
-		if err := rows.Scan(&r.Owner, &r.Key, &r.Text, intoTime{&r.UpdatedAt}); err != nil {
+		if err := rows.Scan(&r.Owner, &r.Key, &r.Text, intoTime{P: &r.UpdatedAt}); err != nil {
 			return nil, err
 		}
 		out = append(out, r)

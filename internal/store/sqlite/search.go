@@ -77,7 +77,7 @@ func (s *Store) FindByTags(ctx context.Context, tags []string, limit int) ([]sto
 	for rows.Next() {
 		var m store.TagMatch
 		var matched string
-		if err := rows.Scan(intoUid{&m.User}, &m.Topic, &matched); err != nil {
+		if err := rows.Scan(intoUid{P: &m.User}, &m.Topic, &matched); err != nil {
 			return nil, err
 		}
 		m.Tags = strings.Split(matched, sqlSearchSeparator)
@@ -90,8 +90,8 @@ func (s *Store) FindByTags(ctx context.Context, tags []string, limit int) ([]sto
 // UserAuth returns the user's record of the scheme or ErrNotFound.
 func (s *Store) UserAuth(ctx context.Context, user proto.Uid, scheme string) (*store.AuthRecord, error) {
 	a := &store.AuthRecord{}
-	err := s.ldb.QueryRowContext(ctx, sqlUserAuth, uidArg(user), scheme).Scan(&a.Unique, intoUid{&a.UserID},
-		&a.Scheme, &a.AuthLevel, &a.Secret, intoTime{&a.Expires})
+	err := s.ldb.QueryRowContext(ctx, sqlUserAuth, uidArg(user), scheme).Scan(&a.Unique, intoUid{P: &a.UserID},
+		&a.Scheme, &a.AuthLevel, &a.Secret, intoTime{P: &a.Expires})
 	if err != nil {
 		return nil, storeErr(err)
 	}

@@ -81,7 +81,7 @@ func (s *Store) Teams(ctx context.Context) ([]store.Team, error) {
 	var out []store.Team
 	for rows.Next() {
 		var t store.Team
-		if err := rows.Scan(&t.Name, intoTime{&t.CreatedAt}, &t.OnOffline); err != nil {
+		if err := rows.Scan(&t.Name, intoTime{P: &t.CreatedAt}, &t.OnOffline); err != nil {
 			return nil, err
 		}
 		out = append(out, t)
@@ -128,8 +128,8 @@ func (s *Store) SaveStaff(ctx context.Context, m *store.StaffMember) error {
 // GetStaff returns the user's staff record or ErrNotFound.
 func (s *Store) GetStaff(ctx context.Context, user proto.Uid) (*store.StaffMember, error) {
 	m := &store.StaffMember{}
-	err := s.ldb.QueryRowContext(ctx, sqlGetStaff, uidArg(user)).Scan(intoUid{&m.User}, &m.Role,
-		&m.Capacity, &m.Disabled, intoTime{&m.UpdatedAt})
+	err := s.ldb.QueryRowContext(ctx, sqlGetStaff, uidArg(user)).Scan(intoUid{P: &m.User}, &m.Role,
+		&m.Capacity, &m.Disabled, intoTime{P: &m.UpdatedAt})
 	if err != nil {
 		return nil, storeErr(err)
 	}
@@ -158,7 +158,7 @@ func (s *Store) ListStaff(ctx context.Context) ([]store.StaffMember, error) {
 	var out []store.StaffMember
 	for rows.Next() {
 		var m store.StaffMember
-		if err := rows.Scan(intoUid{&m.User}, &m.Role, &m.Capacity, &m.Disabled, intoTime{&m.UpdatedAt}); err != nil {
+		if err := rows.Scan(intoUid{P: &m.User}, &m.Role, &m.Capacity, &m.Disabled, intoTime{P: &m.UpdatedAt}); err != nil {
 			return nil, err
 		}
 		out = append(out, m)
@@ -188,7 +188,7 @@ func (s *Store) fillTeams(ctx context.Context, list []store.StaffMember) error {
 	for rows.Next() {
 		var u proto.Uid
 		var team string
-		if err := rows.Scan(intoUid{&u}, &team); err != nil {
+		if err := rows.Scan(intoUid{P: &u}, &team); err != nil {
 			return err
 		}
 		if i, ok := idx[u]; ok {

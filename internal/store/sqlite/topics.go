@@ -32,9 +32,9 @@ const (
 
 // topicDest lists where a scan puts topicCols.
 func topicDest(t *store.Topic) []any {
-	return []any{&t.Name, intoTime{&t.CreatedAt}, intoTime{&t.UpdatedAt}, intoTime{&t.TouchedAt},
-		intoUid{&t.Owner}, intoMode{&t.Access.Auth}, intoMode{&t.Access.Anon},
-		&t.SeqID, &t.DelID, &t.Epoch, intoJSON{&t.Public}, intoJSON{&t.Trusted}, intoTags{&t.Tags}}
+	return []any{&t.Name, intoTime{P: &t.CreatedAt}, intoTime{P: &t.UpdatedAt}, intoTime{P: &t.TouchedAt},
+		intoUid{P: &t.Owner}, intoMode{P: &t.Access.Auth}, intoMode{P: &t.Access.Anon},
+		&t.SeqID, &t.DelID, &t.Epoch, intoJSON{P: &t.Public}, intoJSON{P: &t.Trusted}, intoTags{P: &t.Tags}}
 }
 
 // CreateTopic stores t, with seq and delete id 0, and its first
@@ -136,8 +136,8 @@ const (
 
 // subDest lists where a scan puts subCols.
 func subDest(s *store.Subscription) []any {
-	return []any{&s.Topic, intoUid{&s.User}, intoTime{&s.CreatedAt}, intoTime{&s.UpdatedAt},
-		intoMode{&s.ModeWant}, intoMode{&s.ModeGiven}, intoJSON{&s.Private}, &s.RecvSeqID, &s.ReadSeqID}
+	return []any{&s.Topic, intoUid{P: &s.User}, intoTime{P: &s.CreatedAt}, intoTime{P: &s.UpdatedAt},
+		intoMode{P: &s.ModeWant}, intoMode{P: &s.ModeGiven}, intoJSON{P: &s.Private}, &s.RecvSeqID, &s.ReadSeqID}
 }
 
 func insertSub(w *writeTx, s *store.Subscription) error {

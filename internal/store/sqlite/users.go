@@ -62,9 +62,9 @@ func secretArg(b []byte) any {
 // GetUser returns the user or ErrNotFound, also for a deleted user.
 func (s *Store) GetUser(ctx context.Context, id proto.Uid) (*store.User, error) {
 	u := &store.User{}
-	err := s.ldb.QueryRowContext(ctx, sqlGetUser, uidArg(id)).Scan(intoUid{&u.ID},
-		intoTime{&u.CreatedAt}, intoTime{&u.UpdatedAt}, intoMode{&u.Access.Auth}, intoMode{&u.Access.Anon},
-		intoJSON{&u.Public}, intoJSON{&u.Trusted}, intoTags{&u.Tags}, &u.TokenGen)
+	err := s.ldb.QueryRowContext(ctx, sqlGetUser, uidArg(id)).Scan(intoUid{P: &u.ID},
+		intoTime{P: &u.CreatedAt}, intoTime{P: &u.UpdatedAt}, intoMode{P: &u.Access.Auth}, intoMode{P: &u.Access.Anon},
+		intoJSON{P: &u.Public}, intoJSON{P: &u.Trusted}, intoTags{P: &u.Tags}, &u.TokenGen)
 	if err != nil {
 		return nil, storeErr(err)
 	}
@@ -95,8 +95,8 @@ func (s *Store) UpdateUser(ctx context.Context, id proto.Uid, upd store.UserUpda
 // GetAuth returns the auth record or ErrNotFound.
 func (s *Store) GetAuth(ctx context.Context, unique string) (*store.AuthRecord, error) {
 	a := &store.AuthRecord{}
-	err := s.ldb.QueryRowContext(ctx, sqlGetAuth, unique).Scan(&a.Unique, intoUid{&a.UserID},
-		&a.Scheme, &a.AuthLevel, &a.Secret, intoTime{&a.Expires})
+	err := s.ldb.QueryRowContext(ctx, sqlGetAuth, unique).Scan(&a.Unique, intoUid{P: &a.UserID},
+		&a.Scheme, &a.AuthLevel, &a.Secret, intoTime{P: &a.Expires})
 	if err != nil {
 		return nil, storeErr(err)
 	}
