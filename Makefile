@@ -3,10 +3,17 @@ GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build run test test-deps bench bench-short crash chaos fuzz fuzz-short lint clean proto
+.PHONY: build web run test test-deps bench bench-short crash chaos fuzz fuzz-short lint clean proto
 
-build:
+build: web
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/parley ./cmd/parley
+
+# The web apps (agent workbench, customer widget), built into web/*/dist for
+# go:embed. Needs Node.js 20 and npm; without them the binary still builds and
+# its web pages say how to build them.
+web:
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix web --no-audit --no-fund && npm run build --prefix web; \
+	else echo "npm not found: building Parley without its web apps (the workbench and widget pages will say so)"; fi
 
 # Parley on its embedded defaults: 127.0.0.1:6060, data in ./data (make runs
 # in the repository root, so that is <repo>/data). It logs where to connect.

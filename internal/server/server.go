@@ -171,6 +171,7 @@ func (s *Server) routes() http.Handler {
 	s.fileRoutes(mux)
 	s.opsRoutes(mux)
 	s.deskRoutes(mux)
+	s.webAppRoutes(mux)
 	return mux
 }
 
