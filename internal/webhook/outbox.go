@@ -93,12 +93,13 @@ func New(cfg Config) *Outbox {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = DefaultMaxBackoff
+	}
 	if cfg.MinBackoff <= 0 {
 		cfg.MinBackoff = DefaultMinBackoff
 	}
-	if cfg.MaxBackoff < cfg.MinBackoff {
-		cfg.MaxBackoff = max(DefaultMaxBackoff, cfg.MinBackoff)
-	}
+	cfg.MinBackoff = min(cfg.MinBackoff, cfg.MaxBackoff)
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{}
 	}
