@@ -154,8 +154,22 @@ type effects struct {
 // routes reports whether a staff member takes conversations.
 func routes(m store.StaffMember) bool { return m.Role != store.RoleCustomer && !m.Disabled }
 
-// Stop ends the router after the decisions made so far are carried out.
+// drainTimeout bounds Stop's wait for the messages already heard.
+const drainTimeout = 5 * time.Second
+
+// Stop ends the router after the messages heard so far are taken note of
+// (counted, told to the robot and the watcher) and the decisions made so
+// far are carried out.
 func (rt *Router) Stop() {
+	done := make(chan struct{})
+	select {
+	case rt.notes <- note{flushed: done}:
+		select {
+		case <-done:
+		case <-time.After(drainTimeout):
+		}
+	default: // the buffer is full: what is in it is lost to the watcher
+	}
 	rt.stop()
 	rt.wg.Wait()
 	close(rt.effects)
@@ -267,6 +281,9 @@ type note struct {
 	from  proto.Uid
 	seq   int
 	head  map[string]any
+	// flushed, if set, marks no message: it is closed once every note
+	// before it was taken (Stop).
+	flushed chan struct{}
 }
 
 // takeNotes counts messages and reopens conversations: a customer writing
@@ -278,6 +295,10 @@ func (rt *Router) takeNotes() {
 		case n = <-rt.notes:
 		case <-rt.ctx.Done():
 			return
+		}
+		if n.flushed != nil {
+			close(n.flushed)
+			continue
 		}
 		var open bool
 		var c conv
