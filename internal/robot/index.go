@@ -17,20 +17,27 @@ const (
 	keywordWeight = 2
 )
 
+type posting struct {
+	entry int
+	tf    int
+}
+
 // index is an immutable BM25 index of one team's FAQ. Each entry is
 // indexed by its question and keywords (not the answer: answers are long
 // and talk about everything, which would make every entry match).
 type index struct {
 	entries []store.FAQEntry
-	docs    []map[string]int // term frequencies per entry
-	lens    []float64
-	avgLen  float64
-	df      map[string]int
-	maxIDF  float64 // the idf of a term in one entry; terms in none weigh this much
+	// postings lists, per term, the entries having it and how often:
+	// a question costs the entries sharing its terms, not all of them.
+	postings map[string][]posting
+	lens     []float64
+	avgLen   float64
+	df       map[string]int
+	maxIDF   float64 // the idf of a term in one entry; terms in none weigh this much
 }
 
 func newIndex(entries []store.FAQEntry) *index {
-	ix := &index{entries: entries, df: map[string]int{}}
+	ix := &index{entries: entries, df: map[string]int{}, postings: map[string][]posting{}}
 	var total float64
 	for _, e := range entries {
 		tf := map[string]int{}
@@ -45,10 +52,10 @@ func newIndex(entries []store.FAQEntry) *index {
 				n += keywordWeight
 			}
 		}
-		for t := range tf {
+		for t, f := range tf {
 			ix.df[t]++
+			ix.postings[t] = append(ix.postings[t], posting{entry: len(ix.lens), tf: f})
 		}
-		ix.docs = append(ix.docs, tf)
 		ix.lens = append(ix.lens, float64(n))
 		total += float64(n)
 	}
@@ -104,30 +111,29 @@ func (ix *index) search(question string, limit int) []hit {
 	if weight == 0 {
 		return nil
 	}
-	var hits []hit
-	for i, tf := range ix.docs {
-		var score, covered float64
-		for _, t := range terms {
-			f := float64(tf[t])
-			if f == 0 {
-				continue
-			}
-			idf := ix.idf(t)
-			covered += idf
-			score += idf * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*ix.lens[i]/ix.avgLen))
-		}
-		if score > 0 {
-			hits = append(hits, hit{entry: i, score: score, confidence: covered / weight})
+	score := map[int]float64{}
+	covered := map[int]float64{}
+	for _, t := range terms {
+		idf := ix.idf(t)
+		for _, p := range ix.postings[t] {
+			f := float64(p.tf)
+			covered[p.entry] += idf
+			score[p.entry] += idf * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*ix.lens[p.entry]/ix.avgLen))
 		}
 	}
-	slices.SortStableFunc(hits, func(a, b hit) int {
+	hits := make([]hit, 0, len(score))
+	for i, sc := range score {
+		hits = append(hits, hit{entry: i, score: sc, confidence: covered[i] / weight})
+	}
+	// Ties go to the earlier entry, so the order is deterministic.
+	slices.SortFunc(hits, func(a, b hit) int {
 		switch {
 		case a.score > b.score:
 			return -1
 		case a.score < b.score:
 			return 1
 		}
-		return 0
+		return a.entry - b.entry
 	})
 	return hits[:min(len(hits), limit)]
 }
