@@ -73,7 +73,11 @@ func (rt *Router) apply(e Event) {
 		rt.post(ctx, topic, head, "Conversation closed")
 		rt.leave(ctx, topic, e.Agent)
 	case EvBot:
-		if rt.bot != nil {
+		switch {
+		case rt.bot == nil:
+		case e.Question > 0:
+			rt.bot.Heard(Heard{Topic: topic, Team: e.Conv.Team, Customer: e.Conv.Customer, Seq: e.Question})
+		default:
 			rt.bot.Opened(topic, e.Conv.Team, e.Conv.Customer)
 		}
 	case EvReopened:

@@ -29,7 +29,13 @@ var servicePublic = json.RawMessage(`{"fn":"Customer service"}`)
 // is the team of the customer's last conversation, else the only team
 // there is.
 func (rt *Router) Open(ctx context.Context, customer proto.Uid, team string) (OpenResult, error) {
-	return rt.open(ctx, customer, team, false)
+	return rt.open(ctx, customer, team, false, 0)
+}
+
+// openByMessage opens a conversation because the customer wrote message
+// seq in their topic with none open.
+func (rt *Router) openByMessage(ctx context.Context, customer proto.Uid, seq int) (OpenResult, error) {
+	return rt.open(ctx, customer, "", false, seq)
 }
 
 // Human is conv.human: the customer asks for a person. A conversation
@@ -46,7 +52,7 @@ func (rt *Router) Human(ctx context.Context, customer proto.Uid) (OpenResult, er
 	}); err != nil || found {
 		return res, err
 	}
-	return rt.open(ctx, customer, "", true)
+	return rt.open(ctx, customer, "", true, 0)
 }
 
 // HandOff takes topic's conversation from the robot to the agents: the
@@ -66,7 +72,7 @@ func (rt *Router) openResult(topic string) OpenResult {
 	return res
 }
 
-func (rt *Router) open(ctx context.Context, customer proto.Uid, team string, human bool) (OpenResult, error) {
+func (rt *Router) open(ctx context.Context, customer proto.Uid, team string, human bool, question int) (OpenResult, error) {
 	topic, err := rt.hub.OpenServiceTopic(ctx, customer, servicePublic)
 	if err != nil {
 		return OpenResult{}, err
@@ -89,7 +95,9 @@ func (rt *Router) open(ctx context.Context, customer proto.Uid, team string, hum
 			if prev != nil {
 				last = prev.LastAgent
 			}
-			rt.r.open(topic, customer, team, last, prev != nil, human)
+			if c := rt.r.open(topic, customer, team, last, prev != nil, human); c.State == store.ConvBot && question > 0 {
+				rt.r.out[len(rt.r.out)-1].Question = question // the bot event, just emitted
+			}
 		} else if human {
 			rt.r.handOff(topic)
 		}

@@ -319,7 +319,7 @@ func (rt *Router) takeNotes() {
 		if open || hub.ServiceTopic(n.from) != n.topic {
 			continue
 		}
-		if _, err := rt.Open(rt.ctx, n.from, ""); err != nil && rt.log != nil {
+		if _, err := rt.openByMessage(rt.ctx, n.from, n.seq); err != nil && rt.log != nil {
 			rt.log.Warn("reopening a conversation", "topic", n.topic, "err", err)
 		}
 	}

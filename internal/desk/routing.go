@@ -60,6 +60,10 @@ type Event struct {
 	Position int       // queued
 	First    bool      // assigned: the conversation's first assignment
 	Status   string    // status: the agent's new status
+	// Question is, on bot, the seq of the customer's message that opened
+	// the conversation (0: service.open): the robot answers it rather
+	// than greet.
+	Question int
 }
 
 // conv is an open conversation.

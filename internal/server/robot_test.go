@@ -120,6 +120,15 @@ func TestRobotAnswersFAQ(t *testing.T) {
 		again.Get("data.head.confidence") != 1.0 {
 		t.Errorf("tapped suggestion %q: %v", tap, again)
 	}
+	// Closed, then the customer writes again: the next conversation opens
+	// with the robot, which answers that very message (no greeting).
+	zc, zt := clients["zh"], topics["zh"]
+	if ctrl := act(zc, zt, "conv.close", nil); ctrl.Code() != 200 {
+		t.Fatalf("close: %v", ctrl)
+	}
+	if r := ask(t, zc, zt, "运费多少钱"); r.Get("data.head.robot") != "answer" {
+		t.Errorf("the message that reopened the conversation: %v, want the robot's answer", r)
+	}
 	// Nobody was queued: the robot held every conversation.
 	if p := act(clients["en"], topics["en"], "queue.position", nil); p.Int("params.position") != 0 {
 		t.Errorf("queue position while with the robot: %v", p)
