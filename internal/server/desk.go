@@ -49,9 +49,14 @@ func (s *Server) setupDesk(st store.Store) error {
 	if err := s.setupRobot(st); err != nil {
 		return err
 	}
+	var watcher desk.Watcher
+	if s.outbox.Enabled() { // no endpoints: nothing to read or write per message
+		s.watcher = webhook.NewDeskWatcher(s.outbox, st, s.log)
+		watcher = s.watcher
+	}
 	rt, err := desk.StartRouter(context.Background(), desk.RouterConfig{Desk: d, Hub: s.hub,
 		Conversations: staff, Replies: staff, Log: s.log, OfflineGrace: time.Duration(s.cfg.OfflineGrace),
-		Bot: s.robot, Watcher: &webhook.DeskWatcher{Outbox: s.outbox, Messages: st, Log: s.log}})
+		Bot: s.robot, Watcher: watcher})
 	if err != nil {
 		s.stopRobot()
 		return fmt.Errorf("conversation router: %w", err)

@@ -93,6 +93,9 @@ func (s *Server) stopRobot() {
 	if s.robot != nil {
 		s.robot.Stop()
 	}
+	if s.watcher != nil {
+		s.watcher.Stop()
+	}
 	if s.outbox != nil {
 		s.outbox.Stop()
 	}

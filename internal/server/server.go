@@ -54,6 +54,7 @@ type Server struct {
 	router  *desk.Router    // conversations, queues and routing (desk.go)
 	robot   *robot.Robot    // answers conversations before a person (robot.go)
 	outbox  *webhook.Outbox // the merchant's webhooks (robot.go)
+	watcher *webhook.DeskWatcher
 
 	// TLS (tls.go): set by New, and acmeHTTP by Serve, before anything is served.
 	tls      *tls.Config       // nil: plain HTTP

@@ -117,38 +117,56 @@ func New(cfg Config) *Outbox {
 	return o
 }
 
+// Enabled reports whether any endpoint is configured: with none, events
+// need not even be made.
+func (o *Outbox) Enabled() bool { return len(o.cfg.Endpoints) > 0 }
+
 // Enqueue stores e for every endpoint and returns its id. With no
 // endpoints it stores nothing.
 func (o *Outbox) Enqueue(ctx context.Context, e Event) (string, error) {
-	if len(o.cfg.Endpoints) == 0 {
-		return "", nil
+	ids, err := o.EnqueueBatch(ctx, []Event{e})
+	if err != nil || len(ids) == 0 {
+		return "", err
 	}
-	data, err := json.Marshal(e.Data)
-	if err != nil {
-		return "", fmt.Errorf("webhook: %s data: %w", e.Type, err)
+	return ids[0], nil
+}
+
+// EnqueueBatch stores events, in order, in one store transaction, and
+// returns their ids.
+func (o *Outbox) EnqueueBatch(ctx context.Context, events []Event) ([]string, error) {
+	if len(o.cfg.Endpoints) == 0 || len(events) == 0 {
+		return nil, nil
 	}
 	now := o.cfg.Now().UTC().Truncate(time.Millisecond)
-	id := newEventID()
-	body, err := json.Marshal(Body{ID: id, Type: e.Type, CreatedAt: now, Conversation: e.Conversation, Data: data})
-	if err != nil {
-		return "", err
-	}
-	key := e.Conversation
-	if key == "" {
-		key = id // no order to keep
-	}
-	rows := make([]*store.WebhookEvent, len(o.cfg.Endpoints))
-	for i, ep := range o.cfg.Endpoints {
-		rows[i] = &store.WebhookEvent{ID: id, Endpoint: ep.URL, Key: key, Body: body, CreatedAt: now, NextAt: now}
+	ids := make([]string, 0, len(events))
+	rows := make([]*store.WebhookEvent, 0, len(events)*len(o.cfg.Endpoints))
+	for _, e := range events {
+		data, err := json.Marshal(e.Data)
+		if err != nil {
+			return nil, fmt.Errorf("webhook: %s data: %w", e.Type, err)
+		}
+		id := newEventID()
+		body, err := json.Marshal(Body{ID: id, Type: e.Type, CreatedAt: now, Conversation: e.Conversation, Data: data})
+		if err != nil {
+			return nil, err
+		}
+		key := e.Conversation
+		if key == "" {
+			key = id // no order to keep
+		}
+		for _, ep := range o.cfg.Endpoints {
+			rows = append(rows, &store.WebhookEvent{ID: id, Endpoint: ep.URL, Key: key, Body: body, CreatedAt: now, NextAt: now})
+		}
+		ids = append(ids, id)
 	}
 	if err := o.cfg.Store.EnqueueWebhooks(ctx, rows); err != nil {
-		return "", err
+		return nil, err
 	}
 	select {
 	case o.wake <- struct{}{}:
 	default:
 	}
-	return id, nil
+	return ids, nil
 }
 
 func newEventID() string {
