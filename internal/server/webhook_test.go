@@ -1,17 +1,22 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/server"
 	"github.com/parley-im/parley/internal/server/servertest"
+	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/internal/store/sqlite"
 	"github.com/parley-im/parley/internal/webhook"
 )
 
@@ -84,7 +89,8 @@ func (h *hookReceiver) messages() (map[string][]int, map[string]int, int) {
 
 // TestWebhooksSurviveDownReceiverAndRestart: events made while the
 // receiver refuses connections, kept across a server restart, then
-// answered with 500s and lost answers, all arrive, each message once at
+// answered with 500s and lost answers, all arrive — with the event of a
+// message stored just before a crash — each message once at
 // the application level (no two event ids for one message), in order per
 // conversation, signed.
 func TestWebhooksSurviveDownReceiverAndRestart(t *testing.T) {
@@ -104,10 +110,13 @@ func TestWebhooksSurviveDownReceiverAndRestart(t *testing.T) {
 	setupDesk(t, s)
 	const perCustomer = 5
 	topics := map[string]bool{}
+	var lastTopic string
+	var lastUser proto.Uid
 	for _, login := range []string{"wa", "wb"} {
 		c := s.Connect(t, login)
 		topic := act(c, "", "service.open", msgT{"team": "sales"}).Get("params.topic").(string)
 		topics[topic] = true
+		lastTopic, lastUser = topic, proto.ParseUserID(c.User)
 		c.Sub(topic)
 		for i := range perCustomer {
 			if ctrl := c.Pub(topic, fmt.Sprintf("message %d", i), fmt.Sprintf("%s-%d", login, i)); ctrl.Code() != 202 {
@@ -118,6 +127,22 @@ func TestWebhooksSurviveDownReceiverAndRestart(t *testing.T) {
 		c.Pub(topic, "message 0", login+"-0")
 	}
 	s.Stop()
+	// A message stored whose event the process did not live to write (a
+	// crash between the two): written to the store directly.
+	st, err := sqlite.Open(filepath.Join(dir, "parley.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Append(context.Background(), []*store.Message{{Topic: lastTopic, From: lastUser, MsgID: "crashed",
+		CreatedAt: time.Now().UTC(), Content: json.RawMessage(`"sent just before the crash"`)}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	wantSeqs := map[string]int{}
+	for topic := range topics {
+		wantSeqs[topic] = perCustomer
+	}
+	wantSeqs[lastTopic]++
 
 	recv := &hookReceiver{t: t, failFirst: 4, deliv: map[string]int{}}
 	var hs *http.Server
@@ -142,21 +167,21 @@ func TestWebhooksSurviveDownReceiverAndRestart(t *testing.T) {
 	var dups int
 	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
 		seqs, kinds, dups = recv.messages()
-		if kinds[webhook.TypeMessageCreated] >= 2*perCustomer && kinds["conversation.queued"] >= 2 && dups > 0 {
+		if kinds[webhook.TypeMessageCreated] >= 2*perCustomer+1 && kinds["conversation.queued"] >= 2 && dups > 0 {
 			break
 		}
 		time.Sleep(20 * time.Millisecond) // polling the receiver's count
 	}
-	if kinds[webhook.TypeMessageCreated] != 2*perCustomer || kinds["conversation.queued"] != 2 {
-		t.Fatalf("events seen: %v; want %d message.created and 2 conversation.queued", kinds, 2*perCustomer)
+	if kinds[webhook.TypeMessageCreated] != 2*perCustomer+1 || kinds["conversation.queued"] != 2 {
+		t.Fatalf("events seen: %v; want %d message.created and 2 conversation.queued", kinds, 2*perCustomer+1)
 	}
 	if dups == 0 {
 		t.Error("no delivery was repeated: the lost answers were not retried")
 	}
 	for topic := range topics {
 		got := seqs[topic]
-		if len(got) != perCustomer {
-			t.Errorf("%s: message seqs %v, want %d", topic, got, perCustomer)
+		if len(got) != wantSeqs[topic] {
+			t.Errorf("%s: message seqs %v, want %d", topic, got, wantSeqs[topic])
 		}
 		for i := 1; i < len(got); i++ {
 			if got[i] <= got[i-1] {

@@ -43,12 +43,22 @@ type WebhookEvent struct {
 // its own, like Staff.
 type Webhooks interface {
 	// EnqueueWebhooks stores events in one transaction, assigning each
-	// its Seq.
-	EnqueueWebhooks(ctx context.Context, events []*WebhookEvent) error
+	// its Seq, and in the same transaction raises each mark's topic's
+	// cursor to the mark's seq (never lowers it).
+	EnqueueWebhooks(ctx context.Context, events []*WebhookEvent, marks []WebhookMark) error
+	// WebhookMarks lists every topic's cursor.
+	WebhookMarks(ctx context.Context) ([]WebhookMark, error)
 	// PendingWebhooks lists up to limit events by Seq.
 	PendingWebhooks(ctx context.Context, limit int) ([]WebhookEvent, error)
 	// WebhookDelivered removes a delivered event.
 	WebhookDelivered(ctx context.Context, seq int64) error
 	// WebhookFailed records a failed attempt and when to try next.
 	WebhookFailed(ctx context.Context, seq int64, attempts int, next time.Time, lastErr string) error
+}
+
+// WebhookMark is how far a topic's messages were turned into webhook
+// events: every message up to Seq was.
+type WebhookMark struct {
+	Topic string
+	Seq   int
 }

@@ -31,12 +31,21 @@ type MessageReader interface {
 // outbox in batches, one transaction each, so a busy desk costs one
 // commit per batch, not per message, and the router never waits for the
 // store; the order the router heard them in is kept.
+//
+// Messages are not taken from what the router says but read back from the
+// topic, from the topic's cursor (the last seq turned into events, stored
+// in the same transaction as the events) up to the message heard: a
+// message whose note was lost — the router's buffer was full, or the
+// process died between storing the message and writing its event — is
+// still told, with the next message of its topic or, after a restart, by
+// the catch-up that starts the watcher.
 type DeskWatcher struct {
 	outbox   *Outbox
 	messages MessageReader
 	log      *slog.Logger
 	heard    chan heard
 	done     chan struct{}
+	cursor   map[string]int // owned by the writer goroutine
 }
 
 // heard is one thing the router told: a routing event or a message.
@@ -56,9 +65,60 @@ const (
 // message.created reads the content.
 func NewDeskWatcher(o *Outbox, messages MessageReader, log *slog.Logger) *DeskWatcher {
 	w := &DeskWatcher{outbox: o, messages: messages, log: log, heard: make(chan heard, watcherBuffer),
-		done: make(chan struct{})}
+		done: make(chan struct{}), cursor: map[string]int{}}
 	go w.write()
 	return w
+}
+
+// readWindow is how many seqs one read of a topic covers.
+const readWindow = 500
+
+// catchUp turns the messages stored after each topic's cursor into
+// events: those whose events a crash lost.
+func (w *DeskWatcher) catchUp() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	marks, err := w.outbox.cfg.Store.WebhookMarks(ctx)
+	if err != nil {
+		w.warn("reading the webhook cursors: no catch-up", err)
+		return
+	}
+	for _, m := range marks {
+		w.cursor[m.Topic] = m.Seq
+	}
+	for _, m := range marks {
+		for {
+			events, last := w.messagesAfter(ctx, m.Topic, w.cursor[m.Topic], w.cursor[m.Topic]+readWindow)
+			if last == 0 {
+				break
+			}
+			w.enqueue(ctx, events, map[string]int{m.Topic: last})
+		}
+	}
+}
+
+// messagesAfter reads topic's messages after seq up to and including
+// upTo, and returns their events (people's and the robot's messages: not
+// the server's conversation events, not private notes) and the highest
+// seq read (0: none).
+func (w *DeskWatcher) messagesAfter(ctx context.Context, topic string, after, upTo int) ([]Event, int) {
+	msgs, err := w.messages.GetMessages(ctx, topic, proto.ZeroUid, store.MessageQuery{Since: after + 1, Before: upTo + 1, Limit: upTo - after})
+	if err != nil {
+		w.warn("reading messages for webhooks", err)
+		return nil, 0
+	}
+	last := 0
+	var events []Event
+	for i := len(msgs) - 1; i >= 0; i-- { // oldest first
+		m := msgs[i]
+		last = max(last, m.SeqID)
+		if m.From == proto.ZeroUid || m.Head["private"] == true || !m.DeletedAt.IsZero() {
+			continue
+		}
+		events = append(events, Event{Type: TypeMessageCreated, Conversation: topic,
+			Data: MessageData{Topic: topic, Seq: m.SeqID, From: m.From.UserID(), Head: m.Head, Content: m.Content}})
+	}
+	return events, last
 }
 
 // Stop writes what was heard so far and ends the watcher. Call it after
@@ -79,6 +139,7 @@ func (w *DeskWatcher) MessageCreated(topic string, from proto.Uid, seq int, head
 // write takes what was heard in batches and stores each batch.
 func (w *DeskWatcher) write() {
 	defer close(w.done)
+	w.catchUp()
 	for h := range w.heard {
 		batch := []heard{h}
 	more:
@@ -103,21 +164,51 @@ const enqueueTimeout = 10 * time.Second
 func (w *DeskWatcher) store(batch []heard) {
 	ctx, cancel := context.WithTimeout(context.Background(), enqueueTimeout)
 	defer cancel()
-	events := make([]Event, 0, len(batch))
+	var events []Event
+	marks := map[string]int{}
 	for _, h := range batch {
 		if h.event != nil {
 			events = append(events, conversationEvent(*h.event))
 			continue
 		}
-		d := h.msg
-		msgs, err := w.messages.GetMessages(ctx, d.Topic, proto.ZeroUid, store.MessageQuery{Since: d.Seq, Before: d.Seq + 1, Limit: 1})
-		if err == nil && len(msgs) == 1 {
-			d.Content = msgs[0].Content
+		topic, seq := h.msg.Topic, h.msg.Seq
+		after, known := w.cursor[topic]
+		if !known {
+			after = seq - 1 // a topic new to webhooks: from this message on
 		}
-		events = append(events, Event{Type: TypeMessageCreated, Conversation: d.Topic, Data: d})
+		if seq <= after {
+			continue // told already (the catch-up)
+		}
+		// Read in windows so a long gap is not one huge read.
+		for after < seq {
+			upTo := min(seq, after+readWindow)
+			evs, _ := w.messagesAfter(ctx, topic, after, upTo)
+			events = append(events, evs...)
+			after = upTo
+		}
+		w.cursor[topic], marks[topic] = seq, seq
 	}
-	if _, err := w.outbox.EnqueueBatch(ctx, events); err != nil && w.log != nil {
-		w.log.Error("webhook events not stored", "events", len(events), "err", err)
+	w.enqueue(ctx, events, marks)
+}
+
+// enqueue stores events with the topics' new cursors.
+func (w *DeskWatcher) enqueue(ctx context.Context, events []Event, marks map[string]int) {
+	ms := make([]store.WebhookMark, 0, len(marks))
+	for t, s := range marks {
+		ms = append(ms, store.WebhookMark{Topic: t, Seq: s})
+		w.cursor[t] = max(w.cursor[t], s)
+	}
+	if len(events) == 0 {
+		return // only server messages: the cursor may lag, they are skipped again
+	}
+	if _, err := w.outbox.EnqueueBatch(ctx, events, ms); err != nil {
+		w.warn("webhook events not stored", err)
+	}
+}
+
+func (w *DeskWatcher) warn(what string, err error) {
+	if w.log != nil {
+		w.log.Error(what, "err", err)
 	}
 }
 

@@ -124,16 +124,17 @@ func (o *Outbox) Enabled() bool { return len(o.cfg.Endpoints) > 0 }
 // Enqueue stores e for every endpoint and returns its id. With no
 // endpoints it stores nothing.
 func (o *Outbox) Enqueue(ctx context.Context, e Event) (string, error) {
-	ids, err := o.EnqueueBatch(ctx, []Event{e})
+	ids, err := o.EnqueueBatch(ctx, []Event{e}, nil)
 	if err != nil || len(ids) == 0 {
 		return "", err
 	}
 	return ids[0], nil
 }
 
-// EnqueueBatch stores events, in order, in one store transaction, and
-// returns their ids.
-func (o *Outbox) EnqueueBatch(ctx context.Context, events []Event) ([]string, error) {
+// EnqueueBatch stores events, in order, in one store transaction with
+// marks (how far each topic's messages are covered), and returns their
+// ids.
+func (o *Outbox) EnqueueBatch(ctx context.Context, events []Event, marks []store.WebhookMark) ([]string, error) {
 	if len(o.cfg.Endpoints) == 0 || len(events) == 0 {
 		return nil, nil
 	}
@@ -159,7 +160,7 @@ func (o *Outbox) EnqueueBatch(ctx context.Context, events []Event) ([]string, er
 		}
 		ids = append(ids, id)
 	}
-	if err := o.cfg.Store.EnqueueWebhooks(ctx, rows); err != nil {
+	if err := o.cfg.Store.EnqueueWebhooks(ctx, rows, marks); err != nil {
 		return nil, err
 	}
 	select {

@@ -30,6 +30,10 @@ CREATE TABLE webhook_outbox (
 	next_at    bigint NOT NULL,
 	last_error text NOT NULL DEFAULT ''
 );
+CREATE TABLE webhook_cursor (
+	topic text COLLATE "C" PRIMARY KEY,
+	seq   integer NOT NULL
+);
 `
 
 const (
@@ -40,6 +44,9 @@ const (
 	sqlEnqueueHook  = `INSERT INTO webhook_outbox (id, endpoint, key, body, created, next_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq`
 	sqlPendingHooks = `SELECT seq, id, endpoint, key, body, created, attempts, next_at, last_error
 		FROM webhook_outbox ORDER BY seq LIMIT $1`
+	sqlHookMark = `INSERT INTO webhook_cursor (topic, seq) VALUES ($1, $2)
+		ON CONFLICT (topic) DO UPDATE SET seq = GREATEST(webhook_cursor.seq, excluded.seq)`
+	sqlHookMarks  = `SELECT topic, seq FROM webhook_cursor ORDER BY topic`
 	sqlHookDone   = `DELETE FROM webhook_outbox WHERE seq = $1`
 	sqlHookFailed = `UPDATE webhook_outbox SET attempts = $1, next_at = $2, last_error = $3 WHERE seq = $4`
 )
@@ -115,8 +122,13 @@ func (s *Store) FAQTeams(ctx context.Context) ([]string, error) {
 }
 
 // EnqueueWebhooks stores outbox events.
-func (s *Store) EnqueueWebhooks(ctx context.Context, events []*store.WebhookEvent) error {
+func (s *Store) EnqueueWebhooks(ctx context.Context, events []*store.WebhookEvent, marks []store.WebhookMark) error {
 	return s.write(ctx, func(w *writeTx) error {
+		for _, m := range marks {
+			if _, err := w.exec(sqlHookMark, m.Topic, m.Seq); err != nil {
+				return storeErr(err)
+			}
+		}
 		for _, e := range events {
 			if err := w.queryRow(sqlEnqueueHook, e.ID, e.Endpoint, e.Key, e.Body, millis(e.CreatedAt),
 				millis(e.NextAt)).Scan(&e.Seq); err != nil {
@@ -161,4 +173,24 @@ func (s *Store) WebhookFailed(ctx context.Context, seq int64, attempts int, next
 	return s.write(ctx, func(w *writeTx) error {
 		return mustAffect(w.exec(sqlHookFailed, attempts, millis(next), lastErr, seq))
 	})
+}
+
+// WebhookMarks lists the topics' cursors.
+func (s *Store) WebhookMarks(ctx context.Context) ([]store.WebhookMark, error) {
+	ctx, cancel := s.readContext(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, sqlHookMarks)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	defer rows.Close()
+	var out []store.WebhookMark
+	for rows.Next() {
+		var m store.WebhookMark
+		if err := rows.Scan(&m.Topic, &m.Seq); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }

@@ -29,6 +29,10 @@ CREATE TABLE webhook_outbox (
 	next_at    INTEGER NOT NULL,
 	last_error TEXT NOT NULL DEFAULT ''
 );
+CREATE TABLE webhook_cursor (
+	topic TEXT PRIMARY KEY,
+	seq   INTEGER NOT NULL
+) WITHOUT ROWID;
 `
 
 const (
@@ -39,6 +43,9 @@ const (
 	sqlEnqueueHook  = `INSERT INTO webhook_outbox (id, endpoint, key, body, created, next_at) VALUES (?, ?, ?, ?, ?, ?)`
 	sqlPendingHooks = `SELECT seq, id, endpoint, key, body, created, attempts, next_at, last_error
 		FROM webhook_outbox ORDER BY seq LIMIT ?`
+	sqlHookMark = `INSERT INTO webhook_cursor (topic, seq) VALUES (?, ?)
+		ON CONFLICT (topic) DO UPDATE SET seq = max(seq, excluded.seq)`
+	sqlHookMarks  = `SELECT topic, seq FROM webhook_cursor ORDER BY topic`
 	sqlHookDone   = `DELETE FROM webhook_outbox WHERE seq = ?`
 	sqlHookFailed = `UPDATE webhook_outbox SET attempts = ?, next_at = ?, last_error = ? WHERE seq = ?`
 )
@@ -120,8 +127,13 @@ func (s *Store) FAQTeams(ctx context.Context) ([]string, error) {
 }
 
 // EnqueueWebhooks stores outbox events.
-func (s *Store) EnqueueWebhooks(ctx context.Context, events []*store.WebhookEvent) error {
+func (s *Store) EnqueueWebhooks(ctx context.Context, events []*store.WebhookEvent, marks []store.WebhookMark) error {
 	return s.write(ctx, func(w *writeTx) error {
+		for _, m := range marks {
+			if _, err := w.exec(sqlHookMark, m.Topic, m.Seq); err != nil {
+				return storeErr(err)
+			}
+		}
 		for _, e := range events {
 			res, err := w.exec(sqlEnqueueHook, e.ID, e.Endpoint, e.Key, e.Body, millis(e.CreatedAt), millis(e.NextAt))
 			if err != nil {
@@ -167,4 +179,22 @@ func (s *Store) WebhookFailed(ctx context.Context, seq int64, attempts int, next
 	return s.write(ctx, func(w *writeTx) error {
 		return mustAffect(w.exec(sqlHookFailed, attempts, millis(next), lastErr, seq))
 	})
+}
+
+// WebhookMarks lists the topics' cursors.
+func (s *Store) WebhookMarks(ctx context.Context) ([]store.WebhookMark, error) {
+	rows, err := s.rdb.QueryContext(ctx, sqlHookMarks)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.WebhookMark
+	for rows.Next() {
+		var m store.WebhookMark
+		if err := rows.Scan(&m.Topic, &m.Seq); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }

@@ -63,11 +63,15 @@ func testWebhooks(t *testing.T, open Opener) {
 		{ID: "e1", Endpoint: "http://a/", Key: "grpA", Body: []byte(`{"n":1}`), CreatedAt: at(1), NextAt: at(1)},
 		{ID: "e2", Endpoint: "http://a/", Key: "grpB", Body: []byte(`{"n":2}`), CreatedAt: at(2), NextAt: at(2)},
 	}
-	if err := ws.EnqueueWebhooks(ctx, evs[:1]); err != nil {
+	if err := ws.EnqueueWebhooks(ctx, evs[:1], []store.WebhookMark{{Topic: "grpA", Seq: 5}, {Topic: "grpB", Seq: 2}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := ws.EnqueueWebhooks(ctx, evs[1:]); err != nil {
+	// A mark never goes back.
+	if err := ws.EnqueueWebhooks(ctx, evs[1:], []store.WebhookMark{{Topic: "grpA", Seq: 3}, {Topic: "grpB", Seq: 4}}); err != nil {
 		t.Fatal(err)
+	}
+	if m, err := ws.WebhookMarks(ctx); err != nil || !reflect.DeepEqual(m, []store.WebhookMark{{Topic: "grpA", Seq: 5}, {Topic: "grpB", Seq: 4}}) {
+		t.Errorf("WebhookMarks = %v, %v; want grpA 5 (kept), grpB 4 (raised)", m, err)
 	}
 	if evs[0].Seq <= 0 || evs[1].Seq <= evs[0].Seq {
 		t.Fatalf("seqs %d, %d; want increasing", evs[0].Seq, evs[1].Seq)
