@@ -43,6 +43,11 @@ func (f *adminFlags) call(pos []string) (adminCall, string) {
 		return f.staffAdd(rest)
 	case "staff set", "staff disable", "staff enable":
 		return f.staffChange(verb, rest)
+	case "faq import", "faq list":
+		if len(f.teams) == 1 {
+			f.faqTeam = f.teams[0]
+		}
+		return f.faqCall(verb, rest)
 	}
 	return adminCall{}, fmt.Sprintf("unknown command %q", obj+" "+verb)
 }

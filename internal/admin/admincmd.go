@@ -28,6 +28,9 @@ admin API (docs/operations.md, "Staff and teams").
   staff disable LOGIN      (closes the member's sessions; logins fail)
   staff enable LOGIN
   staff list
+  faq import --team NAME FILE   (replaces the team's FAQ; FILE: a JSON array of
+                                {"question", "answer", "keywords"?}, docs/robot.md)
+  faq list --team NAME
 
 --password - reads the password from the first line of standard input.
 Every command takes --addr HOST:PORT (default $PARLEY_ADMIN_ADDR, else
@@ -52,6 +55,7 @@ type adminFlags struct {
 	timeout time.Duration
 	// command-specific
 	onOffline, login, password, role string
+	faqTeam                          string
 	capacity                         int
 	teams, addTeams, removeTeams     repeated
 }

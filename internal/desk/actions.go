@@ -152,8 +152,9 @@ func openParams(res OpenResult) map[string]any {
 	return out
 }
 
-// convHuman asks for a person in the caller's own service topic: with no
-// robot yet, that is the open conversation's state, or a new one.
+// convHuman asks for a person in the caller's own service topic: the
+// robot hands the conversation to the agents, or a new one is opened for
+// them.
 func (rt *Router) convHuman(r *action.Request) action.Result {
 	uid := r.Caller.UserID()
 	if rt.role(r) != store.RoleCustomer || r.Topic != hub.ServiceTopic(uid) {
@@ -161,7 +162,7 @@ func (rt *Router) convHuman(r *action.Request) action.Result {
 	}
 	c, cancel := ctx()
 	defer cancel()
-	res, err := rt.Open(c, uid, "")
+	res, err := rt.Human(c, uid)
 	if err != nil {
 		return errorResult(err)
 	}

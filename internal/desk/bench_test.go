@@ -24,7 +24,7 @@ func BenchmarkAssignWith10000Queued(b *testing.B) {
 	next := 0
 	openOne := func() {
 		next++
-		r.open(fmt.Sprintf("grp%07d", next), proto.Uid(1000+next), "sales", 0, false)
+		r.open(fmt.Sprintf("grp%07d", next), proto.Uid(1000+next), "sales", 0, false, false)
 	}
 	for range 100 + 10_000 { // fills every slot, then the queue
 		openOne()

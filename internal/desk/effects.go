@@ -22,6 +22,9 @@ func (rt *Router) carryOut() {
 	for batch := range rt.effects {
 		for _, e := range batch.events {
 			rt.apply(e)
+			if rt.watch != nil && e.Kind != EvStatus && e.Kind != EvResponded {
+				rt.watch.ConversationEvent(e)
+			}
 		}
 		rt.tellSupervisors(batch.events)
 		for _, m := range batch.moved {
@@ -69,6 +72,14 @@ func (rt *Router) apply(e Event) {
 		}
 		rt.post(ctx, topic, head, "Conversation closed")
 		rt.leave(ctx, topic, e.Agent)
+	case EvBot:
+		switch {
+		case rt.bot == nil:
+		case e.Question > 0:
+			rt.bot.Heard(Heard{Topic: topic, Team: e.Conv.Team, Customer: e.Conv.Customer, Seq: e.Question})
+		default:
+			rt.bot.Opened(topic, e.Conv.Team, e.Conv.Customer)
+		}
 	case EvReopened:
 		rt.post(ctx, topic, map[string]any{"event": EvReopened}, "Conversation reopened")
 	}

@@ -25,9 +25,54 @@ type OpenResult struct {
 var servicePublic = json.RawMessage(`{"fn":"Customer service"}`)
 
 // Open finds or creates customer's service topic and opens a conversation
-// in it unless one is open. team "" is the team of the customer's last
-// conversation, else the only team there is.
+// in it unless one is open: with the robot when the team has one. team ""
+// is the team of the customer's last conversation, else the only team
+// there is.
 func (rt *Router) Open(ctx context.Context, customer proto.Uid, team string) (OpenResult, error) {
+	return rt.open(ctx, customer, team, false, 0)
+}
+
+// openByMessage opens a conversation because the customer wrote message
+// seq in their topic with none open.
+func (rt *Router) openByMessage(ctx context.Context, customer proto.Uid, seq int) (OpenResult, error) {
+	return rt.open(ctx, customer, "", false, seq)
+}
+
+// Human is conv.human: the customer asks for a person. A conversation
+// with the robot is handed to the agents; with none open, one is opened
+// for the agents straight away.
+func (rt *Router) Human(ctx context.Context, customer proto.Uid) (OpenResult, error) {
+	topic := hub.ServiceTopic(customer)
+	var res OpenResult
+	var found bool
+	if err := rt.do(ctx, func() {
+		if found = rt.r.handOff(topic) == nil; found {
+			res = rt.openResult(topic)
+		}
+	}); err != nil || found {
+		return res, err
+	}
+	return rt.open(ctx, customer, "", true, 0)
+}
+
+// HandOff takes topic's conversation from the robot to the agents: the
+// queued event and routing as for any new conversation. A conversation
+// not with the robot is left alone.
+func (rt *Router) HandOff(ctx context.Context, topic string) error {
+	var err error
+	if derr := rt.do(ctx, func() { err = rt.r.handOff(topic) }); derr != nil {
+		return derr
+	}
+	return err
+}
+
+func (rt *Router) openResult(topic string) OpenResult {
+	res := OpenResult{Topic: topic, State: rt.r.convs[topic].State}
+	res.Position, res.ETA, res.HasETA = rt.r.position(topic)
+	return res
+}
+
+func (rt *Router) open(ctx context.Context, customer proto.Uid, team string, human bool, question int) (OpenResult, error) {
 	topic, err := rt.hub.OpenServiceTopic(ctx, customer, servicePublic)
 	if err != nil {
 		return OpenResult{}, err
@@ -50,10 +95,13 @@ func (rt *Router) Open(ctx context.Context, customer proto.Uid, team string) (Op
 			if prev != nil {
 				last = prev.LastAgent
 			}
-			c = rt.r.open(topic, customer, team, last, prev != nil)
+			if c := rt.r.open(topic, customer, team, last, prev != nil, human); c.State == store.ConvBot && question > 0 {
+				rt.r.out[len(rt.r.out)-1].Question = question // the bot event, just emitted
+			}
+		} else if human {
+			rt.r.handOff(topic)
 		}
-		res = OpenResult{Topic: topic, State: c.State}
-		res.Position, res.ETA, res.HasETA = rt.r.position(topic)
+		res = rt.openResult(topic)
 	})
 	return res, err
 }

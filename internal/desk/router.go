@@ -32,6 +32,8 @@ type Router struct {
 	replies store.Replies // nil: no quick replies
 	log     *slog.Logger
 	grace   time.Duration
+	bot     Bot
+	watch   Watcher
 
 	cmds    chan func()
 	notes   chan note // messages written in topics (published)
@@ -55,6 +57,43 @@ type RouterConfig struct {
 	Replies       store.Replies
 	Log           *slog.Logger
 	OfflineGrace  time.Duration // zero: DefaultOfflineGrace
+	// Bot, if set, answers the conversations of the teams it serves
+	// before a person does.
+	Bot Bot
+	// Watcher, if set, hears every conversation event and message.
+	Watcher Watcher
+}
+
+// Bot is the robot, as routing sees it.
+type Bot interface {
+	// Serves reports whether conversations of team start with the
+	// robot. It is called in the routing actor: it must be quick.
+	Serves(team string) bool
+	// Heard tells the robot of a customer's message in a conversation
+	// it holds. It must not block.
+	Heard(m Heard)
+	// Opened tells the robot a conversation started with it, so it can
+	// greet. It must not block.
+	Opened(topic, team string, customer proto.Uid)
+}
+
+// Heard is a customer's message in a conversation with the robot.
+type Heard struct {
+	Topic    string
+	Team     string
+	Customer proto.Uid
+	Seq      int
+}
+
+// Watcher hears what happens in conversations, in order: the merchant's
+// webhooks. Its methods run on the router's own goroutines, never in a
+// topic's actor; they may write to the store.
+type Watcher interface {
+	// ConversationEvent is a routing event, after it was carried out.
+	ConversationEvent(e Event)
+	// MessageCreated is a message written in a service topic by a
+	// person or the robot (not the server's events, not private notes).
+	MessageCreated(topic string, from proto.Uid, seq int, head map[string]any)
 }
 
 // StartRouter rebuilds the queues and loads from the store and starts the
@@ -71,12 +110,16 @@ func StartRouter(ctx context.Context, cfg RouterConfig) (*Router, error) {
 	}
 	rctx, cancel := context.WithCancel(context.Background())
 	rt := &Router{desk: cfg.Desk, hub: cfg.Hub, convs: cfg.Conversations, replies: cfg.Replies, log: cfg.Log, grace: cfg.OfflineGrace,
+		bot: cfg.Bot, watch: cfg.Watcher,
 		cmds: make(chan func(), 1024), effects: make(chan effects, 4096), notes: make(chan note, 4096),
 		metrics: newRouterMetrics(), wrote: make(chan struct{}),
 		stop: cancel, ctx: rctx, r: newRouting(time.Now), timers: map[proto.Uid]*time.Timer{}}
 	// The listener goes in first: a change made while the rebuild runs
 	// then waits in cmds, applied after it (setting a team or an agent
 	// twice is harmless).
+	if cfg.Bot != nil {
+		rt.r.bot = cfg.Bot.Serves
+	}
 	members := cfg.Desk.setListener(rt)
 	for _, t := range cfg.Desk.Teams() {
 		rt.r.setTeam(t.Name, t.OnOffline)
@@ -111,8 +154,22 @@ type effects struct {
 // routes reports whether a staff member takes conversations.
 func routes(m store.StaffMember) bool { return m.Role != store.RoleCustomer && !m.Disabled }
 
-// Stop ends the router after the decisions made so far are carried out.
+// drainTimeout bounds Stop's wait for the messages already heard.
+const drainTimeout = 5 * time.Second
+
+// Stop ends the router after the messages heard so far are taken note of
+// (counted, told to the robot and the watcher) and the decisions made so
+// far are carried out.
 func (rt *Router) Stop() {
+	done := make(chan struct{})
+	select {
+	case rt.notes <- note{flushed: done}:
+		select {
+		case <-done:
+		case <-time.After(drainTimeout):
+		}
+	default: // the buffer is full: what is in it is lost to the watcher
+	}
 	rt.stop()
 	rt.wg.Wait()
 	close(rt.effects)
@@ -210,7 +267,7 @@ func (rt *Router) published(topic string, from proto.Uid, seq int, head map[stri
 		return // the server's own events; staff's private notes are no response
 	}
 	select {
-	case rt.notes <- note{topic: topic, from: from}:
+	case rt.notes <- note{topic: topic, from: from, seq: seq, head: head}:
 	default:
 		if rt.log != nil {
 			rt.log.Warn("customer-service message note dropped: router busy", "topic", topic)
@@ -222,6 +279,11 @@ func (rt *Router) published(topic string, from proto.Uid, seq int, head map[stri
 type note struct {
 	topic string
 	from  proto.Uid
+	seq   int
+	head  map[string]any
+	// flushed, if set, marks no message: it is closed once every note
+	// before it was taken (Stop).
+	flushed chan struct{}
 }
 
 // takeNotes counts messages and reopens conversations: a customer writing
@@ -234,17 +296,30 @@ func (rt *Router) takeNotes() {
 		case <-rt.ctx.Done():
 			return
 		}
+		if n.flushed != nil {
+			close(n.flushed)
+			continue
+		}
 		var open bool
+		var c conv
 		if err := rt.do(rt.ctx, func() {
-			open = rt.r.convs[n.topic] != nil
+			if cv := rt.r.convs[n.topic]; cv != nil {
+				open, c = true, *cv
+			}
 			rt.r.message(n.topic, n.from)
 		}); err != nil {
 			return
 		}
+		if rt.watch != nil {
+			rt.watch.MessageCreated(n.topic, n.from, n.seq, n.head)
+		}
+		if open && c.State == store.ConvBot && n.from == c.Customer && rt.bot != nil {
+			rt.bot.Heard(Heard{Topic: n.topic, Team: c.Team, Customer: c.Customer, Seq: n.seq})
+		}
 		if open || hub.ServiceTopic(n.from) != n.topic {
 			continue
 		}
-		if _, err := rt.Open(rt.ctx, n.from, ""); err != nil && rt.log != nil {
+		if _, err := rt.openByMessage(rt.ctx, n.from, n.seq); err != nil && rt.log != nil {
 			rt.log.Warn("reopening a conversation", "topic", n.topic, "err", err)
 		}
 	}

@@ -25,6 +25,7 @@ const (
 	EvTransferred = "transferred"
 	EvClosed      = "closed"
 	EvReopened    = "reopened"
+	EvBot         = "bot" // the conversation opened with the robot
 	EvUnassigned  = "unassigned"
 	EvResponded   = "responded" // the assigned agent wrote for the first time
 	EvStatus      = "status"    // an agent's status changed (no conversation)
@@ -59,6 +60,10 @@ type Event struct {
 	Position int       // queued
 	First    bool      // assigned: the conversation's first assignment
 	Status   string    // status: the agent's new status
+	// Question is, on bot, the seq of the customer's message that opened
+	// the conversation (0: service.open): the robot answers it rather
+	// than greet.
+	Question int
 }
 
 // conv is an open conversation.
@@ -142,8 +147,11 @@ type routing struct {
 	agents map[proto.Uid]*agent
 	convs  map[string]*conv // open conversations by topic
 	ticket int64
-	out    []Event
-	moved  []Moved
+	// bot reports whether a team's conversations start with the robot;
+	// nil: none do.
+	bot   func(team string) bool
+	out   []Event
+	moved []Moved
 }
 
 // Moved says a queued conversation's position changed. It is kept apart
@@ -252,10 +260,10 @@ func sortedConvs(m map[string]*conv) []*conv {
 	return out
 }
 
-// open starts a conversation in topic for customer in team. A returning
-// customer (reopened) goes to prefer first when that agent is online
-// with a free slot in the team.
-func (r *routing) open(topic string, customer proto.Uid, teamName string, prefer proto.Uid, reopened bool) *conv {
+// open starts a conversation in topic for customer in team: with the
+// robot when the team has one and the customer did not ask for a person
+// (human), else for the agents (seek).
+func (r *routing) open(topic string, customer proto.Uid, teamName string, prefer proto.Uid, reopened, human bool) *conv {
 	r.ticket++
 	c := &conv{store.Conversation{Topic: topic, Customer: customer, Team: teamName, LastAgent: prefer,
 		Ticket: r.ticket, QueuedAt: r.now()}}
@@ -263,15 +271,45 @@ func (r *routing) open(topic string, customer proto.Uid, teamName string, prefer
 	if reopened {
 		r.emit(Event{Kind: EvReopened, Conv: c.Conversation})
 	}
+	if !human && r.bot != nil && r.bot(teamName) {
+		c.State = store.ConvBot
+		r.emit(Event{Kind: EvBot, Conv: c.Conversation})
+		return c
+	}
+	r.seek(c)
+	return c
+}
+
+// handOff takes a conversation from the robot to the agents; one not
+// with the robot is left as it is.
+func (r *routing) handOff(topic string) error {
+	c := r.convs[topic]
+	if c == nil {
+		return ErrNoConversation
+	}
+	if c.State == store.ConvBot {
+		// A new ticket: the queue is served in the order customers asked
+		// for a person, not in the order they first wrote.
+		r.ticket++
+		c.Ticket, c.QueuedAt = r.ticket, r.now()
+		r.seek(c)
+	}
+	return nil
+}
+
+// seek gives c, new or from the robot, to an agent: a returning
+// customer's last agent first when they are online with a free slot in
+// the team, else through the team's queue.
+func (r *routing) seek(c *conv) {
+	teamName, prefer := c.Team, c.LastAgent
 	if a := r.agents[prefer]; a != nil && a.free(teamName) {
 		c.State = store.ConvQueued
 		r.emit(Event{Kind: EvQueued, Conv: c.Conversation})
 		r.assign(c, a)
-		return c
+		return
 	}
 	r.enqueue(c)
 	r.dispatch()
-	return c
 }
 
 // enqueue puts c into its team's queue at its ticket's place.
@@ -449,6 +487,9 @@ func (r *routing) restore(sc store.Conversation) {
 		return // the team is gone; nothing can serve it
 	}
 	r.convs[c.Topic] = c
+	if c.State == store.ConvBot {
+		return // the robot goes on answering
+	}
 	if a := r.agents[c.Agent]; c.State == store.ConvAssigned && a != nil {
 		a.convs[c.Topic] = c
 		return

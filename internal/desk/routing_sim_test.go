@@ -274,7 +274,7 @@ func runSim(t *testing.T, seed uint64) {
 func (s *sim) openOne(opened *int) string {
 	*opened++
 	topic := fmt.Sprintf("grpC%05d", *opened)
-	s.r.open(topic, proto.Uid(*opened), s.teams[s.rng.IntN(len(s.teams))], 0, false)
+	s.r.open(topic, proto.Uid(*opened), s.teams[s.rng.IntN(len(s.teams))], 0, false, false)
 	s.open[topic] = true
 	return "open " + topic
 }
@@ -284,7 +284,7 @@ func (s *sim) openOne(opened *int) string {
 func (s *sim) reopenOne() string {
 	for topic, c := range s.saved {
 		if c.State == store.ConvClosed && s.rng.IntN(4) == 0 {
-			s.r.open(topic, c.Customer, c.Team, c.LastAgent, true)
+			s.r.open(topic, c.Customer, c.Team, c.LastAgent, true, false)
 			s.open[topic] = true
 			return "reopen " + topic
 		}

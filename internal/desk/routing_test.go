@@ -17,7 +17,7 @@ func TestETA(t *testing.T) {
 	r.setAgent(1, 1, []string{"sales"}, true)
 	r.setStatus(1, StatusOnline)
 	for i := range 10 {
-		r.open(proto.GroupName(uint64(100+i)), proto.Uid(100+i), "sales", 0, false)
+		r.open(proto.GroupName(uint64(100+i)), proto.Uid(100+i), "sales", 0, false, false)
 	}
 	if _, _, has := r.position(proto.GroupName(105)); has {
 		t.Fatal("an estimate before any of the queue was served")

@@ -3,6 +3,8 @@ package server
 import (
 	"github.com/parley-im/parley/internal/auth"
 	"github.com/parley-im/parley/internal/hub"
+	"github.com/parley-im/parley/internal/robot"
+	"github.com/parley-im/parley/internal/webhook"
 
 	"encoding/json"
 	"fmt"
@@ -48,6 +50,23 @@ type Config struct {
 	// OfflineGrace is how long an agent whose last session ended keeps
 	// their status and conversations before going offline.
 	OfflineGrace Duration `json:"offline_grace"` // PARLEY_OFFLINE_GRACE
+	// The robot answers from a team's FAQ while its confidence (0–1) is
+	// at least RobotThreshold, and hands off after RobotMisses questions
+	// in a row it could not answer. RobotAIURL, if set, is an answer
+	// provider asked first (signed with RobotAISecret, waited for at most
+	// RobotAITimeout; the FAQ answers when it fails).
+	RobotThreshold float64  `json:"robot_threshold"`  // PARLEY_ROBOT_THRESHOLD
+	RobotMisses    int      `json:"robot_misses"`     // PARLEY_ROBOT_MISSES
+	RobotAIURL     string   `json:"robot_ai_url"`     // PARLEY_ROBOT_AI_URL
+	RobotAISecret  string   `json:"robot_ai_secret"`  // PARLEY_ROBOT_AI_SECRET
+	RobotAITimeout Duration `json:"robot_ai_timeout"` // PARLEY_ROBOT_AI_TIMEOUT
+	// Webhooks are the merchant's endpoints, each "URL|SECRET"; events
+	// are signed with the endpoint's secret. WebhookTimeout bounds one
+	// delivery; failed ones are retried with backoff up to
+	// WebhookMaxBackoff apart.
+	Webhooks          []string `json:"webhooks"`            // PARLEY_WEBHOOKS, comma-separated
+	WebhookTimeout    Duration `json:"webhook_timeout"`     // PARLEY_WEBHOOK_TIMEOUT
+	WebhookMaxBackoff Duration `json:"webhook_max_backoff"` // PARLEY_WEBHOOK_MAX_BACKOFF
 	// Failed logins are throttled per account and per client address: a
 	// burst, then one per interval (ctrl 429 with params.retryAfter).
 	LoginAccountBurst int      `json:"login_account_burst"` // PARLEY_LOGIN_ACCOUNT_BURST
@@ -180,6 +199,11 @@ func Defaults() Config {
 		HiTimeout:           Duration(10 * time.Second),
 		LoginTimeout:        Duration(10 * time.Minute),
 		OfflineGrace:        Duration(60 * time.Second),
+		RobotThreshold:      robot.DefaultThreshold,
+		RobotMisses:         robot.DefaultMisses,
+		RobotAITimeout:      Duration(3 * time.Second),
+		WebhookTimeout:      Duration(webhook.DefaultTimeout),
+		WebhookMaxBackoff:   Duration(webhook.DefaultMaxBackoff),
 		ReadHeaderTimeout:   Duration(10 * time.Second),
 		HTTPIdleTimeout:     Duration(60 * time.Second),
 		LoginAccountBurst:   10,
@@ -253,6 +277,18 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("edit_window must not be negative")
 	case c.OfflineGrace <= 0:
 		return fmt.Errorf("offline_grace must be positive")
+	case c.RobotThreshold <= 0 || c.RobotThreshold > 1:
+		return fmt.Errorf("robot_threshold must be above 0 and at most 1")
+	case c.RobotMisses < 1:
+		return fmt.Errorf("robot_misses must be at least 1")
+	case c.RobotAITimeout <= 0 || c.WebhookTimeout <= 0 || c.WebhookMaxBackoff <= 0:
+		return fmt.Errorf("robot_ai_timeout, webhook_timeout and webhook_max_backoff must be positive")
+	}
+	if err := c.validateRobotAI(); err != nil {
+		return err
+	}
+	if _, err := c.webhookEndpoints(); err != nil {
+		return err
 	}
 	if _, err := parseTrusted(c.TrustedProxies); err != nil {
 		return err

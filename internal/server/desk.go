@@ -13,6 +13,7 @@ import (
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/session"
 	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/internal/webhook"
 )
 
 // deskStore is what customer service keeps in the store, beside the
@@ -45,11 +46,22 @@ func (s *Server) setupDesk(st store.Store) error {
 	s.desk = d
 	s.deps.Disabled = d.Disabled
 	s.hub.SetStaffCheck(d.IsStaff)
+	if err := s.setupRobot(st); err != nil {
+		return err
+	}
+	var watcher desk.Watcher
+	if s.outbox.Enabled() { // no endpoints: nothing to read or write per message
+		s.watcher = webhook.NewDeskWatcher(s.outbox, st, s.log)
+		watcher = s.watcher
+	}
 	rt, err := desk.StartRouter(context.Background(), desk.RouterConfig{Desk: d, Hub: s.hub,
-		Conversations: staff, Replies: staff, Log: s.log, OfflineGrace: time.Duration(s.cfg.OfflineGrace)})
+		Conversations: staff, Replies: staff, Log: s.log, OfflineGrace: time.Duration(s.cfg.OfflineGrace),
+		Bot: s.robot, Watcher: watcher})
 	if err != nil {
+		s.stopRobot()
 		return fmt.Errorf("conversation router: %w", err)
 	}
+	s.robot.SetHandOff(rt.HandOff)
 	s.router = rt
 	rt.Register(s.deps.Actions)
 	// A deleted account's open conversation ends with it: nobody is left
@@ -77,11 +89,13 @@ func (s *Server) stopDesk() {
 	if s.router != nil {
 		s.router.Stop()
 	}
+	s.stopRobot()
 }
 
 // deskRoutes adds the admin API of teams and staff.
 func (s *Server) deskRoutes(mux *http.ServeMux) {
 	admin.StaffRoutes(mux, s.desk, s.cfg.AdminToken, s.log)
+	s.robotRoutes(mux)
 }
 
 // Desk is the staff directory, for tests.

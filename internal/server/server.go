@@ -21,11 +21,13 @@ import (
 	"github.com/parley-im/parley/internal/hub"
 	"github.com/parley-im/parley/internal/pbx"
 	"github.com/parley-im/parley/internal/proto"
+	"github.com/parley-im/parley/internal/robot"
 	"github.com/parley-im/parley/internal/session"
 	"github.com/parley-im/parley/internal/store"
 	"github.com/parley-im/parley/internal/trace"
 	"github.com/parley-im/parley/internal/transport/lp"
 	"github.com/parley-im/parley/internal/transport/ws"
+	"github.com/parley-im/parley/internal/webhook"
 	"golang.org/x/crypto/acme/autocert"
 	ggrpc "google.golang.org/grpc"
 )
@@ -50,6 +52,9 @@ type Server struct {
 	files   *fileService    // uploads and downloads (files.go)
 	desk    *desk.Desk      // staff, roles and teams (desk.go)
 	router  *desk.Router    // conversations, queues and routing (desk.go)
+	robot   *robot.Robot    // answers conversations before a person (robot.go)
+	outbox  *webhook.Outbox // the merchant's webhooks (robot.go)
+	watcher *webhook.DeskWatcher
 
 	// TLS (tls.go): set by New, and acmeHTTP by Serve, before anything is served.
 	tls      *tls.Config       // nil: plain HTTP

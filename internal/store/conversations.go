@@ -9,6 +9,8 @@ import (
 
 // Conversation states.
 const (
+	// ConvBot: the robot answers; no agent, no queue place yet.
+	ConvBot      = "bot"
 	ConvQueued   = "queued"
 	ConvAssigned = "assigned"
 	ConvClosed   = "closed"
@@ -21,7 +23,7 @@ type Conversation struct {
 	Topic    string // grp…, the customer's service topic
 	Customer proto.Uid
 	Team     string
-	State    string    // ConvQueued, ConvAssigned or ConvClosed
+	State    string    // ConvBot, ConvQueued, ConvAssigned or ConvClosed
 	Agent    proto.Uid // the assigned agent; zero unless assigned
 	// LastAgent is the agent who last held it, kept after a close so a
 	// returning customer goes to them first.
