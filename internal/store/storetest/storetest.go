@@ -45,6 +45,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Conversations", func(t *testing.T) { testConversations(t, open) })
 	t.Run("Replies", func(t *testing.T) { testReplies(t, open) })
 	t.Run("Marks", func(t *testing.T) { testMarks(t, open) })
+	t.Run("PolicyWords", func(t *testing.T) { testPolicyWords(t, open) })
+	t.Run("Held", func(t *testing.T) { testHeld(t, open) })
 }
 
 // Users of the fixtures. carol's id has the high bit set, so an adapter
