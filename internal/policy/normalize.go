@@ -5,17 +5,6 @@ import (
 	"unicode/utf8"
 )
 
-// normalized is a text reduced to the runes that matter for matching, with
-// the position in the original text of each one, so a match found in the
-// reduced text can be masked in the original.
-type normalized struct {
-	runes []rune
-	// at[i] is the byte offset in the original text of runes[i]; size[i]
-	// its length in bytes.
-	at   []int32
-	size []uint8
-}
-
 // fold maps one rune to its matching form, or to -1 when it is a separator
 // to be skipped: case is folded, full-width forms become their ASCII
 // counterparts, and spaces, punctuation, symbols and invisible format
@@ -32,6 +21,8 @@ func fold(r rune) rune {
 		return -1 // ASCII space, punctuation, symbols, controls
 	}
 	switch {
+	case 0x4E00 <= r && r <= 0x9FFF, 0x3400 <= r && r <= 0x4DBF: // CJK ideographs: common, and kept as they are
+		return r
 	case 0xFF01 <= r && r <= 0xFF5E: // full-width ASCII
 		return fold(r - 0xFEE0)
 	case r == 0x3000: // ideographic space
@@ -44,24 +35,6 @@ func fold(r rune) rune {
 		return -1
 	}
 	return unicode.ToLower(r)
-}
-
-// normalize folds text into buf (reused to save allocations).
-func normalize(text string, buf *normalized) {
-	buf.runes, buf.at, buf.size = buf.runes[:0], buf.at[:0], buf.size[:0]
-	for i, r := range text {
-		f := fold(r)
-		if f < 0 {
-			continue
-		}
-		n := utf8.RuneLen(r)
-		if r == utf8.RuneError {
-			n = 1
-		}
-		buf.runes = append(buf.runes, f)
-		buf.at = append(buf.at, int32(i))
-		buf.size = append(buf.size, uint8(n))
-	}
 }
 
 // normalizeWord folds a rule's word the way texts are folded; the empty

@@ -104,6 +104,10 @@ func compile(rules []Rule) *ruleSet {
 	return &ruleSet{rules: rules, matcher: newMatcher(words, idx)}
 }
 
+// scanBuf is the memory a check reuses: where each kept rune of the text
+// starts.
+type scanBuf struct{ pos []int32 }
+
 // wordVerdict is what the rules say of one text.
 type wordVerdict struct {
 	action string
@@ -112,20 +116,20 @@ type wordVerdict struct {
 }
 
 // check matches text against the rules that apply to the sender.
-func (rs *ruleSet) check(text string, staff bool, buf *normalized) wordVerdict {
+func (rs *ruleSet) check(text string, staff bool, buf *scanBuf) wordVerdict {
 	var v wordVerdict
 	v.action = Allow
 	if len(rs.rules) == 0 || text == "" {
 		return v
 	}
-	normalize(text, buf)
-	rs.matcher.find(buf.runes, func(h hit) {
+	rs.matcher.scan(text, &buf.pos, func(h hit) {
 		r := rs.rules[h.rule]
 		if !appliesTo(r.Scope, staff) {
 			return
 		}
-		start := int(buf.at[h.start])
-		end := int(buf.at[h.end]) + int(buf.size[h.end])
+		start := int(buf.pos[h.start])
+		_, n := utf8.DecodeRuneInString(text[buf.pos[h.end]:])
+		end := int(buf.pos[h.end]) + n
 		if h.latin && (letterBefore(text, start) || letterAfter(text, end)) {
 			return
 		}

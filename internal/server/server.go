@@ -20,6 +20,7 @@ import (
 	"github.com/parley-im/parley/internal/desk"
 	"github.com/parley-im/parley/internal/hub"
 	"github.com/parley-im/parley/internal/pbx"
+	"github.com/parley-im/parley/internal/policy"
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/session"
 	"github.com/parley-im/parley/internal/store"
@@ -50,6 +51,8 @@ type Server struct {
 	files   *fileService    // uploads and downloads (files.go)
 	desk    *desk.Desk      // staff, roles and teams (desk.go)
 	router  *desk.Router    // conversations, queues and routing (desk.go)
+	policy  *policy.Engine  // word rules and the review service (policy.go)
+	reviews *policy.Reviews // the review queue (policy.go)
 
 	// TLS (tls.go): set by New, and acmeHTTP by Serve, before anything is served.
 	tls      *tls.Config       // nil: plain HTTP
@@ -127,6 +130,11 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
+	if err := s.setupPolicy(st); err != nil {
+		s.stopDesk()
+		st.Close()
+		return nil, err
+	}
 	s.http = httpServer(&cfg, s.hsts(s.routes()))
 	if err := s.setupTLS(); err != nil {
 		s.stopDesk()
@@ -171,6 +179,7 @@ func (s *Server) routes() http.Handler {
 	s.fileRoutes(mux)
 	s.opsRoutes(mux)
 	s.deskRoutes(mux)
+	s.policyRoutes(mux)
 	s.webAppRoutes(mux)
 	return mux
 }

@@ -39,15 +39,15 @@ CREATE INDEX held_messages_state ON held_messages(state, created);
 `
 
 const (
-	heldCols         = `id, topic, msgid, sender, state, reason, head, content, created, decided, decider, seq`
-	sqlSaveWord      = `INSERT OR REPLACE INTO policy_words (word, action, scope, updated) VALUES (?, ?, ?, ?)`
-	sqlDeleteWord    = `DELETE FROM policy_words WHERE word = ?`
-	sqlListWords     = `SELECT word, action, scope, updated FROM policy_words ORDER BY word`
-	sqlSaveHeld      = `INSERT OR IGNORE INTO held_messages (` + heldCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	sqlHeldByMsgID   = `SELECT ` + heldCols + ` FROM held_messages WHERE topic = ? AND msgid = ?`
-	sqlGetHeld       = `SELECT ` + heldCols + ` FROM held_messages WHERE id = ?`
-	sqlListHeld      = `SELECT ` + heldCols + ` FROM held_messages WHERE (? = '' OR state = ?) ORDER BY created, id LIMIT ?`
-	sqlDecideHeld    = `UPDATE held_messages SET state = ?, seq = ?, decider = ?, decided = ? WHERE id = ? AND state = 'pending'`
+	heldCols       = `id, topic, msgid, sender, state, reason, head, content, created, decided, decider, seq`
+	sqlSaveWord    = `INSERT OR REPLACE INTO policy_words (word, action, scope, updated) VALUES (?, ?, ?, ?)`
+	sqlDeleteWord  = `DELETE FROM policy_words WHERE word = ?`
+	sqlListWords   = `SELECT word, action, scope, updated FROM policy_words ORDER BY word`
+	sqlSaveHeld    = `INSERT OR IGNORE INTO held_messages (` + heldCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlHeldByMsgID = `SELECT ` + heldCols + ` FROM held_messages WHERE topic = ? AND msgid = ?`
+	sqlGetHeld     = `SELECT ` + heldCols + ` FROM held_messages WHERE id = ?`
+	sqlListHeld    = `SELECT ` + heldCols + ` FROM held_messages WHERE (? = '' OR state = ?) ORDER BY created, id LIMIT ?`
+	sqlDecideHeld  = `UPDATE held_messages SET state = ?, seq = ?, decider = ?, decided = ? WHERE id = ? AND state = 'pending'`
 )
 
 // SavePolicyWords creates or replaces word rules.
