@@ -44,6 +44,12 @@ func (f *adminFlags) call(pos []string) (adminCall, string) {
 	case "staff set", "staff disable", "staff enable":
 		return f.staffChange(verb, rest)
 	}
+	switch obj {
+	case "words":
+		return f.wordsCall(verb, rest, f.stdin)
+	case "review":
+		return f.reviewCall(verb, rest)
+	}
 	return adminCall{}, fmt.Sprintf("unknown command %q", obj+" "+verb)
 }
 
