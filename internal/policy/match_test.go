@@ -78,7 +78,7 @@ func TestMatcherAgainstNaive(t *testing.T) {
 		}
 		return b.String()
 	}
-	for round := range 200 {
+	for round := range 100 {
 		var words []string
 		var idx []int
 		for i := range 1 + rng.IntN(8) {

@@ -2,8 +2,20 @@ package policy
 
 import (
 	"slices"
+	"sync"
 	"unicode/utf8"
 )
+
+// foldTable is fold of every rune below 0x10000, computed once: it is a
+// constant of Unicode, like the unicode package's own tables, and each
+// rule set's alphabet table is made from it.
+var foldTable = sync.OnceValue(func() []rune {
+	t := make([]rune, 0x10000)
+	for r := range t {
+		t[r] = fold(rune(r))
+	}
+	return t
+})
 
 // matcher finds every occurrence of a set of words in a text in one pass:
 // an Aho–Corasick automaton that folds the text (normalize.go) as it reads
@@ -64,10 +76,12 @@ func newMatcher(words []string, rules []int) *matcher {
 		}
 	}
 	m.classLow = make([]int32, 0x10000)
-	for r := rune(0); r < 0x10000; r++ {
-		if f := fold(r); f < 0 {
+	folded := foldTable()
+	for r, f := range folded {
+		switch {
+		case f < 0:
 			m.classLow[r] = skip
-		} else {
+		case len(alphabet) > 0:
 			m.classLow[r] = alphabet[f]
 		}
 	}
