@@ -49,6 +49,12 @@ func (f *adminFlags) call(pos []string) (adminCall, string) {
 		}
 		return f.faqCall(verb, rest)
 	}
+	switch obj {
+	case "words":
+		return f.wordsCall(verb, rest, f.stdin)
+	case "review":
+		return f.reviewCall(verb, rest)
+	}
 	return adminCall{}, fmt.Sprintf("unknown command %q", obj+" "+verb)
 }
 

@@ -17,8 +17,9 @@ import (
 
 const adminUsage = `usage: parley admin <object> <verb> [args] [flags]
 
-Manages the customer-service staff and teams of a running server through its
-admin API (docs/operations.md, "Staff and teams").
+Manages the customer-service staff and teams, the message policy's words and
+its review queue of a running server through its admin API
+(docs/operations.md, "Staff and teams" and "Message policy").
 
   team add NAME [--on-offline requeue|keep]
   team set NAME --on-offline requeue|keep
@@ -31,6 +32,14 @@ admin API (docs/operations.md, "Staff and teams").
   faq import --team NAME FILE   (replaces the team's FAQ; FILE: a JSON array of
                                 {"question", "answer", "keywords"?}, docs/robot.md)
   faq list --team NAME
+  words add --action block|mask|review [--scope customer|staff|all] WORD...
+  words remove WORD...
+  words import --action block|mask|review [--scope customer|staff|all] FILE
+                           (one word a line, blank lines skipped; - reads stdin)
+  words list
+  review list [--state blocked|pending|approved|rejected] [--limit N]
+  review approve ID        (the held message gets its seq and is delivered)
+  review reject ID         (nothing is delivered; the sender is told)
 
 --password - reads the password from the first line of standard input.
 Every command takes --addr HOST:PORT (default $PARLEY_ADMIN_ADDR, else
@@ -58,6 +67,9 @@ type adminFlags struct {
 	faqTeam                          string
 	capacity                         int
 	teams, addTeams, removeTeams     repeated
+	action, scope, state             string
+	limit                            int
+	stdin                            io.Reader
 }
 
 func newAdminFlags(getenv func(string) string) *adminFlags {
@@ -80,6 +92,10 @@ func newAdminFlags(getenv func(string) string) *adminFlags {
 	f.fs.Var(&f.teams, "team", "team (repeatable)")
 	f.fs.Var(&f.addTeams, "add-team", "team to join (repeatable)")
 	f.fs.Var(&f.removeTeams, "remove-team", "team to leave (repeatable)")
+	f.fs.StringVar(&f.action, "action", "", "block, mask or review")
+	f.fs.StringVar(&f.scope, "scope", "", "customer, staff or all (default all)")
+	f.fs.StringVar(&f.state, "state", "", "blocked, pending, approved or rejected (default all)")
+	f.fs.IntVar(&f.limit, "limit", 0, "list at most this many (default 100)")
 	return f
 }
 
@@ -110,6 +126,9 @@ type adminCall struct {
 	method, path string
 	body         any
 	print        func(w io.Writer, body []byte) error
+	// then are further requests of the same command (an import sent in
+	// pieces); the command prints the first answer with its counts summed.
+	then []adminCall
 }
 
 // AdminCommand runs `parley admin` with the arguments after the command
@@ -141,6 +160,7 @@ func AdminCommand(args []string, getenv func(string) string, stdin io.Reader, st
 		}
 		f.password = strings.TrimRight(line, "\r\n")
 	}
+	f.stdin = stdin
 	call, msg := f.call(pos)
 	if msg != "" {
 		return usage(msg)
@@ -154,6 +174,9 @@ func AdminCommand(args []string, getenv func(string) string, stdin io.Reader, st
 	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
 	defer cancel()
 	body, err := doAdmin(ctx, baseURL(f.addr), f.token, call)
+	if err == nil && len(call.then) > 0 {
+		body, err = doMore(ctx, baseURL(f.addr), f.token, body, call.then)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "parley admin:", err)
 		return ExitNotFound
@@ -214,3 +237,26 @@ func doAdmin(ctx context.Context, base, token string, call adminCall) ([]byte, e
 
 // escape makes a login or team name one path segment.
 func escape(s string) string { return url.PathEscape(s) }
+
+// doMore sends the further requests of a command and returns the first
+// answer with its "added" count raised by theirs.
+func doMore(ctx context.Context, base, token string, first []byte, more []adminCall) ([]byte, error) {
+	var total map[string]any
+	if err := json.Unmarshal(first, &total); err != nil {
+		return nil, err
+	}
+	added, _ := total["added"].(float64)
+	for i, c := range more {
+		body, err := doAdmin(ctx, base, token, c)
+		if err != nil {
+			return nil, fmt.Errorf("part %d of %d (the earlier parts were applied): %w", i+2, len(more)+1, err)
+		}
+		var r struct{ Added float64 }
+		if err := json.Unmarshal(body, &r); err != nil {
+			return nil, err
+		}
+		added += r.Added
+	}
+	total["added"] = added
+	return json.Marshal(total)
+}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parley-im/parley/internal/policy"
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/store"
 	"github.com/parley-im/parley/internal/trace"
@@ -102,6 +103,9 @@ type Hub struct {
 	published PublishHook
 	// staff tells staff from customers, for private notes (private.go).
 	staff StaffCheck
+	// policy decides on messages before they are stored (policy.go); nil
+	// delivers everything as sent.
+	policy *policy.Engine
 
 	// Guarded by mu. A request is put into a topic's inbox only while mu is
 	// read-held, and a topic leaves the map only while mu is write-held and

@@ -44,6 +44,12 @@ type pendingPub struct {
 	replaces int
 	// done, if set, hears the store's result (a server-made message, Post).
 	done func(store.AppendResult)
+	// hold, if set, is the record of a message the policy keeps out of
+	// the topic (blocked or held for review): it is stored instead of msg,
+	// and replaced by the stored record (a retry finds the first one).
+	hold *store.HeldMessage
+	// masked says the policy masked msg's content.
+	masked bool
 }
 
 type appendDone struct {
@@ -81,8 +87,12 @@ func (t *topic) handlePub(r *Request) {
 	}
 	msg := &store.Message{Topic: t.name, MsgID: msgID, From: r.Sess.UserID(),
 		CreatedAt: now.Time, Head: pub.Head, Content: pub.Content}
+	pp := pendingPub{req: r, msg: msg, files: fileIDs, replaces: replaces}
+	if !t.applyPolicy(r, &pp) {
+		return
+	}
 	t.record(trace.Accepted, r, msg, 0, "")
-	t.pub.queue = append(t.pub.queue, pendingPub{req: r, msg: msg, files: fileIDs, replaces: replaces})
+	t.pub.queue = append(t.pub.queue, pp)
 	t.pub.queued++
 	t.pub.flush(t)
 }
@@ -136,6 +146,15 @@ func (t *topic) storeBatch(ctx context.Context, batch []pendingPub) ([]store.App
 	var kept []pendingPub
 	var idx []int
 	for i := range batch {
+		if batch[i].hold != nil {
+			// Kept out of the topic: no seq, and no attachment linked.
+			held, err := t.hub.policy.Hold(ctx, batch[i].hold)
+			if err == nil {
+				batch[i].hold = held
+			}
+			res[i].Err = err
+			continue
+		}
 		if batch[i].replaces > 0 {
 			if err := t.checkEdit(ctx, &batch[i]); err != nil {
 				res[i].Err = err
@@ -202,6 +221,10 @@ func (t *topic) published(pp *pendingPub, res store.AppendResult) {
 	if pp.done != nil {
 		pp.done(res)
 	}
+	if pp.hold != nil {
+		t.heldAnswered(pp, res.Err)
+		return
+	}
 	if refusal := editErr(r, res.Err); refusal != nil {
 		t.reply(r, refusal)
 		return
@@ -221,6 +244,9 @@ func (t *topic) published(pp *pendingPub, res store.AppendResult) {
 		params := map[string]any{"seq": res.SeqID}
 		if res.Duplicate {
 			params["duplicate"] = true
+		}
+		if pp.masked {
+			maskedParams(params, pp.msg.Content)
 		}
 		t.reply(r, proto.CtrlParams(id, r.View, proto.CodeAccepted, "accepted", params, proto.TimeOf(res.CreatedAt)))
 	}

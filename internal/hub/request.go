@@ -1,6 +1,9 @@
 package hub
 
-import "github.com/parley-im/parley/internal/proto"
+import (
+	"github.com/parley-im/parley/internal/policy"
+	"github.com/parley-im/parley/internal/proto"
+)
 
 // Request is a client message on its way to a topic, with the names the
 // session resolved.
@@ -16,6 +19,9 @@ type Request struct {
 	// Params, if set, go into the ctrl answering an {acc} update: the
 	// fresh token after a password change.
 	Params map[string]any
+	// Policy is what the message policy decided about a {pub} (Judge);
+	// nil: deliver it as sent.
+	Policy *policy.Decision
 }
 
 // event is anything a topic actor handles from its inbox.

@@ -126,6 +126,19 @@ type Config struct {
 	// them: they answer 404.
 	AdminToken string `json:"admin_token"` // PARLEY_ADMIN_TOKEN
 
+	// The risk-review service (policy): when ReviewHookURL is set, every
+	// message is posted there, signed with ReviewHookSecret, before it is
+	// stored; an answer not given within ReviewHookTimeout takes
+	// ReviewHookFail (open: deliver, closed: block, review: hold). After
+	// ReviewHookBreakerFailures failures in a row the service is not called
+	// for ReviewHookBreakerCooldown.
+	ReviewHookURL             string   `json:"review_hook_url"`              // PARLEY_REVIEW_HOOK_URL
+	ReviewHookSecret          string   `json:"review_hook_secret"`           // PARLEY_REVIEW_HOOK_SECRET
+	ReviewHookTimeout         Duration `json:"review_hook_timeout"`          // PARLEY_REVIEW_HOOK_TIMEOUT
+	ReviewHookFail            string   `json:"review_hook_fail"`             // PARLEY_REVIEW_HOOK_FAIL
+	ReviewHookBreakerFailures int      `json:"review_hook_breaker_failures"` // PARLEY_REVIEW_HOOK_BREAKER_FAILURES
+	ReviewHookBreakerCooldown Duration `json:"review_hook_breaker_cooldown"` // PARLEY_REVIEW_HOOK_BREAKER_COOLDOWN
+
 	// TLS from files: TLSCert and TLSKey name a PEM certificate chain and
 	// its key; both or neither. The pair is reloaded when the files change.
 	TLSCert string `json:"tls_cert"` // PARLEY_TLS_CERT
@@ -217,6 +230,11 @@ func Defaults() Config {
 		FileMaxPending:      32,
 		FileUnsentTTL:       Duration(time.Hour),
 		EditWindow:          Duration(hub.DefaultEditWindow),
+
+		ReviewHookTimeout:         Duration(2 * time.Second),
+		ReviewHookFail:            "open",
+		ReviewHookBreakerFailures: 5,
+		ReviewHookBreakerCooldown: Duration(30 * time.Second),
 	}
 }
 
@@ -293,6 +311,9 @@ func (c *Config) Validate() error {
 	if _, err := parseTrusted(c.TrustedProxies); err != nil {
 		return err
 	}
+	if err := c.validateReviewHook(); err != nil {
+		return err
+	}
 	if _, _, err := c.customerVerifiers(); err != nil {
 		return err
 	}
@@ -315,3 +336,22 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 
 // MarshalJSON writes a duration string.
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// validateReviewHook checks the risk-review service settings.
+func (c *Config) validateReviewHook() error {
+	switch {
+	case c.ReviewHookTimeout <= 0 || c.ReviewHookBreakerCooldown <= 0:
+		return fmt.Errorf("review_hook_timeout and review_hook_breaker_cooldown must be positive")
+	case c.ReviewHookBreakerFailures < 1:
+		return fmt.Errorf("review_hook_breaker_failures must be at least 1")
+	case c.ReviewHookFail != "open" && c.ReviewHookFail != "closed" && c.ReviewHookFail != "review":
+		return fmt.Errorf("review_hook_fail %q: want open, closed or review", c.ReviewHookFail)
+	case c.ReviewHookURL == "":
+		return nil
+	case !strings.HasPrefix(c.ReviewHookURL, "http://") && !strings.HasPrefix(c.ReviewHookURL, "https://"):
+		return fmt.Errorf("review_hook_url %q: want an http:// or https:// URL", c.ReviewHookURL)
+	case len(c.ReviewHookSecret) < 16:
+		return fmt.Errorf("review_hook_secret must be at least 16 bytes when review_hook_url is set")
+	}
+	return nil
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/parley-im/parley/internal/desk"
 	"github.com/parley-im/parley/internal/hub"
 	"github.com/parley-im/parley/internal/pbx"
+	"github.com/parley-im/parley/internal/policy"
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/robot"
 	"github.com/parley-im/parley/internal/session"
@@ -55,6 +56,8 @@ type Server struct {
 	robot   *robot.Robot    // answers conversations before a person (robot.go)
 	outbox  *webhook.Outbox // the merchant's webhooks (robot.go)
 	watcher *webhook.DeskWatcher
+	policy  *policy.Engine  // word rules and the review service (policy.go)
+	reviews *policy.Reviews // the review queue (policy.go)
 
 	// TLS (tls.go): set by New, and acmeHTTP by Serve, before anything is served.
 	tls      *tls.Config       // nil: plain HTTP
@@ -132,6 +135,11 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
+	if err := s.setupPolicy(st); err != nil {
+		s.stopDesk()
+		st.Close()
+		return nil, err
+	}
 	s.http = httpServer(&cfg, s.hsts(s.routes()))
 	if err := s.setupTLS(); err != nil {
 		s.stopDesk()
@@ -176,6 +184,7 @@ func (s *Server) routes() http.Handler {
 	s.fileRoutes(mux)
 	s.opsRoutes(mux)
 	s.deskRoutes(mux)
+	s.policyRoutes(mux)
 	s.webAppRoutes(mux)
 	return mux
 }

@@ -49,6 +49,11 @@ func (s *Session) topicRequest(m *proto.ClientMsg) {
 		return
 	}
 	req.Topic = internal
+	if m.Pub != nil {
+		// The policy decides here, on this session's goroutine, not in the
+		// topic (see Hub.Judge).
+		s.deps.Hub.Judge(s.deps.Hub.Context(), req)
+	}
 	switch {
 	case s.deps.Hub.Dispatch(req):
 		if mark {

@@ -174,7 +174,7 @@ CREATE INDEX file_links_topic ON file_links(topic);
 // from version i to version i+1. Released entries are never edited; a schema
 // change is a new entry at the end.
 func migrations() []string {
-	return []string{migration1, migration2, migration3, migration4, migration5, migration6, migration7, migration8, migration9, migration10}
+	return []string{migration1, migration2, migration3, migration4, migration5, migration6, migration7, migration8, migration9, migration10, migration11}
 }
 
 // migrate brings the database to the newest schema in one transaction, so a

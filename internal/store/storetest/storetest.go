@@ -47,6 +47,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Marks", func(t *testing.T) { testMarks(t, open) })
 	t.Run("FAQs", func(t *testing.T) { testFAQs(t, open) })
 	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, open) })
+	t.Run("PolicyWords", func(t *testing.T) { testPolicyWords(t, open) })
+	t.Run("Held", func(t *testing.T) { testHeld(t, open) })
 }
 
 // Users of the fixtures. carol's id has the high bit set, so an adapter
