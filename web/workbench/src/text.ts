@@ -1,0 +1,71 @@
+// How message content reads on screen: plain strings, Drafty {txt}, files.
+
+import type { Message } from '@parley-im/sdk';
+
+interface DraftyEntity {
+  tp?: string;
+  data?: { name?: string; mime?: string; ref?: string; val?: string; width?: number; height?: number };
+}
+
+interface Drafty {
+  txt?: string;
+  ent?: DraftyEntity[];
+}
+
+function isDrafty(c: unknown): c is Drafty {
+  return typeof c === 'object' && c !== null && ('txt' in c || 'ent' in c);
+}
+
+/** plainText is the message's text, or the file's name for an attachment. */
+export function plainText(m: Message): string {
+  const c = m.content;
+  if (typeof c === 'string') {
+    return c;
+  }
+  if (isDrafty(c)) {
+    const file = c.ent?.find((e) => e.tp === 'EX' || e.tp === 'IM');
+    return c.txt || file?.data?.name || '';
+  }
+  return JSON.stringify(c);
+}
+
+/** attachment is the message's file or image, if it has one. */
+export function attachment(m: Message): { image: boolean; name: string; ref: string } | undefined {
+  const c = m.content;
+  if (!isDrafty(c)) {
+    return undefined;
+  }
+  const e = c.ent?.find((x) => x.tp === 'EX' || x.tp === 'IM');
+  if (!e?.data) {
+    return undefined;
+  }
+  return { image: e.tp === 'IM', name: e.data.name ?? 'file', ref: e.data.ref ?? '' };
+}
+
+/** isEvent tells a conversation event line (queued, assigned, …) from a message. */
+export function isEvent(m: Message): boolean {
+  return typeof m.head.event === 'string';
+}
+
+/** suggestions are a robot card's tappable questions (head.suggestions), if any. */
+export function suggestions(m: Message): string[] {
+  const s = m.head.suggestions;
+  return Array.isArray(s) ? s.filter((x): x is string => typeof x === 'string') : [];
+}
+
+export function shortTime(ts: Date | number): string {
+  const d = typeof ts === 'number' ? new Date(ts) : ts;
+  return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+/** waited is a duration as "45s", "12m", "3h". */
+export function waited(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) {
+    return `${s}s`;
+  }
+  if (s < 3600) {
+    return `${Math.floor(s / 60)}m`;
+  }
+  return `${Math.floor(s / 3600)}h`;
+}
