@@ -46,7 +46,7 @@ test('an agent signs in, a customer is routed to her, they chat both ways', asyn
   await waitFor(async () => (await ann.page.locator('.event').count()) >= 2, 'the queued and assigned event lines');
 
   cust.client.send(cust.topic, 'my order is late');
-  await ann.page.getByRole('listitem').filter({ hasText: 'my order is late' }).waitFor();
+  await ann.page.getByRole('list', { name: /^(Messages|消息列表)$/ }).getByRole('listitem').filter({ hasText: 'my order is late' }).waitFor();
   await ann.say('Hello, how can I help?');
   await waitFor(() => customerTexts(cust.client, cust.topic).includes('Hello, how can I help?'), 'the customer to get the answer');
   // The own message's tick reaches delivered or read.
@@ -112,7 +112,7 @@ test('transfer to a colleague, who answers; close; the customer writes again and
   await ann.page.getByRole('button', { name: 'Transfer', exact: true }).click();
   await bob.openConversation(cust.topic);
   // Bob sees the history, then answers.
-  await bob.page.getByRole('listitem').filter({ hasText: 'my order is late' }).waitFor();
+  await bob.page.getByRole('list', { name: /^(Messages|消息列表)$/ }).getByRole('listitem').filter({ hasText: 'my order is late' }).waitFor();
   await bob.say('Bob here, I will check');
   await waitFor(() => customerTexts(cust.client, cust.topic).includes('Bob here, I will check'), 'the customer to get bob\'s answer');
   await waitFor(async () => (await ann.row(cust.topic).count()) === 0, 'the conversation to leave ann\'s list');
@@ -133,7 +133,7 @@ test('transfer to a colleague, who answers; close; the customer writes again and
     return undefined;
   }, 'an agent to get the reopened conversation');
   await holder.openConversation(cust.topic);
-  await holder.page.getByRole('listitem').filter({ hasText: 'one more question' }).waitFor();
+  await holder.page.getByRole('list', { name: /^(Messages|消息列表)$/ }).getByRole('listitem').filter({ hasText: 'one more question' }).waitFor();
   await holder.say('welcome back');
   await waitFor(() => customerTexts(cust.client, cust.topic).includes('welcome back'), 'the customer to get the answer after reopening');
   await holder.shot('06-reopened');
@@ -151,7 +151,7 @@ test('the supervisor, in Chinese, sees the desk and the charts', async () => {
   await sue.openConversation(cust.topic);
   // The textbox's accessible name follows the language.
   await sue.page.getByRole('textbox', { name: '消息', exact: true }).waitFor();
-  await sue.page.getByRole('listitem').filter({ hasText: 'welcome back' }).waitFor();
+  await sue.page.getByRole('list', { name: /^(Messages|消息列表)$/ }).getByRole('listitem').filter({ hasText: 'welcome back' }).waitFor();
   await sue.shot('08-supervisor-conversation');
   await sue.context.close();
 });

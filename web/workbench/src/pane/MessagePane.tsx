@@ -149,7 +149,7 @@ export function MessagePane({ desk, topic, unread, t, composerRef }: Props) {
         {showLatest && <button type="button" onClick={jumpLatest}>{t.jumpLatest}</button>}
       </div>
       <div class="scroll" ref={scrollRef} onScroll={onScroll} tabIndex={0} aria-label={t.messages}>
-        <ul class="rows" role="list" style={{ height: `${v.getTotalSize()}px` }}>
+        <ul class="rows" role="list" aria-label={t.messages} style={{ height: `${v.getTotalSize()}px` }}>
           {items.map((it) => {
             const m = messages[it.index]!;
             return (
