@@ -11,8 +11,8 @@
 //	apt-get install chromium
 //	npm ci --prefix web
 //
-// When web/workbench/dist holds no build, the test builds it
-// (`npm run build --prefix web`) before building the server. Without the
+// When web/workbench/dist holds no build, the test builds it (Vite) before
+// building the server; .ci/run builds the web apps (`make web`) first. Without the
 // dependencies the test is skipped, except under CI (env CI set), where a
 // missing piece fails it. Screenshots of the key screens go to the folder
 // the log names (PARLEY_WORKBENCH_SHOTS chooses it).
@@ -91,21 +91,40 @@ func TestWorkbenchInBrowser(t *testing.T) {
 	}
 }
 
-// buildIfMissing builds the web apps when the workbench has no build yet:
-// the server binary embeds whatever web/workbench/dist holds when it is built.
+// buildIfMissing builds the workbench when web/workbench/dist holds no build:
+// the server binary embeds whatever that folder holds when it is built. Vite
+// writes into a temporary folder, whose files are then copied in, index.html
+// last: other test packages build parley binaries meanwhile, and a dist
+// folder that Vite had emptied (its placeholder gone) would fail their
+// go:embed.
 func buildIfMissing(t *testing.T, web string) {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(web, "workbench", "dist", "index.html")); err == nil {
+	dist := filepath.Join(web, "workbench", "dist")
+	if _, err := os.Stat(filepath.Join(dist, "index.html")); err == nil {
 		return
 	}
 	npm, err := exec.LookPath("npm")
 	require(t, err, "the workbench is not built and npm is not on PATH: run `make web`")
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, npm, "run", "build", "--prefix", web)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("building the web apps (npm run build --prefix web): %v\n%s", err, out)
+	if _, err := os.Stat(filepath.Join(web, "sdk", "dist", "index.js")); err != nil {
+		run(ctx, t, filepath.Join(web, "sdk"), npm, "run", "build")
+	}
+	out := t.TempDir()
+	dir := filepath.Join(web, "workbench")
+	run(ctx, t, dir, npm, "exec", "--", "tsc", "-p", "tsconfig.json", "--noEmit")
+	run(ctx, t, dir, npm, "exec", "--", "vite", "build", "--outDir", out, "--emptyOutDir")
+	if err := os.CopyFS(dist, os.DirFS(filepath.Join(out))); err != nil {
+		t.Fatalf("copying the workbench build into %s: %v", dist, err)
+	}
+}
+
+func run(ctx context.Context, t *testing.T, dir, name string, args ...string) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s %v in %s: %v\n%s", name, args, dir, err, out)
 	}
 }
 
