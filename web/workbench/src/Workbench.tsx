@@ -13,6 +13,7 @@ import { MessagePane } from './pane/MessagePane';
 import type { ComposerHandle } from './pane/Composer';
 import { CustomerPanel } from './side/CustomerPanel';
 import { beep, desktopNotify, setTitleBadge } from './notify';
+import { customerOf } from './text';
 
 interface Props {
   desk: Desk;
@@ -28,7 +29,9 @@ export function Workbench({ desk, t }: Props) {
   const supervisor = useObservable(desk.supervisor$, desk.supervisor$.value);
   const now = useNow(5000);
   const composer = useRef<ComposerHandle | null>(null);
-  const rows = useMemo(() => rowsFor(tab, mine, summaries, deskState), [tab, mine, summaries, deskState]);
+  const staff = useObservable(desk.staff$, desk.staff$.value);
+  const rows = useMemo(() => rowsFor(tab, mine, summaries, deskState,
+    (topic) => customerOf(desk.client.messagesNow(topic), staff)), [desk, tab, mine, summaries, deskState, staff]);
   useNotifications(desk, summaries, selected, t);
 
   const move = (step: number) => {

@@ -18,6 +18,8 @@ export class Desk {
   readonly supervisor$ = new BehaviorSubject(false);
   readonly state$ = new BehaviorSubject<DeskState | undefined>(undefined);
   readonly status$ = new BehaviorSubject<AgentStatus>('offline');
+  /** staff$ is the staff user ids this page knows (the supervisor's desk lists them). */
+  readonly staff$ = new BehaviorSubject<ReadonlySet<string>>(new Set());
   readonly labels$ = new BehaviorSubject<ReadonlyMap<string, string[]>>(new Map());
   readonly typing$ = new BehaviorSubject<ReadonlyMap<string, number>>(new Map());
   readonly replies$ = new BehaviorSubject<QuickReply[]>([]);
@@ -31,6 +33,11 @@ export class Desk {
     // list is kept per user so a reload still shows (and re-joins) them.
     this.mineKey = `parley-workbench-mine-${client.userId}`;
     this.mine$ = new BehaviorSubject<string[]>(readList(this.mineKey));
+    this.subs.add(this.state$.subscribe((d) => {
+      if (d) {
+        this.staff$.next(new Set([...this.staff$.value, ...d.agents.map((a) => a.user)]));
+      }
+    }));
   }
 
   /** start attaches me and the kept conversations, and learns the role. */

@@ -69,6 +69,11 @@ const en = {
   st_rejected: 'rejected',
   st_masked: 'masked',
   file: 'File',
+  ev_queued: 'Waiting for an agent',
+  ev_assigned: 'An agent joined',
+  ev_transferred: 'Transferred',
+  ev_closed: 'Conversation closed',
+  ev_reopened: 'Conversation reopened',
   shortcuts: 'Alt+J / Alt+K: next / previous conversation · Alt+L: reply · Alt+P: private note · Alt+E: close · /: quick replies',
 };
 
@@ -140,6 +145,11 @@ const zh: Dict = {
   st_rejected: '已驳回',
   st_masked: '已屏蔽敏感词',
   file: '文件',
+  ev_queued: '等待客服接入',
+  ev_assigned: '客服已接入',
+  ev_transferred: '已转接',
+  ev_closed: '会话已结束',
+  ev_reopened: '会话已重新打开',
   shortcuts: 'Alt+J / Alt+K：下一个 / 上一个会话 · Alt+L：回复 · Alt+P：内部备注 · Alt+E：结束 · /：快捷回复',
 };
 

@@ -42,6 +42,20 @@ export function attachment(m: Message): { image: boolean; name: string; ref: str
   return { image: e.tp === 'IM', name: e.data.name ?? 'file', ref: e.data.ref ?? '' };
 }
 
+/**
+ * customerOf is the conversation's customer: the first sender who is neither
+ * this user nor known staff, of a message that is not an event or a note.
+ * Customers open service to ask, so theirs is the first such message.
+ */
+export function customerOf(list: readonly Message[], staff: ReadonlySet<string>): string {
+  for (const m of list) {
+    if (!m.own && m.from && !staff.has(m.from) && !isEvent(m) && !m.private) {
+      return m.from;
+    }
+  }
+  return '';
+}
+
 /** isEvent tells a conversation event line (queued, assigned, …) from a message. */
 export function isEvent(m: Message): boolean {
   return typeof m.head.event === 'string';

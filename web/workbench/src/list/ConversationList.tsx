@@ -20,7 +20,7 @@ export interface Row {
 
 /** rowsFor builds a tab's rows, most recent first. */
 export function rowsFor(tab: Tab, mine: readonly string[], summaries: readonly ConversationSummary[],
-  desk: DeskState | undefined): Row[] {
+  desk: DeskState | undefined, customerOfTopic: (topic: string) => string): Row[] {
   const byTopic = new Map(summaries.map((s) => [s.topic, s]));
   let topics: string[];
   const queuedSince = new Map<string, number>();
@@ -41,7 +41,8 @@ export function rowsFor(tab: Tab, mine: readonly string[], summaries: readonly C
     const s = byTopic.get(topic);
     const last = s?.last;
     const lastTs = last ? last.ts.getTime() : (queuedSince.get(topic) ?? 0);
-    const customerWaits = last !== undefined && !last.own && !isEvent(last);
+    const customerWaits = last !== undefined && !last.own && !isEvent(last) && !last.private
+      && last.from === customerOfTopic(topic);
     return {
       topic,
       unread: s?.unread ?? 0,

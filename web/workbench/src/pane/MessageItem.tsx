@@ -15,21 +15,30 @@ export function statusLabel(m: Message, t: Dict): string {
   return m.policy === 'masked' ? `${base}, ${t.st_masked}` : base;
 }
 
+/** eventText is an event line in the page's language (the server's text is English). */
+function eventText(m: Message, t: Dict): string {
+  const k = `ev_${String(m.head.event)}` as Key;
+  return k in t ? t[k] : plainText(m);
+}
+
 interface Props {
   m: Message;
+  /** customer is the conversation's customer: other senders are staff. */
+  customer: string;
   status: string; // repeated so a status change re-renders the row (messages are mutated in place)
   t: Dict;
   onResend: (m: Message) => void;
   onSuggestion: (text: string) => void;
 }
 
-export function MessageItem({ m, t, onResend, onSuggestion }: Props) {
+export function MessageItem({ m, customer, t, onResend, onSuggestion }: Props) {
   if (isEvent(m)) {
-    return <div class="event">{plainText(m)} · {shortTime(m.ts)}</div>;
+    return <div class="event">{eventText(m, t)} · {shortTime(m.ts)}</div>;
   }
   const file = attachment(m);
   const quote = typeof m.head.quote === 'string' ? m.head.quote : undefined;
-  const cls = `bubble ${m.own ? 'own' : 'other'}${m.private ? ' note' : ''} st-${m.status}`;
+  const side = m.own ? 'own' : customer && m.from !== customer ? 'own staff' : 'other';
+  const cls = `bubble ${side}${m.private ? ' note' : ''} st-${m.status}`;
   const sugg = suggestions(m);
   return (
     <div class={cls}>

@@ -13,6 +13,7 @@ import { useNow, useObservable } from '../hooks';
 import { MessageItem } from './MessageItem';
 import { Composer, type ComposerHandle } from './Composer';
 import { loadOlder, oldestSeq } from './older';
+import { customerOf } from '../text';
 
 interface Props {
   desk: Desk;
@@ -140,6 +141,8 @@ export function MessagePane({ desk, topic, unread, t, composerRef }: Props) {
     }
   };
 
+  const staff = useObservable(desk.staff$, desk.staff$.value);
+  const customer = useMemo(() => customerOf(messages, staff), [messages, staff]);
   const typing = desk.isTyping(topic, now);
   const items = v.getVirtualItems();
   return (
@@ -155,7 +158,7 @@ export function MessagePane({ desk, topic, unread, t, composerRef }: Props) {
             return (
               <li key={it.key} data-index={it.index} ref={v.measureElement} class="row"
                 style={{ transform: `translateY(${it.start}px)` }} data-msgid={m.msgid} data-seq={m.seq}>
-                <MessageItem m={m} status={`${m.status}${m.seq}`} t={t} onResend={(x) => client.resend(x)}
+                <MessageItem m={m} customer={customer} status={`${m.status}${m.seq}`} t={t} onResend={(x) => client.resend(x)}
                   onSuggestion={(s) => composerRef.current?.insert(s)} />
               </li>
             );

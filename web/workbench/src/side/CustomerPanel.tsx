@@ -8,7 +8,7 @@ import type { Message } from '@parley-im/sdk';
 import type { Desk } from '../desk';
 import type { Dict } from '../i18n';
 import { useObservable } from '../hooks';
-import { shortTime } from '../text';
+import { customerOf, shortTime } from '../text';
 
 interface Props {
   desk: Desk;
@@ -23,7 +23,8 @@ export function CustomerPanel({ desk, topic, t, onClosed }: Props) {
   const labels = useObservable(desk.labels$, desk.labels$.value).get(topic) ?? [];
   const [newLabel, setNewLabel] = useState('');
   const [to, setTo] = useState('');
-  const customer = messages.find((m) => !m.own && m.from && m.head.event === undefined && !m.private)?.from ?? '';
+  const staff = useObservable(desk.staff$, desk.staff$.value);
+  const customer = customerOf(messages, staff);
   const closed = messages.filter((m) => m.head.event === 'closed');
 
   const addLabel = (e: Event) => {
