@@ -12,5 +12,5 @@ export default defineConfig({
       'react/jsx-runtime': 'preact/jsx-runtime',
     },
   },
-  build: { target: 'es2022', sourcemap: false, chunkSizeWarningLimit: 300 },
+  build: { target: 'es2022', sourcemap: false, minify: process.env.PARLEY_NO_MINIFY ? false : "esbuild", chunkSizeWarningLimit: 300 },
 });

@@ -57,6 +57,35 @@ async function agentPage(name, capacity) {
   return { context, page };
 }
 
+/**
+ * profiled runs fn under Chromium's CPU profiler when BENCH_PROFILE is set,
+ * and prints the functions with the most self time (where a long task went).
+ */
+async function profiled(page, what, fn) {
+  if (!process.env.BENCH_PROFILE) {
+    return fn();
+  }
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  const r = await fn();
+  const { profile } = await cdp.send('Profiler.stop');
+  const self = new Map();
+  const dt = profile.timeDeltas ?? [];
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  (profile.samples ?? []).forEach((id, i) => {
+    const n = byId.get(id);
+    const f = n.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber}:${f.columnNumber}`;
+    self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0) / 1000);
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  console.log(`CPU profile of ${what}: ${fmt(total)} ms sampled; most self time:`);
+  [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25).forEach(([k, v]) => console.log(`  ${fmt(v).padStart(8)} ms  ${k}`));
+  return r;
+}
+
 const q = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 const fmt = (x) => (Math.round(x * 10) / 10).toString();
 const mb = (x) => `${(x / 1048576).toFixed(1)} MB`;
@@ -125,14 +154,14 @@ if (which.has('scroll')) {
   await page.locator('.rows li').first().waitFor();
   const started = Date.now();
   // Scroll up a screen per frame until the first message is on screen.
-  await page.evaluate(async () => {
+  await profiled(page, 'the scroll', () => page.evaluate(async () => {
     const el = document.querySelector('.scroll');
     const deadline = performance.now() + 600_000;
     while (!document.querySelector('.rows li[data-seq="1"]') && performance.now() < deadline) {
       el.scrollTop = Math.max(0, el.scrollTop - el.clientHeight);
       await new Promise((r) => requestAnimationFrame(r));
     }
-  });
+  }));
   const took = Date.now() - started;
   const lt = await longtasks(page, t0);
   const dom = await page.evaluate(() => ({ rows: document.querySelectorAll('.rows li').length, nodes: document.getElementsByTagName('*').length }));

@@ -1,6 +1,7 @@
 // One row of the message pane: a message (text, image, file, robot card with
 // suggestions, quote), an event line ("assigned to …") or a private note.
 
+import { memo } from 'preact/compat';
 import type { Message } from '@parley-im/sdk';
 import type { Dict, Key } from '../i18n';
 import { attachment, isEvent, plainText, shortTime, suggestions } from '../text';
@@ -31,7 +32,11 @@ interface Props {
   onSuggestion: (text: string) => void;
 }
 
-export function MessageItem({ m, customer, t, onResend, onSuggestion }: Props) {
+/**
+ * MessageItem re-renders only when one of its props changes: status carries
+ * the message's status, seq and policy, since messages change in place.
+ */
+export const MessageItem = memo(function MessageItem({ m, customer, t, onResend, onSuggestion }: Props) {
   if (isEvent(m)) {
     return <div class="event">{eventText(m, t)} · {shortTime(m.ts)}</div>;
   }
@@ -59,4 +64,4 @@ export function MessageItem({ m, customer, t, onResend, onSuggestion }: Props) {
       </span>
     </div>
   );
-}
+});

@@ -13,7 +13,7 @@ import { useNow, useObservable } from '../hooks';
 import { MessageItem } from './MessageItem';
 import { Composer, type ComposerHandle } from './Composer';
 import { loadOlder, oldestSeq } from './older';
-import { customerOf } from '../text';
+import { attachment, customerOf } from '../text';
 
 interface Props {
   desk: Desk;
@@ -47,6 +47,13 @@ export function firstUnreadIndex(list: readonly Message[], unread: number): numb
   return -1;
 }
 
+/** TypingLine re-renders itself every second, so the pane does not have to. */
+function TypingLine({ desk, topic, t }: { desk: Desk; topic: string; t: Dict }) {
+  const now = useNow(1000);
+  useObservable(desk.typing$, desk.typing$.value);
+  return <div class="typing" aria-live="polite">{desk.isTyping(topic, now) ? `${t.customer} ${t.typing}` : ''}</div>;
+}
+
 export function MessagePane({ desk, topic, unread, t, composerRef }: Props) {
   const client = desk.client;
   const messages$ = useMemo(() => client.messages(topic), [client, topic]);
@@ -57,7 +64,6 @@ export function MessagePane({ desk, topic, unread, t, composerRef }: Props) {
   const loading = useRef(false);
   const noMore = useRef(false);
   const firstUnread = useRef(firstUnreadIndex(messages, unread));
-  const now = useNow(1000);
 
   // While the agent is at the bottom, the last row is always rendered, so a
   // sent or received message is in the DOM in the same frame, before any
@@ -134,6 +140,9 @@ export function MessagePane({ desk, topic, unread, t, composerRef }: Props) {
     v.scrollToEnd();
   };
 
+  const onResend = useCallback((x: Message) => client.resend(x), [client]);
+  const onSuggestion = useCallback((s: string) => composerRef.current?.insert(s), [composerRef]);
+
   const onSent = () => {
     // Sending brings the agent back to the bottom, where the message is.
     if (!atBottom.current) {
@@ -143,7 +152,6 @@ export function MessagePane({ desk, topic, unread, t, composerRef }: Props) {
 
   const staff = useObservable(desk.staff$, desk.staff$.value);
   const customer = useMemo(() => customerOf(messages, staff), [messages, staff]);
-  const typing = desk.isTyping(topic, now);
   const items = v.getVirtualItems();
   return (
     <section class="pane" aria-label={t.messages}>
@@ -158,14 +166,14 @@ export function MessagePane({ desk, topic, unread, t, composerRef }: Props) {
             return (
               <li key={it.key} data-index={it.index} ref={v.measureElement} class="row"
                 style={{ transform: `translateY(${it.start}px)` }} data-msgid={m.msgid} data-seq={m.seq}>
-                <MessageItem m={m} customer={customer} status={`${m.status}${m.seq}`} t={t} onResend={(x) => client.resend(x)}
-                  onSuggestion={(s) => composerRef.current?.insert(s)} />
+                <MessageItem m={m} customer={customer} status={`${m.status}${m.seq}${m.policy ?? ''}${attachment(m)?.ref ? 'f' : ''}`} t={t}
+                  onResend={onResend} onSuggestion={onSuggestion} />
               </li>
             );
           })}
         </ul>
       </div>
-      <div class="typing" aria-live="polite">{typing ? `${t.customer} ${t.typing}` : ''}</div>
+      <TypingLine desk={desk} topic={topic} t={t} />
       <Composer desk={desk} topic={topic} t={t} onSent={onSent} handle={composerRef} />
     </section>
   );
