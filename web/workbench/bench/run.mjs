@@ -42,6 +42,32 @@ const browser = await chromium.launch({
 
 await admin('POST', 'teams', { name: 'bench' });
 
+// The yardstick: a page of its own in the same browser doing a fixed 4 ms of
+// work every 16 ms. On an idle machine it has no long task; each one it has
+// is the machine (other processes, the scheduler), not the workbench. Every
+// phase reports the yardstick's long tasks over the same interval.
+const yardstick = await (async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.setContent('<title>yardstick</title>');
+  await page.evaluate(() => {
+    window.__long = [];
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__long.push({ at: performance.timeOrigin + e.startTime, ms: e.duration })))
+      .observe({ type: 'longtask' });
+    setInterval(() => {
+      const end = performance.now() + 4;
+      while (performance.now() < end) { /* fixed work */ }
+    }, 16);
+  });
+  return {
+    async between(from, to) {
+      const l = await page.evaluate(([f, t]) => window.__long.filter((x) => x.at >= f && x.at <= t).map((x) => x.ms), [from, to]);
+      return `${l.filter((x) => x > 50).length} (longest ${fmt(Math.max(0, ...l))} ms)`;
+    },
+    close: () => context.close(),
+  };
+})();
+
 /** agentPage signs a new agent in and returns the page, with the probes installed. */
 async function agentPage(name, capacity) {
   await staff(name, 'agent', ['bench'], capacity);
@@ -117,6 +143,7 @@ if (which.has('send')) {
   await page.locator(`[data-topic="${c.topic}"]`).click();
   const box = page.getByRole('textbox', { name: 'Message', exact: true });
   const t0 = await now(page);
+  const wall0 = Date.now();
   for (let i = 0; i < sends; i++) {
     const started = Date.now();
     await box.fill(`send ${i}`);
@@ -133,6 +160,7 @@ if (which.has('send')) {
   rows.push([`send → in the DOM (${sends} sends, 300 ms apart): p50 / p99 / max`, `${fmt(q(ms, 0.5))} / ${fmt(q(ms, 0.99))} / ${fmt(ms[ms.length - 1])} ms`]);
   rows.push(['send: in the DOM before the next frame', `${s.filter((x) => x.inFrame).length} of ${s.length}`]);
   rows.push(['send: long tasks > 50 ms during the sends', `${lt.filter((t) => t.ms > 50).length} (longest ${fmt(Math.max(0, ...lt.map((t) => t.ms)))} ms)`]);
+  rows.push(['send: the yardstick page\'s long tasks meanwhile', await yardstick.between(wall0, Date.now())]);
   c.client.close();
   await context.close();
 }
@@ -153,6 +181,7 @@ if (which.has('scroll')) {
   await page.locator(`[data-topic="${c.topic}"]`).click();
   await page.locator('.rows li').first().waitFor();
   const started = Date.now();
+  const wall0 = started;
   // Scroll up a screen per frame until the first message is on screen.
   await profiled(page, 'the scroll', () => page.evaluate(async () => {
     const el = document.querySelector('.scroll');
@@ -168,6 +197,7 @@ if (which.has('scroll')) {
   const after = await heap(page);
   rows.push([`scroll: ${scrollMessages} messages, bottom to top (older pages of 50 loaded on the way)`, `${fmt(took / 1000)} s`]);
   rows.push(['scroll: long tasks > 50 ms', `${lt.filter((t) => t.ms > 50).length} (longest ${fmt(Math.max(0, ...lt.map((t) => t.ms)))} ms)`]);
+  rows.push(['scroll: the yardstick page\'s long tasks meanwhile', await yardstick.between(wall0, Date.now())]);
   rows.push(['scroll: JS heap before opening → at the top (after GC)', `${mb(before)} → ${mb(after)}`]);
   rows.push(['scroll: rows / DOM elements at the top', `${dom.rows} / ${dom.nodes}`]);
   c.client.close();
@@ -185,6 +215,7 @@ if (which.has('load')) {
   const t0 = await now(page);
   const heaps = [await heap(page)];
   const lt0 = await longtasks(page, t0);
+  const wall0 = Date.now();
   const end = Date.now() + loadSeconds * 1000;
   let sent = 0;
   let nextHeap = Date.now() + 30_000;
@@ -201,11 +232,13 @@ if (which.has('load')) {
   const lt = (await longtasks(page, t0)).slice(lt0.length);
   heaps.push(await heap(page));
   rows.push([`load: 50 conversations, ${sent} messages at 20/s over ${loadSeconds} s: long tasks > 50 ms`, `${lt.filter((t) => t.ms > 50).length} (longest ${fmt(Math.max(0, ...lt.map((t) => t.ms)))} ms)`]);
+  rows.push(['load: the yardstick page\'s long tasks meanwhile', await yardstick.between(wall0, Date.now())]);
   rows.push(['load: JS heap at start (GC) / every 30 s / end (GC)', heaps.map(mb).join(', ')]);
   custs.forEach((c) => c.client.close());
   await context.close();
 }
 
+await yardstick.close();
 await browser.close();
 server.stop();
 console.log('| figure | value |\n|---|---|');
