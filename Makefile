@@ -3,7 +3,7 @@ GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build web run test test-deps bench bench-short crash chaos fuzz fuzz-short lint clean proto
+.PHONY: build web run test test-deps bench bench-web bench-short crash chaos fuzz fuzz-short lint clean proto
 
 build: web
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/parley ./cmd/parley
@@ -39,6 +39,12 @@ test: test-deps
 # Benchmarks; figures go to docs/benchmarks.md.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
+
+# The agent workbench in Chromium (docs/benchmarks.md, "Agent workbench"):
+# send to screen, a 10,000-message scroll, 50 busy conversations, first load.
+# About ten minutes; BENCH=send,first and BENCH_LOAD_SECONDS=60 shorten it.
+bench-web: build
+	cd web/workbench && PARLEY_BIN=$(CURDIR)/bin/parley npm run bench
 
 # Each benchmark once, so they keep compiling and running (CI).
 bench-short:

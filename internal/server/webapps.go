@@ -25,9 +25,11 @@ func (s *Server) webAppRoutes(mux *http.ServeMux) {
 }
 
 // appHandler serves one app's files below prefix, falling back to its
-// index.html for paths that name no file.
+// index.html for paths that name no file. Built assets go gzip-compressed to
+// clients that accept it (the workbench's script is a third of its size so).
 func appHandler(app fs.FS, prefix, name string) http.Handler {
 	files := http.FileServerFS(app)
+	gz := newGzipCache(app)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !web.Built(app) {
 			notBuilt(w, name)
@@ -46,6 +48,9 @@ func appHandler(app fs.FS, prefix, name string) http.Handler {
 		if strings.HasPrefix(rel, "assets/") {
 			// Vite names built assets by content hash: they never change.
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+			if gz.serve(w, r, rel) {
+				return
+			}
 		}
 		http.StripPrefix(strings.TrimSuffix(prefix, "/"), files).ServeHTTP(w, r)
 	})

@@ -7,7 +7,7 @@ import type { Client } from './client.js';
 import type { Conversation } from './conversation.js';
 import { Message } from './message.js';
 import { maxSpan } from './seqtrack.js';
-import { parseTime, str, type Data, type Info, type Meta, type Pres, type ServerMsg } from './wire.js';
+import { code, parseTime, str, type Data, type Info, type Meta, type Pres, type ServerMsg } from './wire.js';
 
 export class Receiver {
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
@@ -22,6 +22,12 @@ export class Receiver {
       return; // not JSON: nothing a server of ours sends
     }
     if (m.ctrl) {
+      if (m.ctrl.code === code.evicted && !m.ctrl.id && m.ctrl.topic) {
+        // The server detached this session (access taken away, say an agent's
+        // conversation transferred or closed): the next join must subscribe
+        // again, or what came meanwhile would never be fetched.
+        this.c.convs.get(m.ctrl.topic)?.detach();
+      }
       if (!this.c.sender.onCtrl(m.ctrl)) {
         this.c.requests.answer(m.ctrl);
       }

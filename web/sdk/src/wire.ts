@@ -88,6 +88,7 @@ export const code = {
   ok: 200,
   accepted: 202,
   noContent: 204,
+  evicted: 205,
   notModified: 304,
   conflict: 409,
   policy: 422,

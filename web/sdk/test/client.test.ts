@@ -55,6 +55,20 @@ describe('client data link', () => {
     c.close();
   });
 
+  it('attaches again after the server evicted it from a topic (an agent released, then assigned again)', async () => {
+    const { c, ws } = await connected();
+    await c.join('grpE');
+    expect(ws.subs.filter((t) => t === 'grpE')).toHaveLength(1);
+    await c.join('grpE'); // attached: nothing to do
+    expect(ws.subs.filter((t) => t === 'grpE')).toHaveLength(1);
+    // Access taken away: the server detaches the session with an unsolicited ctrl 205.
+    ws.pushNow({ ctrl: { topic: 'grpE', code: 205, text: 'evicted', params: { unsub: true } } });
+    await until(() => c.conv('grpE').attached === 0, 'the eviction to be handled'); // frames are handled in slices
+    await c.join('grpE'); // given back: a new sub, which fetches what came meanwhile
+    expect(ws.subs.filter((t) => t === 'grpE')).toHaveLength(2);
+    c.close();
+  });
+
   it('acknowledges with note recv per topic on a Tinode server', async () => {
     FakeWS.build = 'mysql:v0.25.1';
     try {

@@ -17,6 +17,8 @@ export class FakeWS implements WebSocketLike {
   onerror: ((ev: unknown) => void) | null = null;
   /** sent holds the client's frames other than the handshake's. */
   readonly sent: Frame[] = [];
+  /** subs holds the topic of each sub the client sent, in order (they are answered, not recorded in sent). */
+  readonly subs: string[] = [];
   user = 'usrMe';
 
   constructor(readonly url: string) {
@@ -40,6 +42,7 @@ export class FakeWS implements WebSocketLike {
         this.push({ ctrl: { id, code: 200, text: 'ok', params: { user: this.user, token: 'tok' } } });
         return;
       case 'sub':
+        this.subs.push(String(body.topic));
         this.push({ ctrl: { id, topic: body.topic, code: 200, text: 'ok' } });
         this.push({ meta: { id, topic: body.topic, desc: { seq: 0 } } });
         this.push({ ctrl: { id, topic: body.topic, code: 204, text: 'no content', params: { what: 'data' } } });
