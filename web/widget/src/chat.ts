@@ -15,6 +15,8 @@ const typingShownMs = 4000;
 const typingEveryMs = 3000;
 /** tokenKey is where a visitor's Parley token is kept, so a reload is the same visitor. */
 const tokenKey = 'parley-widget:visitor-token';
+/** readKey is where the read mark of a conversation is kept. */
+const readKey = (topic: string) => `parley-widget:read:${topic}`;
 
 export interface ChatView {
   phase: 'starting' | 'ready' | 'failed';
@@ -43,15 +45,22 @@ export class WidgetChat {
   private readonly subs: Subscription[] = [];
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private lastTypingNote = 0;
+  /** readSeq is the customer's read mark, kept across reloads so the badge does not count old messages. */
   private readSeq = 0;
+  private list: readonly Message[] = [];
 
   constructor(private readonly cfg: WidgetConfig, private readonly bridge: Bridge) {
     // Staff notes never reach a customer's client (the server keeps them
     // from it); the filter is a second lock on the same door.
     this.client = new Client({ host: location.host, filter: (m) => !m.private });
-    this.subs.push(this.client.state$.subscribe((s) => this.patch({
-      link: s.state, everConnected: this.view.everConnected || s.state === 'connected',
-    })));
+    this.subs.push(
+      this.client.state$.subscribe((s) => this.patch({
+        link: s.state, everConnected: this.view.everConnected || s.state === 'connected',
+      })),
+      // Shown again (the launcher opened it, the tab came back): what is on screen is read.
+      bridge.visible$.subscribe((v) => v && this.seen()),
+    );
+    document.addEventListener('visibilitychange', () => this.seen());
   }
 
   get view(): ChatView {
@@ -68,6 +77,7 @@ export class WidgetChat {
       }
       const r = await this.client.service.open(this.cfg.team || undefined);
       if (!this.view.topic) {
+        this.readSeq = Number(readValue(readKey(r.topic))) || 0;
         this.listen(r.topic);
       }
       this.patch({ phase: 'ready', topic: r.topic, conv: r.state, position: r.position ?? 0 });
@@ -113,16 +123,18 @@ export class WidgetChat {
   }
 
   /** seen marks the others' messages up to the newest as read, when the customer can see them. */
-  seen(list: readonly Message[]): void {
+  seen(): void {
     if (!this.bridge.visible$.value || document.visibilityState !== 'visible') {
       return;
     }
-    for (let i = list.length - 1; i >= 0; i--) {
-      const m = list[i]!;
+    for (let i = this.list.length - 1; i >= 0; i--) {
+      const m = this.list[i]!;
       if (!m.own && m.seq > 0) {
         if (m.seq > this.readSeq) {
           this.readSeq = m.seq;
+          saveValue(readKey(m.topic), String(m.seq));
           this.client.noteRead(m.topic, m.seq);
+          this.countUnread();
         }
         return;
       }
@@ -140,11 +152,11 @@ export class WidgetChat {
       await this.client.loginJwt(this.cfg.jwt || (await this.bridge.requestJwt()));
       return;
     }
-    const saved = readToken();
+    const saved = readValue(tokenKey);
     if (saved) {
       try {
         await this.client.loginToken(saved);
-        saveToken(this.client.token);
+        saveValue(tokenKey, this.client.token);
         return;
       } catch (e) {
         if (!(e instanceof CtrlError)) {
@@ -154,7 +166,7 @@ export class WidgetChat {
       }
     }
     await this.client.signupAnonymous(this.cfg.name ? { fn: this.cfg.name } : undefined);
-    saveToken(this.client.token);
+    saveValue(tokenKey, this.client.token);
   }
 
   private listen(topic: string): void {
@@ -183,12 +195,32 @@ export class WidgetChat {
           this.patch({ typing: false }); // their message is what they were typing
         }
       }),
-      this.client.conversations$.subscribe((list) => {
-        const unread = list.find((c) => c.topic === topic)?.unread ?? 0;
-        this.patch({ unread });
-        this.bridge.unread(unread);
+      this.client.messages(topic).subscribe((list) => {
+        this.list = list;
+        this.countUnread();
       }),
     );
+  }
+
+  /**
+   * countUnread counts the people's and robot's messages after the read
+   * mark: event lines ("a person joined") are no reason for a badge.
+   */
+  private countUnread(): void {
+    let unread = 0;
+    for (let i = this.list.length - 1; i >= 0; i--) {
+      const m = this.list[i]!;
+      if (m.seq > 0 && m.seq <= this.readSeq) {
+        break;
+      }
+      if (!m.own && m.seq > 0 && typeof m.head.event !== 'string') {
+        unread++;
+      }
+    }
+    if (unread !== this.view.unread) {
+      this.patch({ unread });
+    }
+    this.bridge.unread(unread);
   }
 
   private showTyping(): void {
@@ -204,18 +236,18 @@ export class WidgetChat {
 
 // Storage may be refused (privacy settings, some third-party iframes): the
 // visitor is then new on each load, and nothing else breaks.
-function readToken(): string {
+function readValue(key: string): string {
   try {
-    return localStorage.getItem(tokenKey) ?? '';
+    return localStorage.getItem(key) ?? '';
   } catch {
     return '';
   }
 }
 
-function saveToken(token: string): void {
+function saveValue(key: string, value: string): void {
   try {
-    localStorage.setItem(tokenKey, token);
+    localStorage.setItem(key, value);
   } catch {
-    // see readToken
+    // see readValue
   }
 }

@@ -24,7 +24,7 @@ export function MessageList({ chat, t }: { chat: WidgetChat; t: Strings }) {
     if (el && atBottom.current) {
       el.scrollTop = el.scrollHeight;
     }
-    chat.seen(list);
+    chat.seen();
   }, [list, chat]);
 
   let lastRobot = -1;
