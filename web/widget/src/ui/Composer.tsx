@@ -20,7 +20,10 @@ export function Composer({ chat, t }: { chat: WidgetChat; t: Strings }) {
     <form class="pw-composer" onSubmit={(e) => { e.preventDefault(); submit(); }}>
       <button type="button" class="pw-icon" aria-label={t.attach} title={t.attach}
         onClick={() => file.current?.click()}>
-        <span aria-hidden="true">📎</span>
+        <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+          <path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"
+            d="M16.5 6.5l-7.8 7.8a2 2 0 0 0 2.8 2.8l7.8-7.8a4 4 0 0 0-5.6-5.6L5.8 11.6a6 6 0 0 0 8.5 8.5l6.2-6.2" />
+        </svg>
       </button>
       <input ref={file} type="file" class="pw-hidden" tabIndex={-1} aria-label={t.attach}
         onChange={(e) => {
