@@ -107,9 +107,11 @@ export class WidgetChat {
     this.client.resend(m);
   }
 
-  /** human asks for a person (conv.human); the answer carries the queue place. */
+  /** human asks for a person (conv.human), or opens a new conversation after a close; the answer carries the queue place. */
   async human(): Promise<void> {
-    const r = await this.client.service.human(this.view.topic);
+    const r = this.view.conv === 'closed'
+      ? await this.client.service.open(this.cfg.team || undefined) // a new conversation
+      : await this.client.service.human(this.view.topic);
     this.patch({ conv: r.state, position: r.position ?? 0 });
   }
 

@@ -21,4 +21,12 @@ document.title = t.title;
 const bridge = new Bridge(cfg.embedded && window.parent !== window ? window.parent : null);
 const chat = new WidgetChat(cfg, bridge);
 render(<App chat={chat} bridge={bridge} t={t} embedded={cfg.embedded} />, document.getElementById('app')!);
+// "Interactive" for the first-load benchmark (bench/firstload.mjs): the
+// conversation is open and the message box takes input.
+const ready = chat.view$.subscribe((v) => {
+  if (v.phase === 'ready') {
+    performance.mark('parley-widget-ready');
+    queueMicrotask(() => ready.unsubscribe());
+  }
+});
 void chat.start();
