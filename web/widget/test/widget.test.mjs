@@ -2,7 +2,8 @@
 // widget_test.go): a visitor on /widget/ queued, routed to an agent (the
 // TypeScript SDK under Node), chatting both ways with typing, read ticks,
 // robot suggestions, a file, a private note that never shows, a reload in
-// the middle and five messages sent offline; the page in Chinese on a phone;
+// the middle, five messages sent offline, a close and a new conversation;
+// the page in Chinese on a phone;
 // and a merchant's page on another origin embedding embed.js with a JWT
 // callback, its unread badge, and the same customer id on the server.
 
@@ -146,6 +147,16 @@ describe('the widget page', () => {
     assert.deepEqual(shown.slice(-5), five);
     await eventually('all five sent', async () =>
       assert.equal(await page.locator('li.pw-own[data-status="sending"]').count(), 0));
+  });
+
+  it('shows the close, and starts a new conversation from "Talk to a person"', async () => {
+    await ann.c.service.close(topic, 'solved');
+    await page.locator('li.pw-event[data-event="closed"]').waitFor();
+    const before = ann.topics.length;
+    await page.getByRole('button', { name: 'Talk to a person' }).click();
+    assert.equal(await ann.newest(before), topic); // the customer's one service topic, a new conversation
+    await page.locator('li.pw-event[data-event="assigned"]').nth(1).waitFor();
+    await page.getByRole('button', { name: 'Talk to a person' }).waitFor({ state: 'detached' });
     await context.close();
   });
 
