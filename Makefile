@@ -21,14 +21,15 @@ run: build
 	./bin/parley serve
 
 # Node packages for the tinode-sdk conformance test, the web app browser test and
-# the TypeScript SDK (web/).
+# the web workspace (web/: the TypeScript SDK, the widget), whose apps are built
+# here, before any Go package that embeds them is compiled.
 test-deps:
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix test/sdk --no-audit --no-fund; \
 	else echo "npm not found: the tinode-sdk conformance test will be skipped"; fi
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix test/webapp --no-audit --no-fund; \
 	else echo "npm not found: the web app browser test will be skipped"; fi
-	@if command -v npm >/dev/null 2>&1; then npm ci --prefix web --no-audit --no-fund; \
-	else echo "npm not found: the TypeScript SDK's tests will be skipped"; fi
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix web --no-audit --no-fund && npm run build --prefix web; \
+	else echo "npm not found: the TypeScript SDK's and the widget's tests will be skipped"; fi
 
 # Every test, with the race detector. The summariser prints failing tests'
 # output, then "make test: N passed, N failed, N skipped" (CI reads that

@@ -25,11 +25,10 @@ func (s *Server) webAppRoutes(mux *http.ServeMux) {
 }
 
 // appHandler serves one app's files below prefix, falling back to its
-// index.html for paths that name no file. Built assets go gzip-compressed to
-// clients that accept it (the workbench's script is a third of its size so).
+// index.html for paths that name no file.
 func appHandler(app fs.FS, prefix, name string) http.Handler {
 	files := http.FileServerFS(app)
-	gz := newGzipCache(app)
+	gz := newGzipFiles(app)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !web.Built(app) {
 			notBuilt(w, name)
@@ -48,9 +47,9 @@ func appHandler(app fs.FS, prefix, name string) http.Handler {
 		if strings.HasPrefix(rel, "assets/") {
 			// Vite names built assets by content hash: they never change.
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-			if gz.serve(w, r, rel) {
-				return
-			}
+		}
+		if gz.serve(w, r, rel) {
+			return
 		}
 		http.StripPrefix(strings.TrimSuffix(prefix, "/"), files).ServeHTTP(w, r)
 	})

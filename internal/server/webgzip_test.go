@@ -6,69 +6,63 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"testing/fstest"
 )
 
-func TestAppAssetsGzip(t *testing.T) {
-	script := strings.Repeat("console.log('parley');\n", 500)
+func TestGzipFilesServesTextCompressedOnlyWhenAccepted(t *testing.T) {
+	script := bytes.Repeat([]byte("console.log('parley widget');\n"), 200)
 	app := fstest.MapFS{
-		"index.html":         {Data: []byte("<!doctype html><title>x</title>")},
-		"assets/index-1.js":  {Data: []byte(script)},
-		"assets/logo-1.png":  {Data: []byte("\x89PNG not really")},
-		"assets/index-1.css": {Data: []byte("body{margin:0}")},
+		"assets/app.js": {Data: script},
+		"logo.png":      {Data: []byte("\x89PNG not really")},
 	}
-	h := appHandler(app, "/", "workbench")
-	get := func(path, accept string) *httptest.ResponseRecorder {
-		r := httptest.NewRequest(http.MethodGet, path, nil)
-		if accept != "" {
-			r.Header.Set("Accept-Encoding", accept)
-		}
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
-		return w
+	g := newGzipFiles(app)
+	cases := []struct {
+		name, rel, accept, rangeHdr string
+		served                      bool
+	}{
+		{"gzip accepted", "assets/app.js", "gzip, deflate, br", "", true},
+		{"gzip with a weight", "assets/app.js", "br;q=1.0, gzip;q=0.8", "", true},
+		{"gzip refused by q=0", "assets/app.js", "gzip;q=0", "", false},
+		{"no gzip", "assets/app.js", "br", "", false},
+		{"no header", "assets/app.js", "", "", false},
+		{"an image", "logo.png", "gzip", "", false},
+		{"a range", "assets/app.js", "gzip", "bytes=0-9", false},
+		{"a missing file", "assets/none.js", "gzip", "", false},
 	}
-
-	w := get("/assets/index-1.js", "gzip, deflate, br")
-	if w.Code != http.StatusOK || w.Header().Get("Content-Encoding") != "gzip" {
-		t.Fatalf("script with gzip accepted: %d, Content-Encoding %q", w.Code, w.Header().Get("Content-Encoding"))
-	}
-	if ct := w.Header().Get("Content-Type"); !strings.Contains(ct, "javascript") {
-		t.Errorf("Content-Type %q, want a JavaScript type", ct)
-	}
-	if !strings.Contains(w.Header().Get("Vary"), "Accept-Encoding") || !strings.Contains(w.Header().Get("Cache-Control"), "immutable") {
-		t.Errorf("headers %v: want Vary: Accept-Encoding and an immutable Cache-Control", w.Header())
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(w.Body.Bytes()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	plain, err := io.ReadAll(zr)
-	if err != nil || string(plain) != script {
-		t.Fatalf("decompressed body differs from the file (err %v)", err)
-	}
-	if w.Body.Len() >= len(script)/4 {
-		t.Errorf("compressed %d bytes to %d: expected far smaller", len(script), w.Body.Len())
-	}
-	// The second request is served from the kept copy, the same bytes.
-	if again := get("/assets/index-1.js", "gzip"); !bytes.Equal(again.Body.Bytes(), w.Body.Bytes()) {
-		t.Error("second compressed answer differs from the first")
-	}
-
-	for _, c := range []struct{ path, accept string }{
-		{"/assets/index-1.js", ""},         // no Accept-Encoding
-		{"/assets/index-1.js", "gzip;q=0"}, // refused
-		{"/assets/index-1.js", "br"},       // another coding only
-		{"/assets/logo-1.png", "gzip"},     // compressed already
-	} {
-		w := get(c.path, c.accept)
-		if w.Code != http.StatusOK || w.Header().Get("Content-Encoding") != "" {
-			t.Errorf("%s with Accept-Encoding %q: %d, Content-Encoding %q; want 200 uncompressed",
-				c.path, c.accept, w.Code, w.Header().Get("Content-Encoding"))
-		}
-	}
-	if w := get("/assets/index-1.js", ""); w.Body.String() != script {
-		t.Error("uncompressed script differs from the file")
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/widget/"+c.rel, nil)
+			if c.accept != "" {
+				r.Header.Set("Accept-Encoding", c.accept)
+			}
+			if c.rangeHdr != "" {
+				r.Header.Set("Range", c.rangeHdr)
+			}
+			w := httptest.NewRecorder()
+			if got := g.serve(w, r, c.rel); got != c.served {
+				t.Fatalf("served = %v, want %v", got, c.served)
+			}
+			if !c.served {
+				return
+			}
+			if w.Header().Get("Content-Encoding") != "gzip" || w.Header().Get("Vary") != "Accept-Encoding" {
+				t.Fatalf("headers %v", w.Header())
+			}
+			if ct := w.Header().Get("Content-Type"); ct != "text/javascript; charset=utf-8" {
+				t.Fatalf("Content-Type %q", ct)
+			}
+			if w.Body.Len() >= len(script)/4 {
+				t.Fatalf("compressed to %d of %d bytes", w.Body.Len(), len(script))
+			}
+			zr, err := gzip.NewReader(w.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain, err := io.ReadAll(zr)
+			if err != nil || !bytes.Equal(plain, script) {
+				t.Fatalf("decompressed %d bytes (%v), want the script's %d", len(plain), err, len(script))
+			}
+		})
 	}
 }

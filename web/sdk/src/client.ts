@@ -108,6 +108,15 @@ export class Client {
     return this.session.login({ scheme: 'token', secret: token });
   }
 
+  /**
+   * loginJwt logs a customer in with a JWT the merchant's backend signed
+   * (scheme jwt). Reconnects log in again with the Parley token the answer
+   * carries, so the JWT may expire soon after this login.
+   */
+  loginJwt(jwt: string): Promise<void> {
+    return this.session.login({ scheme: 'jwt', secret: jwt });
+  }
+
   /** signup creates an account with a login and password and logs in with it. */
   signup(login: string, password: string, pub?: unknown): Promise<void> {
     return this.session.signup('basic', base64(`${login}:${password}`), pub);

@@ -11,7 +11,7 @@ import { CtrlError } from './requests.js';
 import { code, protocolVersion, str, type Ctrl } from './wire.js';
 
 interface Credentials {
-  scheme: 'basic' | 'token' | 'anonymous';
+  scheme: 'basic' | 'token' | 'anonymous' | 'jwt';
   secret: string;
 }
 
