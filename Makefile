@@ -86,10 +86,13 @@ clean:
 	rm -rf bin
 
 # Regenerates internal/pbx/parley.pb.go and parley_grpc.pb.go from
-# proto/parley.proto. Needs protoc (Debian: protobuf-compiler) and
+# proto/parley.proto, then the TypeScript SDK's web/sdk/src/protobuf/gen
+# (buf and protoc-gen-es from the web workspace: npm ci --prefix web). Needs
+# protoc (Debian: protobuf-compiler) and
 #   go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 #   go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
 proto:
 	PATH="$$PATH:$$($(GO) env GOPATH)/bin" protoc -I proto \
 		--go_out=internal/pbx --go_opt=paths=source_relative \
 		--go-grpc_out=internal/pbx --go-grpc_opt=paths=source_relative proto/parley.proto
+	npm --prefix web/sdk run proto

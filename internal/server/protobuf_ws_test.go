@@ -36,6 +36,7 @@ type pbWS struct {
 	wire    *atomic.Int64 // bytes read from the socket
 	payload atomic.Int64  // bytes of the frames, inflated
 	frames  atomic.Int64  // binary frames read
+	probes  atomic.Int64  // empty binary frames read: probe answers
 	readErr error         // why reading ended; set before msgs is closed
 }
 
@@ -94,6 +95,10 @@ func (c *pbWS) receive(t testing.TB) {
 		}
 		c.frames.Add(1)
 		c.payload.Add(int64(len(frame)))
+		if len(frame) == 0 {
+			c.probes.Add(1)
+			continue
+		}
 		parts, err := pbx.SplitBatch(frame, 0)
 		if err != nil {
 			t.Errorf("server frame is not a batch: %v", err)
@@ -157,6 +162,30 @@ func TestProtobufHistoryPageIsCompressed(t *testing.T) {
 		t.Fatalf("a %d-byte page took %d bytes on the wire: not compressed", payload, wire)
 	}
 	t.Logf("history page of %d messages: %d bytes of protobuf, %d on the wire", n, payload, wire)
+}
+
+// An empty binary frame is the network probe of a protobuf connection: it is
+// answered with an empty binary frame, once per probe, and is not a 400.
+func TestProtobufProbeIsAnswered(t *testing.T) {
+	srv := servertest.Start(t)
+	bob := dialProtobuf(t, srv, false, false)
+	bob.hi("0.25")
+	for i := int64(1); i <= 3; i++ {
+		if err := bob.conn.WriteMessage(websocket.BinaryMessage, nil); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(5 * time.Second); bob.probes.Load() < i; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("probe %d: no empty frame back (%d answers)", i, bob.probes.Load())
+			}
+		}
+	}
+	if c := bob.hi("0.25"); c.GetCode() != 200 { // and no 400 was queued before it
+		t.Fatalf("hi after probes: %v", c)
+	}
+	if n := bob.probes.Load(); n != 3 {
+		t.Fatalf("%d probe answers, want 3", n)
+	}
 }
 
 // Bad input on a protobuf connection is answered, and the connection stays.

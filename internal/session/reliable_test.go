@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/parley-im/parley/internal/hub"
+	"github.com/parley-im/parley/internal/proto"
 )
 
 func testSession(t *testing.T, kind string) *Session {
@@ -47,5 +48,20 @@ func TestOtherSessionsAreReliableAtOnce(t *testing.T) {
 		if !s.Reliable() || s.win.pendingCount() != 1 {
 			t.Errorf("%s: reliable %v, pending %d", kind, s.Reliable(), s.win.pendingCount())
 		}
+	}
+}
+
+// A {datares} with no acknowledgement in it opts a gRPC session in too: a
+// client that wants retransmission from its first message sends one right
+// after hi.
+func TestGRPCSessionOptsInByEmptyDataRes(t *testing.T) {
+	s := testSession(t, KindGRPC)
+	s.dataRes(&proto.MsgClientDataRes{ID: "1"})
+	if !s.Reliable() {
+		t.Fatal("not reliable after an empty datares")
+	}
+	s.Send(hub.Frame{Bytes: []byte("x"), Topic: "usrB", Seq: 1})
+	if n := s.win.pendingCount(); n != 1 {
+		t.Fatalf("%d frames pending after opting in, want 1", n)
 	}
 }

@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"math/rand/v2"
+	"os"
 	"testing"
 	"time"
 
@@ -66,7 +67,34 @@ func TestChaosRelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("PARLEY_CHAOS_SEED=%d: %d messages, faults %+v", cfg.Seed, cfg.Messages, cfg.Faults)
+	chaosRelay(t, cfg)
+}
+
+// TestChaosRelayProtobuf is TestChaosRelay with half the senders and half
+// the receivers on protobuf (PARLEY_CHAOS_CODEC=mixed), so a dropped,
+// duplicated or delayed frame may be a batch of several messages, and each
+// codec meets the other in every conversation. It is shorter by default:
+// half the messages, unless PARLEY_CHAOS_MESSAGES says otherwise.
+func TestChaosRelayProtobuf(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real gateway process and runs thousands of messages")
+	}
+	cfg, err := configFromEnv("relay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv("PARLEY_CHAOS_CODEC") == "" {
+		cfg.Codec = CodecMixed
+	}
+	if os.Getenv("PARLEY_CHAOS_MESSAGES") == "" {
+		cfg.Messages = defaultMessages / 2
+	}
+	chaosRelay(t, cfg)
+}
+
+// chaosRelay runs the clients through a faulty relay to one gateway.
+func chaosRelay(t *testing.T, cfg Config) {
+	t.Logf("PARLEY_CHAOS_SEED=%d: %d messages, codec %s, faults %+v", cfg.Seed, cfg.Messages, cfg.Codec, cfg.Faults)
 	proc := servertest.StartProcess(t, t.TempDir(), gatewayEnv...)
 	relay := newRelay(t, proc.Addr, cfg)
 	h := setup(t, proc.Addr, relay, cfg)

@@ -23,6 +23,7 @@ const (
 type clientCfg struct {
 	name string
 	addr string     // the relay's
+	pb   bool       // speak protobuf (parley-protobuf) instead of JSON
 	rng  *rand.Rand // backoff jitter; owned by the client's goroutine
 	stop <-chan struct{}
 }
@@ -46,7 +47,7 @@ type session func(c *wsConn) (done, healthy bool, err error)
 func (r *clientRun) loop(s session) {
 	wait := minBackoff
 	for !isClosed(r.stop) {
-		c, err := dial(r.addr)
+		c, err := dial(r.addr, r.pb)
 		if err != nil {
 			r.fails.Add(1)
 			r.lastErr.Store(err.Error())

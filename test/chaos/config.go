@@ -1,6 +1,7 @@
 package chaos
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 // so the short default and the long run are the same code.
 type Config struct {
 	Mode     string // "kill" or "relay"
+	Codec    Codec  // what the clients speak
 	Seed     uint64
 	Kills    int // gateway SIGKILLs (kill mode)
 	Messages int // distinct messages, over all senders
@@ -29,11 +31,34 @@ const (
 	defaultCut      = 0.002 // per frame: a connection lives some 500 frames
 )
 
+// Codec is what the clients speak on their WebSocket connections.
+type Codec string
+
+const (
+	CodecJSON     Codec = "json"     // Tinode JSON, a message per text frame
+	CodecProtobuf Codec = "protobuf" // parley-protobuf: binary frames of one or more messages
+	CodecMixed    Codec = "mixed"    // half the senders and half the receivers protobuf
+)
+
+// protobuf reports whether client number i (senders from 0, receivers from
+// 10) speaks protobuf. Mixed gives protobuf to senders s1 and s3 and to
+// receivers r1 (acknowledging with note recv) and r2 (with datares), so
+// each codec meets the other in every conversation.
+func (c Codec) protobuf(i int) bool {
+	switch c {
+	case CodecProtobuf:
+		return true
+	case CodecMixed:
+		return (i < 10 && i%2 == 0) || i == 10 || i == 11
+	}
+	return false
+}
+
 // configFromEnv reads PARLEY_CHAOS_SEED, _KILLS, _MESSAGES, _FAULT (the
-// probability of each frame fault), _CUT (of a cut, per frame), _TIMEOUT and
-// _REPORT.
+// probability of each frame fault), _CUT (of a cut, per frame), _TIMEOUT,
+// _REPORT and _CODEC (json, protobuf or mixed).
 func configFromEnv(mode string) (Config, error) {
-	c := Config{Mode: mode, Seed: uint64(time.Now().UnixNano()), Kills: defaultKills,
+	c := Config{Mode: mode, Codec: CodecJSON, Seed: uint64(time.Now().UnixNano()), Kills: defaultKills,
 		Messages: defaultMessages, Timeout: 3 * time.Minute, Report: os.Getenv("PARLEY_CHAOS_REPORT")}
 	fault, cut := defaultFault, defaultCut
 	var err error
@@ -50,6 +75,12 @@ func configFromEnv(mode string) (Config, error) {
 	set("PARLEY_CHAOS_FAULT", func(v string) (e error) { fault, e = strconv.ParseFloat(v, 64); return })
 	set("PARLEY_CHAOS_CUT", func(v string) (e error) { cut, e = strconv.ParseFloat(v, 64); return })
 	set("PARLEY_CHAOS_TIMEOUT", func(v string) (e error) { c.Timeout, e = time.ParseDuration(v); return })
+	set("PARLEY_CHAOS_CODEC", func(v string) error {
+		if c.Codec = Codec(v); c.Codec != CodecJSON && c.Codec != CodecProtobuf && c.Codec != CodecMixed {
+			return errors.New("want json, protobuf or mixed")
+		}
+		return nil
+	})
 	if err != nil {
 		return c, err
 	}

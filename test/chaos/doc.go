@@ -11,6 +11,9 @@
 // note recv or datares. Every client always dials the relay, whose address
 // stays fixed while the gateway behind it restarts on new ports.
 //
+// Clients speak Tinode JSON, or protobuf (PARLEY_CHAOS_CODEC; mixed in
+// TestChaosRelayProtobuf), converting each frame at their edge.
+//
 // When the run is over, the final history is read straight from the gateway
 // and the checker (Check) compares it with what senders saw acknowledged and
 // what each receiver's application was given. docs/reliability.md says how

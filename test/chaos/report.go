@@ -28,7 +28,11 @@ type Result struct {
 }
 
 func (h *harness) result(kills int, took time.Duration, a Anomalies) Result {
-	r := Result{Mode: h.cfg.Mode, Seed: h.cfg.Seed, Kills: kills, Messages: h.cfg.Messages,
+	mode := h.cfg.Mode
+	if h.cfg.Codec != CodecJSON && h.cfg.Codec != "" {
+		mode += "+" + string(h.cfg.Codec)
+	}
+	r := Result{Mode: mode, Seed: h.cfg.Seed, Kills: kills, Messages: h.cfg.Messages,
 		Acked: h.acked(), Relay: h.relay.Stats(), Repair: h.relay.Repairs(), Anomalies: a, Duration: took}
 	for _, s := range h.senders {
 		r.Pubs += s.pubs.Load()

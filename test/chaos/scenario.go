@@ -74,7 +74,8 @@ func setup(t *testing.T, addr string, relay *Relay, cfg Config) *harness {
 	}}
 	client := func(i int, name string) clientCfg {
 		// Each client's jitter has its own stream of the run's seed.
-		return clientCfg{name: name, addr: relay.Addr, rng: rand.New(rand.NewPCG(cfg.Seed, uint64(1000+i))), stop: h.stop}
+		return clientCfg{name: name, addr: relay.Addr, rng: rand.New(rand.NewPCG(cfg.Seed, uint64(1000+i))), stop: h.stop,
+			pb: cfg.Codec.protobuf(i)}
 	}
 	targets := []struct{ label, view string }{
 		{"p2p1", users["r1"].User}, {"p2p2", users["r2"].User}, {"group", group}, {"group", group}}

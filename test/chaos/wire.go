@@ -67,6 +67,7 @@ const (
 // in, which is closed when the connection fails; only the owner writes.
 type wsConn struct {
 	c  *websocket.Conn
+	pb bool // parley-protobuf: binary frames of delimited messages
 	in chan *serverMsg
 	// err is why the reader stopped; read it only after in is closed.
 	err error
@@ -74,17 +75,23 @@ type wsConn struct {
 
 var errUpstream = errors.New("dial refused")
 
-// dial connects to a Parley WebSocket endpoint at addr.
-func dial(addr string) (*wsConn, error) {
+// dial connects to a Parley WebSocket endpoint at addr, speaking protobuf
+// when pb is set. Protobuf is asked for with ?format=protobuf rather than
+// the subprotocol: the relay passes the query through to the gateway.
+func dial(addr string, pb bool) (*wsConn, error) {
 	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
-	c, resp, err := d.Dial("ws://"+addr+"/v0/channels", nil)
+	url := "ws://" + addr + "/v0/channels"
+	if pb {
+		url += "?format=protobuf"
+	}
+	c, resp, err := d.Dial(url, nil)
 	if err != nil {
 		if resp != nil && resp.StatusCode == http.StatusBadGateway {
 			return nil, errUpstream
 		}
 		return nil, err
 	}
-	w := &wsConn{c: c, in: make(chan *serverMsg, 1024)}
+	w := &wsConn{c: c, pb: pb, in: make(chan *serverMsg, 1024)}
 	go w.readLoop()
 	return w, nil
 }
@@ -93,28 +100,44 @@ func (w *wsConn) readLoop() {
 	defer close(w.in)
 	for {
 		w.c.SetReadDeadline(time.Now().Add(idleTimeout))
-		_, b, err := w.c.ReadMessage()
+		kind, b, err := w.c.ReadMessage()
 		if err != nil {
 			w.err = err
 			return
 		}
-		m := &serverMsg{}
-		if err := json.Unmarshal(b, m); err != nil {
-			w.err = fmt.Errorf("server sent invalid JSON %q: %w", b, err)
-			return
+		frames := [][]byte{b}
+		if w.pb {
+			if frames, err = protobufToJSON(kind, b); err != nil {
+				w.err = err
+				return
+			}
 		}
-		w.in <- m
+		for _, f := range frames {
+			m := &serverMsg{}
+			if err := json.Unmarshal(f, m); err != nil {
+				w.err = fmt.Errorf("server sent invalid JSON %q: %w", f, err)
+				return
+			}
+			w.in <- m
+		}
 	}
 }
 
-// send writes v as one JSON text frame.
+// send writes v as one frame: JSON text, or a binary protobuf frame.
 func (w *wsConn) send(v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
+	kind := websocket.TextMessage
+	if w.pb {
+		kind = websocket.BinaryMessage
+		if b, err = jsonToProtobuf(b); err != nil {
+			return err
+		}
+	}
 	w.c.SetWriteDeadline(time.Now().Add(writeTimeout))
-	return w.c.WriteMessage(websocket.TextMessage, b)
+	return w.c.WriteMessage(kind, b)
 }
 
 // close drops the connection and waits for the reader to stop.

@@ -54,10 +54,16 @@ func (h *Handler) protobufCodec(r *http.Request) *pbCodec {
 
 // receive hands each message of a client frame to the session, in order.
 // A text frame, or a frame that is not a valid batch, is answered once with
-// 400 and nothing of it is handled.
+// 400 and nothing of it is handled. An empty binary frame is the network
+// probe (JSON's "1"), answered with an empty binary frame: a browser cannot
+// send WebSocket pings, so this is how its client notices a dead connection.
 func (p *pbCodec) receive(sess *session.Session, kind int, frame []byte) {
 	if kind != websocket.BinaryMessage {
 		sess.ReceiveDecoded(nil, proto.ErrMalformed, len(frame))
+		return
+	}
+	if len(frame) == 0 {
+		sess.Receive(jsonProbe)
 		return
 	}
 	msgs, err := pbx.SplitBatch(frame, maxBatch)
@@ -71,29 +77,36 @@ func (p *pbCodec) receive(sess *session.Session, kind int, frame []byte) {
 	}
 }
 
+// jsonProbe and jsonProbeAck are the session's network probe and its
+// answer; on a protobuf connection both travel as an empty binary frame.
+var jsonProbe, jsonProbeAck = []byte("1"), "0"
+
 // encode turns what the session queued (JSON, as every transport is given
 // it) into one batch payload, converting each frame once for all the
-// connections it was queued to (pbx.Transcoder). What is not a server
-// message, the probe answer "0", is left out: protobuf clients do not probe.
-func (p *pbCodec) encode(frames [][]byte) []byte {
-	var batch []byte
+// connections it was queued to (pbx.Transcoder). The probe answer is not a
+// server message: it is reported in probed instead.
+func (p *pbCodec) encode(frames [][]byte) (batch []byte, probed bool) {
 	for _, f := range frames {
 		_, b, ok := p.frames.Server(f)
 		switch {
 		case ok:
 			batch = pbx.AppendDelimited(batch, b)
-		case string(f) != "0": // the probe answer is expected; anything else is a bug
+		case string(f) == jsonProbeAck:
+			probed = true
+		default: // anything else is a bug
 			p.log.Error("ws: a queued frame does not convert to protobuf", "bytes", len(f))
 		}
 	}
-	return batch
+	return batch, probed
 }
 
 // writeProtobuf sends frames as one binary frame, compressed when it is
 // large enough and the client negotiated permessage-deflate, then the close
-// frame if the session ends. It reports whether the connection is open.
+// frame if the session ends. A probe answer alone is an empty binary frame;
+// with messages, the frame of messages answers it. It reports whether the
+// connection is open.
 func (c *conn) writeProtobuf(frames [][]byte, bye *proto.Disconnect) bool {
-	if batch := c.pb.encode(frames); len(batch) > 0 {
+	if batch, probed := c.pb.encode(frames); len(batch) > 0 || probed {
 		c.ws.SetWriteDeadline(time.Now().Add(c.h.writeTimeout()))
 		c.ws.EnableWriteCompression(len(batch) >= compressMin)
 		if c.ws.WriteMessage(websocket.BinaryMessage, batch) != nil {

@@ -4,12 +4,14 @@
 //
 // Build: npx esbuild examples/chat.ts --bundle --format=esm --outfile=examples/chat.js
 // Serve examples/ from any static server and open chat.html?host=127.0.0.1:6060
+// (add &format=protobuf to speak the parley-protobuf subprotocol).
 
 import { Client, type Message } from '../src/index.js';
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
-const host = new URLSearchParams(location.search).get('host') ?? location.host;
-const client = new Client({ host });
+const query = new URLSearchParams(location.search);
+const host = query.get('host') ?? location.host;
+const client = new Client({ host, format: query.get('format') === 'protobuf' ? 'protobuf' : 'json' });
 (globalThis as { parley?: Client }).parley = client; // for the browser console
 
 client.state$.subscribe((s) => ($('#state').textContent = s.state + (s.transport ? ` (${s.transport})` : '')));

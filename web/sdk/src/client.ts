@@ -6,7 +6,8 @@ import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import { Conversation, type ConversationSummary } from './conversation.js';
 import { Files, type FileInput, type SendFileOptions } from './files.js';
 import { localMessage, newMsgId, type Content, type Message, type Status } from './message.js';
-import { webSocketDialer } from './net/conn.js';
+import { webSocketDialer, type Dialer } from './net/conn.js';
+import { lazyProtobufDialer } from './net/lazy.js';
 import { Link, type ConnState } from './net/link.js';
 import { longPollDialer } from './net/longpoll.js';
 import { resolve, urls, type ClientOptions, type Resolved } from './options.js';
@@ -72,7 +73,9 @@ export class Client {
   constructor(options: ClientOptions) {
     this.o = resolve(options);
     const u = urls(this.o);
-    const ws = this.o.transport !== 'lp' ? webSocketDialer(u.ws, this.o.WebSocket) : undefined;
+    const wsDialer: (url: string, Ctor: ClientOptions['WebSocket']) => Dialer =
+      this.o.format === 'protobuf' ? lazyProtobufDialer : webSocketDialer;
+    const ws = this.o.transport !== 'lp' ? wsDialer(u.ws, this.o.WebSocket) : undefined;
     const lp = this.o.transport !== 'ws' ? longPollDialer(u.lp, this.o.fetch) : undefined;
     this.storage = options.storage === false ? new MemoryStorage() : options.storage ?? defaultStorage(this.o.storageName);
     this.requests = new Requests(this.o.requestTimeoutMs);

@@ -15,6 +15,12 @@ export interface ClientOptions {
   apiKey?: string;
   /** transport: 'auto' (WebSocket, long polling when WebSocket never connects), 'ws' or 'lp'. */
   transport?: 'auto' | 'ws' | 'lp';
+  /**
+   * format is the WebSocket codec: 'json' (Tinode JSON, the default) or 'protobuf' (the parley-protobuf
+   * subprotocol: binary frames, several messages per frame, large ones compressed). The protobuf codec is
+   * loaded on first use, so a JSON application never downloads it. Long polling always speaks JSON.
+   */
+  format?: 'json' | 'protobuf';
   /** WebSocket is the constructor to use where there is no global one (Node 20: the `ws` package). */
   WebSocket?: WebSocketConstructor;
   /** fetch is used for long polling and file uploads (default: the global fetch). */
@@ -58,6 +64,7 @@ export function resolve(o: ClientOptions): Resolved {
   const https = (globalThis as { location?: { protocol?: string } }).location?.protocol === 'https:';
   return {
     transport: 'auto',
+    format: 'json',
     storageName: 'parley-sdk',
     storageWaitMs: 3000,
     userAgent: 'parley-sdk-ts/0.1',

@@ -102,4 +102,63 @@ describe.skipIf(!BIN || !CHROMIUM)('the example page in Chromium', () => {
     const texts = (await browser.eval<string[]>(shown())).map((x) => x.split(':')[0]);
     expect(texts.slice(-50)).toEqual(Array.from({ length: 50 }, (_, i) => `r${i + 50}`));
   });
+
+  it('chats over protobuf with the browser\'s own WebSocket (format=protobuf)', async () => {
+    const page = await signup(srv, 'pgpb');
+    const pageUser = page.userId;
+    page.close();
+    const bob = await signup(srv, 'pgpbb');
+    clients.push(bob);
+    await bob.join(pageUser);
+    let seen: readonly Message[] = [];
+    bob.messages(pageUser).subscribe((l) => (seen = l));
+
+    // Forget the first test's sign-in (the page is still on the same origin), and record the
+    // subprotocol and the kinds of frames of every socket the next page opens.
+    await browser.eval(`localStorage.removeItem('parley-example')`);
+    await browser.call('Page.enable');
+    await browser.call('Page.addScriptToEvaluateOnNewDocument', { source: `(() => {
+      const Native = WebSocket;
+      window.__sockets = [];
+      window.WebSocket = class extends Native {
+        constructor(url, protocols) {
+          super(url, protocols);
+          const rec = { asked: protocols ?? null, protocol: '', binary: 0, text: 0 };
+          window.__sockets.push(rec);
+          this.addEventListener('open', () => { rec.protocol = this.protocol; });
+          this.addEventListener('message', (e) => { typeof e.data === 'string' ? rec.text++ : rec.binary++; });
+        }
+      };
+    })()` });
+    await browser.call('Page.navigate', { url: `http://${webAddr}/chat.html?host=${srv.addr}&format=protobuf` });
+    await browser.until(`document.body.dataset.ready === 'signin'`, 'the sign-in form').catch(async (e) => {
+      const diag = await browser.eval<string>(`JSON.stringify({ ready: document.body.dataset.ready,
+        sockets: window.__sockets, state: document.querySelector('#state')?.textContent })`);
+      throw new Error(`${String(e)}; page: ${diag}`);
+    });
+    await browser.eval(`(() => {
+      document.querySelector('#login').value = 'pgpb${RUN}';
+      document.querySelector('#password').value = '${PASSWORD}';
+      document.querySelector('#peer').value = '${bob.userId}';
+      document.querySelector('#signin').requestSubmit();
+    })()`);
+    await browser.until(`document.body.dataset.ready === '1'`, 'the page to sign in and join');
+    for (let i = 0; i < 20; i++) {
+      bob.send(pageUser, `b${i}`);
+    }
+    await browser.eval(`(() => { for (let i = 0; i < 20; i++) parley.send('${bob.userId}', 'p' + i); })()`);
+    const fromPage = () => seen.filter((m) => m.from === pageUser).map((m) => String(m.content));
+    await waitFor(() => fromPage().length >= 20, () => `bob to have the page's 20 (has ${fromPage().length})`);
+    expect(fromPage()).toEqual(Array.from({ length: 20 }, (_, i) => `p${i}`));
+    const shown = `[...document.querySelectorAll('#log li')].map((li) => li.firstChild.textContent)`;
+    await browser.until(`${shown}.filter((t) => t.startsWith('b')).length === 20`, 'bob\'s 20 on the page');
+    const onPage = (await browser.eval<string[]>(shown)).filter((t) => t.startsWith('b'));
+    expect(onPage).toEqual(Array.from({ length: 20 }, (_, i) => `b${i}`));
+    const sockets = await browser.eval<{ asked: unknown; protocol: string; binary: number; text: number }[]>(
+      'window.__sockets');
+    expect(sockets.length).toBeGreaterThan(0);
+    const last = sockets.at(-1)!;
+    expect(last).toMatchObject({ asked: 'parley-protobuf', protocol: 'parley-protobuf', text: 0 });
+    expect(last.binary).toBeGreaterThan(0);
+  });
 });
