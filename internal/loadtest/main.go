@@ -30,12 +30,25 @@ scenarios:
   idle      N idle authenticated connections; server RSS per connection (--pid)
   storm     M clients drop, K messages per group sent, all reconnect at once
   openloop  fixed rate scheduled by the clock; latency from the scheduled time
+
+  side-by-side  the same scenarios against two servers alternately, a table
+                of medians, ranges and ratios (parley bench side-by-side --help)
 `
 
 // Main parses args (scenario first, then flags), runs the scenario and
 // writes the result to stdout; progress goes to stderr. It returns the exit
 // code: 0 ok, 1 run failed or messages were lost/duplicated/reordered, 2 usage.
 func Main(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if len(args) > 0 && args[0] == "side-by-side" {
+		return SideBySideMain(ctx, args[1:], stdout, stderr)
+	}
+	return mainContext(ctx, args, stdout, stderr)
+}
+
+// mainContext is Main for one scenario, ending when ctx does.
+func mainContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -132,8 +145,6 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if !*quiet {
 		o.Progress = stderr
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
 	// Bounded: the whole run cannot outlive its own phases by much.
 	ctx, cancel := context.WithTimeout(ctx, o.Warmup+o.Duration+3*o.Drain+5*time.Minute)
 	defer cancel()
