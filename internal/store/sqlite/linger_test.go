@@ -49,6 +49,7 @@ func pacedAppends(t *testing.T, opts Options, n int, gap time.Duration) int64 {
 func TestCommitWaitGathersPacedWrites(t *testing.T) {
 	const n = 60
 	commits := pacedAppends(t, Options{CommitWait: 25 * time.Millisecond}, n, 2*time.Millisecond)
+	t.Logf("%d writes 2ms apart: %d commits with a 25ms wait", n, commits)
 	if commits > n/3 {
 		t.Errorf("%d writes 2ms apart took %d commits with a 25ms wait, want ≤ %d", n, commits, n/3)
 	}
