@@ -3,7 +3,7 @@ GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build web run test test-deps bench bench-web bench-short crash chaos fuzz fuzz-short lint clean proto
+.PHONY: build web run test test-deps bench bench-web bench-short side-by-side crash chaos fuzz fuzz-short lint clean proto
 
 build: web
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/parley ./cmd/parley
@@ -50,6 +50,22 @@ bench-web: build
 # Each benchmark once, so they keep compiling and running (CI).
 bench-short:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+# The same `parley bench` scenarios against two Tinode-protocol servers,
+# started beforehand on fresh data, alternately; a markdown table of medians,
+# ranges and B/A ratios (docs/loadtest.md, "Side by side"):
+#   make side-by-side A=host:port B=host:port [KEYA= KEYB= PIDA= PIDB=
+#        NAMEA=A NAMEB=B RUNS=5 SCENARIOS='pairs --pairs 50; ...' OUT=side-by-side.md]
+RUNS ?= 5
+NAMEA ?= A
+NAMEB ?= B
+OUT ?= side-by-side.md
+side-by-side:
+	@test -n "$(A)" && test -n "$(B)" || { echo "usage: make side-by-side A=host:port B=host:port [KEYA= KEYB= PIDA= PIDB= RUNS=5]"; exit 2; }
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/parley ./cmd/parley
+	./bin/parley bench side-by-side --a '$(A)' --b '$(B)' --name-a '$(NAMEA)' --name-b '$(NAMEB)' \
+		--key-a '$(KEYA)' --key-b '$(KEYB)' --pid-a '$(PIDA)' --pid-b '$(PIDB)' --runs $(RUNS) --out '$(OUT)' \
+		$(if $(SCENARIOS),--scenarios '$(SCENARIOS)')
 
 # The long kill -9 run: 20 kills of a real gateway process.
 crash:

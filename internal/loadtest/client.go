@@ -8,9 +8,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,9 +71,9 @@ func dial(ctx context.Context, addr, apiKey string, pb bool, wire *atomic.Int64)
 	if pb {
 		d.Subprotocols, d.EnableCompression = []string{"parley-protobuf"}, true
 	}
-	conn, _, err := d.DialContext(ctx, u.String(), nil)
+	conn, resp, err := d.DialContext(ctx, u.String(), nil)
 	if err != nil {
-		return nil, err
+		return nil, refusal(err, resp)
 	}
 	if pb && conn.Subprotocol() != "parley-protobuf" {
 		conn.Close()
@@ -78,6 +81,19 @@ func dial(ctx context.Context, addr, apiKey string, pb bool, wire *atomic.Int64)
 	}
 	c := &client{conn: conn, pb: pb, pending: map[string]func(*proto.MsgServerCtrl){}, done: make(chan struct{})}
 	return c, nil
+}
+
+// refusal explains a failed upgrade: when the server answered with HTTP
+// instead of switching protocols, its status and the start of its body
+// say why (a connection limit, a missing API key), where the library only
+// says "bad handshake".
+func refusal(err error, resp *http.Response) error {
+	if resp == nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	return fmt.Errorf("upgrade refused: HTTP %s: %s", resp.Status, strings.TrimSpace(string(body)))
 }
 
 // countingConn counts the bytes read from the socket, as they crossed the
@@ -255,23 +271,53 @@ func (c *client) remember(m *proto.MsgServerCtrl) {
 	c.Token, _ = m.Params["token"].(string)
 }
 
-// signup creates a basic account with a random login and logs in.
-func (c *client) signup(ctx context.Context) error {
+// signup creates a basic account with a random login and logs in. With
+// credEmail it offers login@credEmail; a server that answers 300 (the
+// credential must be validated first) gets a basic login carrying
+// credResp as the confirmation.
+func (c *client) signup(ctx context.Context, credEmail, credResp string) error {
 	var b [6]byte
 	rand.Read(b[:])
 	login := "lt" + hex.EncodeToString(b[:])
 	id := c.id()
-	m, err := c.call(ctx, id, &proto.ClientMsg{Acc: &proto.MsgClientAcc{ID: id, User: "new", Scheme: "basic",
-		Secret: []byte(login + ":bench-" + login), Login: true,
-		Desc: &proto.MsgSetDesc{Public: json.RawMessage(`{"fn":"` + login + `"}`)}}}, "signup", 200)
+	m, err := c.call(ctx, id, signupMsg(id, login, credEmail), "signup", 200, 300)
 	if err != nil {
 		return err
+	}
+	if m.Code == 300 {
+		if credResp == "" {
+			return fmt.Errorf("signup: the server wants the credential validated (ctrl 300 %s %v): give --cred-resp", m.Text, m.Params)
+		}
+		id = c.id()
+		if m, err = c.call(ctx, id, credLoginMsg(id, login, credResp), "signup: validating login", 200); err != nil {
+			return err
+		}
 	}
 	c.remember(m)
 	if c.User == "" || c.Token == "" {
 		return fmt.Errorf("signup: no user or token in %v", m.Params)
 	}
 	return nil
+}
+
+// signupMsg is the {acc} creating login's account, with an email
+// credential when credEmail names a domain.
+func signupMsg(id, login, credEmail string) *proto.ClientMsg {
+	acc := &proto.MsgClientAcc{ID: id, User: "new", Scheme: "basic",
+		Secret: []byte(login + ":bench-" + login), Login: true,
+		Desc: &proto.MsgSetDesc{Public: json.RawMessage(`{"fn":"` + login + `"}`)}}
+	if credEmail != "" {
+		acc.Cred = []proto.MsgCredClient{{Method: "email", Value: login + "@" + credEmail}}
+	}
+	return &proto.ClientMsg{Acc: acc}
+}
+
+// credLoginMsg is the basic {login} that answers a validation request for
+// the email credential with resp.
+func credLoginMsg(id, login, resp string) *proto.ClientMsg {
+	return &proto.ClientMsg{Login: &proto.MsgClientLogin{ID: id, Scheme: "basic",
+		Secret: []byte(login + ":bench-" + login),
+		Cred:   []proto.MsgCredClient{{Method: "email", Response: resp}}}}
 }
 
 // loginToken logs in with a token received earlier.

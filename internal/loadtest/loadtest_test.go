@@ -172,7 +172,7 @@ func TestIdle(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t)
 	o := opts(srv.Addr)
-	o.Conns, o.PID = 20, os.Getpid()
+	o.Conns, o.PIDs = 20, []int{os.Getpid()}
 	res := runScenario(t, "idle", o)
 	if res.Delivered != 20 || res.RSSAfterKB == 0 || res.RSSBeforeKB == 0 {
 		t.Errorf("delivered %d, rss %d → %d", res.Delivered, res.RSSBeforeKB, res.RSSAfterKB)

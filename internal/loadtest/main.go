@@ -30,12 +30,25 @@ scenarios:
   idle      N idle authenticated connections; server RSS per connection (--pid)
   storm     M clients drop, K messages per group sent, all reconnect at once
   openloop  fixed rate scheduled by the clock; latency from the scheduled time
+
+  side-by-side  the same scenarios against two servers alternately, a table
+                of medians, ranges and ratios (parley bench side-by-side --help)
 `
 
 // Main parses args (scenario first, then flags), runs the scenario and
 // writes the result to stdout; progress goes to stderr. It returns the exit
 // code: 0 ok, 1 run failed or messages were lost/duplicated/reordered, 2 usage.
 func Main(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if len(args) > 0 && args[0] == "side-by-side" {
+		return SideBySideMain(ctx, args[1:], stdout, stderr)
+	}
+	return mainContext(ctx, args, stdout, stderr)
+}
+
+// mainContext is Main for one scenario, ending when ctx does.
+func mainContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -74,7 +87,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.Accounts, "accounts", 50, "idle/storm: distinct accounts; connections share their tokens")
 	fs.IntVar(&o.SignupPar, "signup-par", 4, "concurrent account creations (bcrypt on the server)")
 	fs.IntVar(&o.ConnectPar, "connect-par", 32, "concurrent connection set-ups")
-	fs.IntVar(&o.PID, "pid", 0, "server pid, to read its RSS from /proc (idle)")
+	pids := fs.String("pid", "", "server PID[,PID...]: CPU seconds and RSS from /proc for the scenario (idle: RSS per connection)")
+	receipts := fs.String("receipts", string(ReceiptsTinode), "receivers' {note recv}: tinode (one per topic when a timer re-armed on every {data} fires), batch (every 16 messages and 100 ms) or none")
+	fs.DurationVar(&o.ReceiptDelay, "receipt-delay", defaultReceiptDelay, "tinode receipts: quiet time after the last {data}")
+	fs.StringVar(&o.CredEmail, "cred-email", "", "sign-up: offer an email credential login@DOMAIN (for servers that require one)")
+	fs.StringVar(&o.CredResp, "cred-resp", "", "sign-up: the confirmation response to send when the server asks to validate the email")
 	fs.BoolVar(&o.Protobuf, "protobuf", false, "speak protobuf (WebSocket subprotocol parley-protobuf) instead of JSON")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	quiet := fs.Bool("quiet", false, "no progress line")
@@ -108,6 +125,19 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "bench: --window ≥ 1, --duration > 0, --warmup, --size, --messages ≥ 0")
 		return 2
 	}
+	var err error
+	if o.Receipts, err = ParseReceipts(*receipts); err != nil {
+		fmt.Fprintf(stderr, "bench: %v\n", err)
+		return 2
+	}
+	if o.PIDs, err = parsePIDs(*pids); err != nil {
+		fmt.Fprintf(stderr, "bench: %v\n", err)
+		return 2
+	}
+	if o.ReceiptDelay <= 0 {
+		fmt.Fprintln(stderr, "bench: --receipt-delay > 0")
+		return 2
+	}
 	if _, _, err := net.SplitHostPort(o.Addr); err != nil {
 		fmt.Fprintf(stderr, "bench: --addr: %v\n", err)
 		return 2
@@ -115,8 +145,6 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if !*quiet {
 		o.Progress = stderr
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
 	// Bounded: the whole run cannot outlive its own phases by much.
 	ctx, cancel := context.WithTimeout(ctx, o.Warmup+o.Duration+3*o.Drain+5*time.Minute)
 	defer cancel()
@@ -167,6 +195,12 @@ func WriteTable(w io.Writer, r *Result) {
 	if l := r.Latency; l != nil {
 		row("latency p50/p99/p99.9", fmt.Sprintf("%.2f / %.2f / %.2f ms", l.P50, l.P99, l.P999))
 		row("latency max/mean", fmt.Sprintf("%.2f / %.2f ms (%d samples)", l.Max, l.Mean, l.Count))
+	}
+	row("receipts", fmt.Sprintf("%s (%d sent)", r.Receipts, r.ReceiptsSent))
+	if r.ServerCPUSeconds > 0 {
+		row("server CPU", fmt.Sprintf("%.2f s, RSS %d kB", r.ServerCPUSeconds, r.ServerRSSKB))
+		row("msgs per CPU-second", fmt.Sprintf("%.0f (%.1f µs/msg)", r.MsgPerCPUSecond, r.CPUMicrosPerMsg))
+		row("deliveries per CPU-s", fmt.Sprintf("%.0f", r.DeliveriesPerCPUSecond))
 	}
 	if r.RSSAfterKB > 0 {
 		row("server RSS before", fmt.Sprintf("%d kB", r.RSSBeforeKB))

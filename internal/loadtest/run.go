@@ -28,9 +28,15 @@ type Options struct {
 	Accounts   int           // idle/storm: distinct accounts whose tokens are shared
 	SignupPar  int           // concurrent account creations
 	ConnectPar int           // concurrent connection set-ups
-	PID        int           // idle: server pid for RSS
-	Protobuf   bool          // speak the parley-protobuf subprotocol instead of JSON
-	Progress   io.Writer     // once-a-second progress line; nil for none
+	PIDs       []int         // server processes: CPU and RSS per scenario (idle: RSS per connection)
+	Receipts   Receipts      // how receivers acknowledge: tinode, batch or none
+	// ReceiptDelay is the quiet time after the last {data} before a tinode
+	// receipt is sent.
+	ReceiptDelay time.Duration
+	CredEmail    string    // sign-up: offer an email credential at this domain
+	CredResp     string    // sign-up: the response that validates it, when the server asks
+	Protobuf     bool      // speak the parley-protobuf subprotocol instead of JSON
+	Progress     io.Writer // once-a-second progress line; nil for none
 }
 
 // Result is what a scenario measured.
@@ -72,6 +78,20 @@ type Result struct {
 	WireBytesIn          int64   `json:"wire_bytes_in"`
 	WireBytesPerDelivery float64 `json:"wire_bytes_per_delivery,omitempty"`
 
+	// Receipts names the receivers' acknowledgement pattern; ReceiptsSent
+	// counts the {note recv} they sent.
+	Receipts     Receipts `json:"receipts"`
+	ReceiptsSent int64    `json:"receipts_sent"`
+
+	// With --pid: the server's CPU time inside the measured window (the
+	// whole scenario for idle and storm), its RSS at the end, and the
+	// efficiency figures derived from them.
+	ServerCPUSeconds       float64 `json:"server_cpu_seconds,omitempty"`
+	ServerRSSKB            int64   `json:"server_rss_kb,omitempty"`
+	MsgPerCPUSecond        float64 `json:"msg_per_cpu_second,omitempty"`        // acked pubs per server CPU-second
+	DeliveriesPerCPUSecond float64 `json:"deliveries_per_cpu_second,omitempty"` // deliveries per server CPU-second
+	CPUMicrosPerMsg        float64 `json:"cpu_us_per_msg,omitempty"`            // server CPU per acked pub
+
 	Notes []string `json:"notes,omitempty"`
 }
 
@@ -104,6 +124,8 @@ type recv struct {
 	page    []*proto.MsgServerData
 	doneAt  time.Time
 	startAt time.Time
+
+	receiptTimer *time.Timer // tinode receipts: re-armed on every new {data}
 }
 
 type run struct {
@@ -115,9 +137,12 @@ type run struct {
 	delivered, measured        atomic.Int64
 	gapNotices                 atomic.Int64
 	wireIn                     atomic.Int64 // bytes all clients read from their sockets
+	receiptsSent               atomic.Int64 // {note recv} the receivers sent
 
 	emu      sync.Mutex
 	errCodes map[int]int64
+
+	cpu *cpuWindow // server CPU over the measured window; nil until measure
 
 	rmu    sync.Mutex
 	recvs  []*recv
@@ -199,13 +224,11 @@ func (r *run) onData(rv *recv, d *proto.MsgServerData) {
 		return
 	}
 	r.observe(rv, d, now)
-	ack := 0
-	if c := rv.chk.Contiguous(); c-rv.lastAck >= 16 {
-		rv.lastAck, ack = c, c
-	}
+	ack := r.afterData(rv)
 	c := rv.c
 	rv.mu.Unlock()
 	if ack > 0 {
+		r.receiptsSent.Add(1)
 		c.note(rv.topic, ack)
 	}
 }
@@ -247,11 +270,11 @@ func (r *run) pageEnd(rv *recv, m *proto.MsgServerCtrl) {
 	if more {
 		rv.paging = true
 	}
-	ack := rv.chk.Contiguous()
-	rv.lastAck = ack
+	ack := r.afterPage(rv)
 	c := rv.c
 	rv.mu.Unlock()
 	if ack > 0 {
+		r.receiptsSent.Add(1)
 		c.note(rv.topic, ack)
 	}
 	if more {
@@ -260,35 +283,6 @@ func (r *run) pageEnd(rv *recv, m *proto.MsgServerCtrl) {
 			MsgGetQuery: proto.MsgGetQuery{What: "data", Data: &proto.MsgGetOpts{SinceID: since, Limit: 100}}}})
 	}
 	r.signal()
-}
-
-// flushAcks acknowledges, every 100 ms, what receivers got since their last
-// note, until ctx ends.
-func (r *run) flushAcks(ctx context.Context) {
-	t := time.NewTicker(100 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		r.rmu.Lock()
-		rs := append([]*recv(nil), r.recvs...)
-		r.rmu.Unlock()
-		for _, rv := range rs {
-			rv.mu.Lock()
-			ack := 0
-			if c := rv.chk.Contiguous(); c > rv.lastAck && !rv.paging {
-				rv.lastAck, ack = c, c
-			}
-			c := rv.c
-			rv.mu.Unlock()
-			if ack > 0 {
-				c.note(rv.topic, ack)
-			}
-		}
-	}
 }
 
 // complete reports whether nothing is in flight and every receiver has
@@ -459,7 +453,7 @@ func (r *run) signups(ctx context.Context, n int) ([]*client, error) {
 		if err != nil {
 			return err
 		}
-		if err := c.signup(ctx); err != nil {
+		if err := c.signup(ctx, r.o.CredEmail, r.o.CredResp); err != nil {
 			c.close()
 			return err
 		}

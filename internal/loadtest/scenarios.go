@@ -1,11 +1,8 @@
 package loadtest
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -15,11 +12,25 @@ import (
 
 // Run runs one scenario: pairs, fanout, idle, storm or openloop.
 func Run(ctx context.Context, scenario string, o Options) (*Result, error) {
+	if o.Receipts == "" {
+		o.Receipts = ReceiptsTinode
+	}
+	if o.ReceiptDelay <= 0 {
+		o.ReceiptDelay = defaultReceiptDelay
+	}
 	r := newRun(o)
-	res := &Result{Scenario: scenario, Addr: o.Addr, Params: map[string]any{}}
-	fctx, stop := context.WithCancel(ctx)
-	defer stop()
-	go r.flushAcks(fctx)
+	res := &Result{Scenario: scenario, Addr: o.Addr, Params: map[string]any{}, Receipts: o.Receipts}
+	res.Params["receipts"] = string(o.Receipts)
+	if o.Receipts == ReceiptsTinode {
+		res.Params["receipt_delay"] = o.ReceiptDelay.String()
+	}
+	done := make(chan struct{})
+	defer close(done)
+	if o.Receipts == ReceiptsBatch {
+		go r.flushAcks(done)
+	}
+	defer r.stopReceipts()
+	cpu0, cpuOK := cpuSeconds(o.PIDs)
 	var err error
 	switch scenario {
 	case "pairs":
@@ -38,7 +49,44 @@ func Run(ctx context.Context, scenario string, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	res.ReceiptsSent = r.receiptsSent.Load()
+	r.efficiency(res, cpu0, cpuOK)
 	return res, nil
+}
+
+// efficiency fills the server CPU and RSS figures: over the measured
+// window when the scenario has one, else over the whole scenario.
+func (r *run) efficiency(res *Result, cpu0 float64, cpuOK bool) {
+	if len(r.o.PIDs) == 0 {
+		return
+	}
+	var cpu float64
+	var rss, msgs, deliveries int64
+	if r.cpu != nil {
+		var ok bool
+		if cpu, rss, ok = r.cpu.result(); !ok {
+			res.Notes = append(res.Notes, "server CPU not measured: /proc/PID/stat unreadable")
+			return
+		}
+		msgs, deliveries = r.ackedIn.Load(), res.Measured
+	} else {
+		cpu1, ok := cpuSeconds(r.o.PIDs)
+		if !ok || !cpuOK {
+			res.Notes = append(res.Notes, "server CPU not measured: /proc/PID/stat unreadable")
+			return
+		}
+		cpu, rss = cpu1-cpu0, rssKB(r.o.PIDs)
+		msgs, deliveries = res.Acked, res.Delivered
+	}
+	res.ServerCPUSeconds, res.ServerRSSKB = cpu, rss
+	if cpu <= 0 {
+		return
+	}
+	res.MsgPerCPUSecond = float64(msgs) / cpu
+	res.DeliveriesPerCPUSecond = float64(deliveries) / cpu
+	if msgs > 0 {
+		res.CPUMicrosPerMsg = cpu * 1e6 / float64(msgs)
+	}
 }
 
 // measure sets the measured window [now+warmup, now+warmup+duration) and
@@ -48,6 +96,7 @@ func (r *run) measure(now time.Time) (time.Time, time.Time) {
 	to := from.Add(r.o.Duration)
 	r.from.Store(from.UnixNano())
 	r.to.Store(to.UnixNano())
+	r.cpu = watchCPU(r.o.PIDs, from, to)
 	return from, to
 }
 
@@ -55,6 +104,7 @@ func (r *run) endRun(ctx context.Context, res *Result) {
 	if !r.drain(ctx, r.o.Drain) {
 		res.Notes = append(res.Notes, fmt.Sprintf("not everything acknowledged arrived within the %v drain", r.o.Drain))
 	}
+	r.settleReceipts(ctx)
 }
 
 // pairs: N one-to-one topics, one sender and one receiver each. rate 0 is
@@ -261,21 +311,21 @@ func (r *run) idle(ctx context.Context, res *Result) error {
 		return err
 	}
 	defer owner.close()
-	before := rssKB(r.o.PID)
+	before := rssKB(r.o.PIDs)
 	pctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go r.progress(pctx, res.Scenario, func() string {
 		r.rmu.Lock()
 		n := len(r.recvs)
 		r.rmu.Unlock()
-		return fmt.Sprintf("connections=%d server rss=%d kB", n, rssKB(r.o.PID))
+		return fmt.Sprintf("connections=%d server rss=%d kB", n, rssKB(r.o.PIDs))
 	})
 	cs, err := r.tokenClients(ctx, n, users, groups, streams, nil)
 	if err != nil {
 		return err
 	}
 	defer closeAll(cs)
-	after := rssKB(r.o.PID)
+	after := rssKB(r.o.PIDs)
 	hold := time.NewTimer(r.o.Duration)
 	start := time.Now()
 	select {
@@ -284,7 +334,7 @@ func (r *run) idle(ctx context.Context, res *Result) error {
 		hold.Stop()
 		return ctx.Err()
 	}
-	end := rssKB(r.o.PID)
+	end := rssKB(r.o.PIDs)
 	for i, g := range groups {
 		r.publish(owner, g, streams[i], 0, time.Now(), "", func() {})
 	}
@@ -292,7 +342,7 @@ func (r *run) idle(ctx context.Context, res *Result) error {
 	stop()
 	res.Seconds = time.Since(start).Seconds()
 	r.finish(res)
-	if r.o.PID > 0 {
+	if len(r.o.PIDs) > 0 {
 		res.RSSBeforeKB, res.RSSAfterKB, res.RSSEndKB = before, after, end
 		res.BytesPerConn = float64(after-before) * 1024 / float64(n)
 	} else {
@@ -421,26 +471,6 @@ func (r *run) rejoin(ctx context.Context, i int, rv *recv, acct *client, topic s
 	_, err = c.call(ctx, id, &proto.ClientMsg{Sub: &proto.MsgClientSub{ID: id, Topic: topic,
 		Get: &proto.MsgGetQuery{What: "data", Data: &proto.MsgGetOpts{SinceID: since, Limit: 100}}}}, "sub "+topic, 200)
 	return err
-}
-
-// rssKB reads VmRSS of pid from /proc, 0 when unknown.
-func rssKB(pid int) int64 {
-	if pid <= 0 {
-		return 0
-	}
-	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			v, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return v
-		}
-	}
-	return 0
 }
 
 // p2p is the one-to-one topic name for a peer: its user id ("usr…").

@@ -92,6 +92,10 @@ type Config struct {
 	RateBurst           int     `json:"rate_burst"`             // PARLEY_RATE_BURST
 	OutboxBytes         int     `json:"outbox_bytes"`           // PARLEY_OUTBOX_BYTES, before a slow-consumer close
 	GroupCommit         int     `json:"group_commit"`           // PARLEY_GROUP_COMMIT, writes per transaction (1 = off)
+	// GroupCommitWait is how long the SQLite committer may hold a small
+	// batch for more writes while they arrive closer together than that:
+	// at light load it spreads one commit over several messages.
+	GroupCommitWait Duration `json:"group_commit_wait"` // PARLEY_GROUP_COMMIT_WAIT, 0 = never wait
 	// Reads behind get requests (history, member lists, searches): at most
 	// ReadsPerSession of one session and MaxReads of all sessions run at
 	// once; a session's further gets wait, up to ReadQueue of them, and
@@ -194,6 +198,7 @@ func Defaults() Config {
 		RateBurst:           2000,
 		OutboxBytes:         4 << 20,
 		GroupCommit:         256,
+		GroupCommitWait:     Duration(2 * time.Millisecond),
 		ReadsPerSession:     2,
 		MaxReads:            4,
 		ReadQueue:           64,
@@ -275,6 +280,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("password_cost must be between %d and 31", auth.MinPasswordCost)
 	case c.GroupCommit < 1:
 		return fmt.Errorf("group_commit must be at least 1")
+	case c.GroupCommitWait < 0 || time.Duration(c.GroupCommitWait) > 100*time.Millisecond:
+		return fmt.Errorf("group_commit_wait must be between 0 and 100ms")
 	case c.TraceCapacity < 1:
 		return fmt.Errorf("trace_capacity must be at least 1")
 	case c.ReadsPerSession < 1 || c.MaxReads < 1 || c.ReadQueue < 1:

@@ -27,7 +27,8 @@ func isPostgresURL(s string) bool {
 // it, else SQLite in the data directory.
 func openStore(cfg *Config) (store.Store, error) {
 	if cfg.Store == "" {
-		return sqlite.Open(filepath.Join(cfg.DataDir, "parley.db"), sqlite.Options{MaxBatch: cfg.GroupCommit})
+		return sqlite.Open(filepath.Join(cfg.DataDir, "parley.db"), sqlite.Options{MaxBatch: cfg.GroupCommit,
+			CommitWait: time.Duration(cfg.GroupCommitWait)})
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeOpenTimeout)
 	defer cancel()

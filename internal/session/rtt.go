@@ -18,7 +18,18 @@ type ackClock struct {
 
 	srtt, rttvar time.Duration
 	sampled      bool
+	// backedOff counts the retransmission rounds since the last sample.
+	// As in RFC 6298 (5.5, 5.7), the timeout a round doubled is kept for
+	// the frames pushed after it until an ack of a frame sent once measures
+	// the session again. Without it a client that acks late on purpose
+	// (tinode-sdk acks when 100 ms pass with no new message, so a steady
+	// stream is acked only when it pauses) has every frame of the stream
+	// sent twice, and Karn's rule never lets a sample raise the timeout.
+	backedOff int
 }
+
+// maxBackedOff bounds the doubling; the ceiling clamps it long before.
+const maxBackedOff = 10
 
 // Gains of RFC 6298: srtt moves by 1/8 of the error, rttvar by 1/4.
 const (
@@ -35,6 +46,7 @@ func newAckClock(floor, ceiling time.Duration) ackClock {
 // either copy, and taking it would bias the estimate.
 func (c *ackClock) sample(r time.Duration) {
 	r = max(r, 0)
+	c.backedOff = 0
 	if !c.sampled {
 		c.srtt, c.rttvar, c.sampled = r, r/2, true
 		return
@@ -47,22 +59,31 @@ func (c *ackClock) sample(r time.Duration) {
 	c.srtt += (r - c.srtt) >> srttShift
 }
 
-// rto is the retransmission timeout: srtt + 4·rttvar, clamped.
+// rto is the retransmission timeout: srtt + 4·rttvar, doubled for each
+// round since the last sample, clamped.
 func (c *ackClock) rto() time.Duration {
 	if !c.sampled {
 		return c.ceiling
 	}
-	return c.clamp(c.srtt + 4*c.rttvar)
+	return c.clamp((c.srtt + 4*c.rttvar) << c.backedOff)
+}
+
+// timedOut records a round of retransmissions (by the timer or ahead of a
+// push): the timeouts double until the next sample.
+func (c *ackClock) timedOut() {
+	if c.sampled {
+		c.backedOff = min(c.backedOff+1, maxBackedOff)
+	}
 }
 
 // overdue is how long a frame sent once may go unacknowledged before it is
-// presumed lost when a newer frame is pushed: srtt + 2·rttvar, clamped (and
-// never above rto). Before any sample nothing is presumed lost early.
+// presumed lost when a newer frame is pushed: srtt + 2·rttvar, doubled as
+// rto is, clamped (and never above rto). Before any sample nothing is presumed lost early.
 func (c *ackClock) overdue() time.Duration {
 	if !c.sampled {
 		return c.ceiling
 	}
-	return c.clamp(c.srtt + 2*c.rttvar)
+	return c.clamp((c.srtt + 2*c.rttvar) << c.backedOff)
 }
 
 func (c *ackClock) clamp(d time.Duration) time.Duration {

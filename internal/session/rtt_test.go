@@ -4,6 +4,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/parley-im/parley/internal/hub"
 )
 
 // The estimator follows RFC 6298: the first sample sets srtt and half of it
@@ -90,6 +92,45 @@ func TestWindowSamplesOnlyFramesSentOnce(t *testing.T) {
 		w.ack("t", 2)
 		if !w.clock.sampled || w.clock.srtt != 30*time.Millisecond {
 			t.Fatalf("ack of a frame sent once: sampled %v srtt %v, want 30ms", w.clock.sampled, w.clock.srtt)
+		}
+	})
+}
+
+// A client that acks only when the stream pauses (tinode-sdk's receipts)
+// must not have the stream sent twice: each round of retransmissions
+// doubles the timeout for the frames after it until an ack of a frame sent
+// once measures the session again.
+func TestLateAckerStreamIsNotResentWhole(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w, again := measured(t) // overdue 100ms, rto 150ms
+		defer w.stop()
+		const frames = 300 // one every 10ms: 3 s without an ack
+		fast := 0
+		for seq := 2; seq < 2+frames; seq++ {
+			_, a := w.trackAll([]hub.Frame{frame("t", seq)})
+			fast += len(a)
+			time.Sleep(10 * time.Millisecond)
+		}
+		timer := len(again)
+		if fast+timer > frames/10 {
+			t.Fatalf("%d frames pushed without an ack were resent %d times (%d ahead of pushes, %d by the timer)", frames, fast+timer, fast, timer)
+		}
+		// The pause's ack covers frames sent once: a fresh sample ends
+		// the backoff.
+		time.Sleep(100 * time.Millisecond)
+		w.mu.Lock()
+		newest := w.topics["t"].pending[len(w.topics["t"].pending)-1]
+		attempts := newest.attempts
+		w.mu.Unlock()
+		if attempts != 0 {
+			t.Fatalf("newest frame sent %d extra times", attempts)
+		}
+		for len(again) > 0 {
+			<-again
+		}
+		w.ack("t", 1+frames)
+		if w.clock.backedOff != 0 || w.clock.rto() >= time.Second {
+			t.Fatalf("after a clean ack backedOff %d, rto %v", w.clock.backedOff, w.clock.rto())
 		}
 	})
 }

@@ -89,6 +89,9 @@ func (w *window) trackAll(fs []hub.Frame) ([]bool, []retry) {
 	for i, f := range fs {
 		tracked[i] = f.Seq > 0 && f.Topic != "" && w.trackLocked(f, now, &again)
 	}
+	if len(again) > 0 {
+		w.clock.timedOut()
+	}
 	return tracked, again
 }
 
@@ -138,15 +141,14 @@ func (w *window) ack(topic string, seq int) []hub.Frame {
 	tw.acked = seq
 	n := sort.Search(len(tw.pending), func(i int) bool { return tw.pending[i].frame.Seq > seq })
 	released := make([]hub.Frame, n)
-	resent := false
 	for i := 0; i < n; i++ {
 		released[i] = tw.pending[i].frame
-		resent = resent || tw.pending[i].attempts > 0
 	}
 	// The newest frame released is what this ack answers (clients ack the
-	// last seq they have). If any released frame was sent twice, the ack
-	// may answer the second copy, so it is no measurement (Karn's rule).
-	if n > 0 && !resent {
+	// last seq they have). If it was sent twice, the ack may answer the
+	// second copy, so it is no measurement (Karn's rule); older frames
+	// resent before it do not change when it arrived.
+	if n > 0 && tw.pending[n-1].attempts == 0 {
 		w.clock.sample(time.Since(tw.pending[n-1].sent))
 	}
 	tw.pending = forget(tw.pending, n)
@@ -268,6 +270,9 @@ func (w *window) fire() {
 	}
 	if next > 0 {
 		w.armLocked(now, next)
+	}
+	if len(resend) > 0 {
+		w.clock.timedOut()
 	}
 	w.mu.Unlock()
 	for _, p := range resend {

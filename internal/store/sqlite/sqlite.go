@@ -54,6 +54,10 @@ type Options struct {
 	// MaxBatch caps how many queued write requests share one transaction
 	// and so one fsync. 1 commits each request on its own.
 	MaxBatch int
+	// CommitWait is how long the committer may wait for more requests
+	// before committing a batch, while requests arrive closer together than
+	// that (writer.go, "linger"). 0 never waits.
+	CommitWait time.Duration
 	// ReadConns is the number of connections for reads that may be large.
 	ReadConns int
 	// LookupConns is the number of connections for look-ups by key.
@@ -86,6 +90,7 @@ type Store struct {
 	ldb      *sql.DB // read-only pool for look-ups by key
 	stmts    *writeStmts
 	maxBatch int
+	linger   *linger // how long a small batch waits for company
 
 	mu     sync.RWMutex // closed and sends on jobs: Close must not race a send
 	closed bool
@@ -138,6 +143,7 @@ func Open(path string, opts Options) (*Store, error) {
 		ldb:      ldb,
 		stmts:    stmts,
 		maxBatch: opts.MaxBatch,
+		linger:   newLinger(opts.CommitWait),
 		jobs:     make(chan *job, opts.MaxBatch),
 		done:     make(chan struct{}),
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 )
 
 // job is one write request: run executes inside the batch transaction, under
@@ -93,6 +94,9 @@ func (s *Store) commitLoop() {
 	batch := make([]*job, 0, s.maxBatch)
 	for j := range s.jobs {
 		batch = s.fill(append(batch[:0], j))
+		if len(batch) < s.maxBatch && s.linger.observe(time.Now(), len(batch)) {
+			batch = s.gather(batch)
+		}
 		s.commit(batch)
 		clear(batch) // let finished jobs be collected
 	}
@@ -110,6 +114,25 @@ func (s *Store) fill(batch []*job) []*job {
 			batch = append(batch, j)
 		default:
 			return batch
+		}
+	}
+	return batch
+}
+
+// gather waits, at most the linger time, for more requests to join batch
+// (linger.go).
+func (s *Store) gather(batch []*job) []*job {
+	timeout := s.linger.wait()
+	defer s.linger.stop()
+	for len(batch) < s.maxBatch {
+		select {
+		case j, ok := <-s.jobs:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, j)
+		case <-timeout:
+			return s.fill(batch)
 		}
 	}
 	return batch

@@ -1,0 +1,91 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parley-im/parley/internal/proto"
+	"github.com/parley-im/parley/internal/store"
+)
+
+// pacedAppends makes n Append calls, one every gap, each without waiting
+// for the ones before (as independent topics' messages arrive), and
+// returns the commits they took.
+func pacedAppends(t *testing.T, opts Options, n int, gap time.Duration) int64 {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "linger.db"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	topic := proto.GroupName(1)
+	sub := store.Subscription{Topic: topic, User: 1, ModeWant: proto.ModeCPublic, ModeGiven: proto.ModeCPublic}
+	if err := s.CreateTopic(context.Background(), &store.Topic{Name: topic}, []store.Subscription{sub}); err != nil {
+		t.Fatal(err)
+	}
+	before := s.Commits()
+	tick := time.NewTicker(gap)
+	defer tick.Stop()
+	var wg sync.WaitGroup
+	for i := range n {
+		<-tick.C
+		wg.Go(func() {
+			m := &store.Message{Topic: topic, From: 1, MsgID: fmt.Sprint(i), Content: []byte(`"hi"`)}
+			if _, err := s.Append(context.Background(), []*store.Message{m}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	return s.Commits() - before
+}
+
+// Writes arriving closer together than the wait share commits: at light
+// load a commit (WAL frames and an fsync) is no longer paid per message.
+func TestCommitWaitGathersPacedWrites(t *testing.T) {
+	const n = 60
+	commits := pacedAppends(t, Options{CommitWait: 25 * time.Millisecond}, n, 2*time.Millisecond)
+	t.Logf("%d writes 2ms apart: %d commits with a 25ms wait", n, commits)
+	if commits > n/3 {
+		t.Errorf("%d writes 2ms apart took %d commits with a 25ms wait, want ≤ %d", n, commits, n/3)
+	}
+}
+
+// The estimate of how closely writes arrive: a steady stream inside the
+// wait engages it, a write after a quiet spell does not wait, and one busy
+// batch engages it again.
+func TestLingerFollowsArrivals(t *testing.T) {
+	l := newLinger(2 * time.Millisecond)
+	now := time.Unix(1000, 0)
+	l.observe(now, 1)
+	engaged := false
+	for range 5 {
+		now = now.Add(time.Millisecond)
+		engaged = l.observe(now, 1)
+	}
+	if !engaged {
+		t.Fatalf("one write a millisecond, gap %v: not waiting with a 2ms wait", l.gap)
+	}
+	now = now.Add(time.Second)
+	if l.observe(now, 1) {
+		t.Fatalf("a write after a quiet second waits (gap %v)", l.gap)
+	}
+	for range 3 {
+		now = now.Add(3 * time.Millisecond)
+		if l.observe(now, 1) {
+			t.Fatalf("writes 3ms apart wait for a 2ms window (gap %v)", l.gap)
+		}
+	}
+	now = now.Add(2 * time.Millisecond)
+	if !l.observe(now, 8) {
+		t.Fatalf("8 writes in 2ms do not engage the wait (gap %v)", l.gap)
+	}
+	var off *linger = newLinger(0)
+	if off != nil || off.observe(now, 1) {
+		t.Fatal("a zero wait lingers")
+	}
+}
