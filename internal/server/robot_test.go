@@ -192,3 +192,34 @@ func TestRobotHandOff(t *testing.T) {
 		t.Errorf("service.open on a team without an FAQ: %v, want queued", open)
 	}
 }
+
+// TestFAQAdminAPI: the FAQ endpoints refuse bad files and unknown teams
+// with a reason, and an empty FAQ takes the team's robot away.
+func TestFAQAdminAPI(t *testing.T) {
+	s := servertest.Start(t, withAdmin)
+	importFAQ(t, s, "sales", "../robot/testdata/faq_en.json")
+	for body, want := range map[string]int{
+		`[{"question":"q"}]`: 400, `{"question":"q","answer":"a"}`: 400, `not json`: 400,
+		`[{"question":"q","answer":"a","keyword":["x"]}]`: 400,
+	} {
+		if code, res := adminDo(t, s.Addr, deskToken, "PUT", "/v0/admin/faq/sales", body); code != want || res["error"] == nil {
+			t.Errorf("PUT %s: %d %v, want %d with an error", body, code, res, want)
+		}
+	}
+	if code, _ := adminDo(t, s.Addr, deskToken, "PUT", "/v0/admin/faq/nope", `[]`); code != 404 {
+		t.Errorf("unknown team: %d", code)
+	}
+	if code, _ := adminDo(t, s.Addr, "wrong", "GET", "/v0/admin/faq/sales", ""); code != 401 {
+		t.Errorf("wrong token: %d", code)
+	}
+	if code, res := adminDo(t, s.Addr, deskToken, "GET", "/v0/admin/faq/sales", ""); code != 200 || res["count"] != 8.0 {
+		t.Errorf("GET after the bad imports: %d %v, want the 8 entries kept", code, res)
+	}
+	if code, _ := adminDo(t, s.Addr, deskToken, "PUT", "/v0/admin/faq/sales", `[]`); code != 200 {
+		t.Fatalf("empty FAQ: %d", code)
+	}
+	c := s.Connect(t, "cust")
+	if open := act(c, "", "service.open", msgT{"team": "sales"}); open.Get("params.state") != "queued" {
+		t.Errorf("after the FAQ was removed: %v, want queued", open)
+	}
+}

@@ -52,10 +52,15 @@ func checkHookURL(raw string) error {
 	return nil
 }
 
-// redactSecret keeps a secret out of error messages.
+// redactSecret keeps a secret out of error messages: only what parses as
+// a URL is shown (a secret with a comma in it would otherwise show half).
 func redactSecret(entry string) string {
-	if u, _, ok := strings.Cut(entry, "|"); ok {
+	u, _, hasSecret := strings.Cut(entry, "|")
+	if checkHookURL(u) != nil {
+		u = "…"
+	}
+	if hasSecret {
 		return u + "|…"
 	}
-	return entry
+	return u
 }
