@@ -9,6 +9,7 @@ import (
 	"github.com/parley-im/parley/internal/admin"
 	"github.com/parley-im/parley/internal/policy"
 	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/internal/webhook"
 )
 
 // setupPolicy loads the message policy (word rules, held messages' states)
@@ -32,14 +33,33 @@ func (s *Server) setupPolicy(st store.Store) error {
 	}
 	s.policy = e
 	s.reviews = policy.NewReviews(e, s.hub)
+	s.reviews.OnVerdict = s.tellReviewVerdict
 	s.hub.SetPolicy(e)
 	s.reviews.RegisterActions(s.deps.Actions, s.desk.IsStaff)
 	return nil
 }
 
-// SetReviewVerdicts installs fn to hear of every reviewer's verdict on a
-// held message (the merchant's webhooks); call it before serving.
-func (s *Server) SetReviewVerdicts(fn policy.VerdictFunc) { s.reviews.OnVerdict = fn }
+// reviewVerdict is the data of a review.verdict webhook event.
+type reviewVerdict struct {
+	Topic   string `json:"topic"`
+	MsgID   string `json:"msgid"`
+	Seq     int    `json:"seq,omitempty"` // the seq an approved message got
+	Verdict string `json:"verdict"`       // "approved" or "rejected"
+}
+
+// tellReviewVerdict hands a reviewer's verdict to the merchant's webhooks
+// (a policy.VerdictFunc). The verdict itself is already durable; an event
+// that cannot be written is logged, not retried.
+func (s *Server) tellReviewVerdict(topic, msgid string, seq int, verdict string) {
+	if s.outbox == nil || !s.outbox.Enabled() {
+		return
+	}
+	ev := webhook.Event{Type: webhook.TypeReviewVerdict, Conversation: topic,
+		Data: reviewVerdict{Topic: topic, MsgID: msgid, Seq: seq, Verdict: verdict}}
+	if _, err := s.outbox.Enqueue(context.Background(), ev); err != nil {
+		s.log.Error("review verdict webhook", "topic", topic, "msgid", msgid, "err", err)
+	}
+}
 
 // policyRoutes adds the admin API of word rules and the review queue.
 func (s *Server) policyRoutes(mux *http.ServeMux) {
