@@ -58,6 +58,7 @@ var sideMetrics = []sideMetric{
 	{"server RSS MB", false, func(r *Result) (float64, bool) { return positive(float64(r.ServerRSSKB) / 1024) }},
 	{"bytes per idle conn", false, func(r *Result) (float64, bool) { return positive(r.BytesPerConn) }},
 	{"storm catch-up s", false, func(r *Result) (float64, bool) { return positive(r.CatchUpSeconds) }},
+	{"frames resent by the server", false, func(r *Result) (float64, bool) { return positive(float64(r.Redelivered)) }},
 	{"errors", false, func(r *Result) (float64, bool) { return float64(r.Errors), r.Errors > 0 }},
 }
 

@@ -13,13 +13,26 @@ import "time"
 // delays a request by more than CommitWait. The ack still follows the
 // commit, so nothing is acknowledged before it is durable.
 
+//
+// A writer that sends its next request only once the previous one is
+// committed (one session making dependent changes) also arrives "close
+// together", but a wait can never gather its next request. So a wait that
+// gathered nothing makes the committer skip the wait for the next 1, 2, 4,
+// … 64 batches, and one that gathered something ends the skipping.
+
 // linger tracks how closely requests arrive, in the committer alone.
 type linger struct {
 	max   time.Duration
 	last  time.Time     // when the previous batch's first request was taken
 	gap   time.Duration // smoothed time between requests
 	timer *time.Timer
+	// skip is how many batches still commit without waiting; misses is
+	// how many waits in a row gathered nothing.
+	skip, misses int
 }
+
+// maxSkipShift bounds the skipping after fruitless waits at 2^6 batches.
+const maxSkipShift = 6
 
 func newLinger(max time.Duration) *linger {
 	if max <= 0 {
@@ -45,7 +58,22 @@ func (l *linger) observe(now time.Time, n int) bool {
 		l.gap += (g - l.gap) / 2
 	}
 	l.last = now
+	if l.skip > 0 {
+		l.skip--
+		return false
+	}
 	return l.gap < l.max
+}
+
+// gathered records what a wait brought: nothing makes the next waits
+// rarer, anything makes them normal again.
+func (l *linger) gathered(n int) {
+	if n > 0 {
+		l.misses = 0
+		return
+	}
+	l.skip = 1 << min(l.misses, maxSkipShift)
+	l.misses++
 }
 
 // wait starts the timer for the longest the batch may wait.

@@ -89,3 +89,65 @@ func TestLingerFollowsArrivals(t *testing.T) {
 		t.Fatal("a zero wait lingers")
 	}
 }
+
+// A writer that waits for each commit before its next request cannot be
+// gathered with anything: after a fruitless wait the committer skips the
+// wait for 1, 2, 4, … batches, so such a writer almost never waits.
+func TestLingerBacksOffWhenWaitsGatherNothing(t *testing.T) {
+	l := newLinger(2 * time.Millisecond)
+	now := time.Unix(1000, 0)
+	l.observe(now, 1)
+	waits := 0
+	const writes = 200
+	for range writes {
+		now = now.Add(500 * time.Microsecond) // commit time: the next request follows at once
+		if l.observe(now, 1) {
+			waits++
+			l.gathered(0)
+		}
+	}
+	if waits > 10 {
+		t.Fatalf("a serial writer waited %d times in %d writes", waits, writes)
+	}
+	// A wait that gathers something ends the skipping.
+	for l.skip > 0 {
+		now = now.Add(500 * time.Microsecond)
+		l.observe(now, 1)
+	}
+	l.gathered(3)
+	now = now.Add(500 * time.Microsecond)
+	if !l.observe(now, 1) || l.misses != 0 {
+		t.Fatalf("after a fruitful wait: not waiting (skip %d, misses %d)", l.skip, l.misses)
+	}
+}
+
+// One session's dependent writes, each sent when the previous committed,
+// take no longer with the wait than the wait's skipping allows.
+func TestSerialWriterIsNotDelayed(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "serial.db"), Options{CommitWait: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	topic := proto.GroupName(1)
+	sub := store.Subscription{Topic: topic, User: 1, ModeWant: proto.ModeCPublic, ModeGiven: proto.ModeCPublic}
+	if err := s.CreateTopic(context.Background(), &store.Topic{Name: topic}, []store.Subscription{sub}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 100
+	waited := 0
+	for i := range n {
+		start := time.Now()
+		m := &store.Message{Topic: topic, From: 1, MsgID: fmt.Sprint(i), Content: []byte(`"hi"`)}
+		if _, err := s.Append(context.Background(), []*store.Message{m}); err != nil {
+			t.Fatal(err)
+		}
+		if time.Since(start) >= 50*time.Millisecond {
+			waited++
+		}
+	}
+	// Without the skipping every write after the first few waits 50ms.
+	if waited > 12 {
+		t.Fatalf("%d of %d serial writes waited the whole 50ms", waited, n)
+	}
+}

@@ -122,6 +122,15 @@ func (s *Store) fill(batch []*job) []*job {
 // gather waits, at most the linger time, for more requests to join batch
 // (linger.go).
 func (s *Store) gather(batch []*job) []*job {
+	had := len(batch)
+	batch = s.waitForMore(batch)
+	s.linger.gathered(len(batch) - had)
+	return batch
+}
+
+// waitForMore adds requests as they come until the batch is full, the
+// linger time is up or the queue is closed.
+func (s *Store) waitForMore(batch []*job) []*job {
 	timeout := s.linger.wait()
 	defer s.linger.stop()
 	for len(batch) < s.maxBatch {
