@@ -7,7 +7,9 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent, admin, customer, customerTexts, launch, staff, waitFor } from './harness.mjs';
+import WebSocket from 'ws';
+import { Client } from '@parley-im/sdk';
+import { Agent, ADDR, PASSWORD, admin, customer, customerTexts, launch, staff, waitFor } from './harness.mjs';
 
 const run = Date.now().toString(36).slice(-5);
 let browser;
@@ -22,6 +24,12 @@ before(async () => {
   await staff(`ann${run}`, 'agent', ['sales'], 3);
   bobUser = await staff(`bob${run}`, 'agent', ['sales'], 3);
   await staff(`sue${run}`, 'supervisor', ['sales'], 3);
+  // Ann's personal quick reply, saved through the SDK before her page loads them.
+  const c = new Client({ host: ADDR, WebSocket, storage: false });
+  await c.connect();
+  await c.login(`ann${run}`, PASSWORD);
+  await c.service.saveReply('thanks', 'Thank you for waiting!');
+  c.close();
   browser = await launch();
 });
 
@@ -54,6 +62,30 @@ test('an agent signs in, a customer is routed to her, they chat both ways', asyn
     const st = await ann.page.locator('.bubble.own .tick').last().getAttribute('data-status');
     return st === 'delivered' || st === 'read';
   }, 'the answer to be delivered');
+  // A quick reply: "/" and the key, Enter picks it, Enter sends it.
+  const box = ann.page.getByRole('textbox', { name: 'Message', exact: true });
+  await box.fill('/than');
+  await ann.page.getByRole('listbox', { name: 'Quick replies' }).getByRole('option', { name: /Thank you for waiting/ }).waitFor();
+  await box.press('Enter');
+  await box.press('Enter');
+  await waitFor(() => customerTexts(cust.client, cust.topic).includes('Thank you for waiting!'), 'the quick reply to reach the customer');
+  // A label.
+  await ann.page.getByLabel('Add label').fill('refund');
+  await ann.page.getByRole('button', { name: 'Add label' }).click();
+  await ann.page.getByRole('button', { name: 'Remove label refund' }).waitFor();
+  // Read receipts: the customer reads the answer, the tick turns read.
+  const answer = cust.client.messagesNow(cust.topic).find((m) => m.content === 'Hello, how can I help?');
+  cust.client.noteRead(cust.topic, answer.seq);
+  await ann.page.locator('.bubble.own .tick[data-status="read"]').first().waitFor();
+  // Typing both ways.
+  const typing = [];
+  const sub = cust.client.typing$.subscribe((x) => typing.push(x.topic));
+  cust.client.noteTyping(cust.topic);
+  await ann.page.locator('.typing', { hasText: 'is typing' }).waitFor();
+  await ann.page.getByRole('textbox', { name: 'Message', exact: true }).pressSequentially('Let me', { delay: 20 });
+  await waitFor(() => typing.includes(cust.topic), 'the customer to see the agent typing');
+  sub.unsubscribe();
+  await ann.page.getByRole('textbox', { name: 'Message', exact: true }).fill('');
   await ann.shot('02-chat');
 });
 

@@ -3,7 +3,7 @@
 // Alt+L reply, Alt+P private note, Alt+E close) and the notifications for
 // what arrives in conversations the agent is not looking at.
 
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ConversationSummary } from '@parley-im/sdk';
 import type { Desk } from './desk';
 import type { Dict } from './i18n';
@@ -67,12 +67,17 @@ export function Workbench({ desk, t }: Props) {
     return () => window.removeEventListener('keydown', onKey);
   });
 
-  const select = (topic: string) => {
-    if (tab !== 'mine' && supervisor && !mine.includes(topic)) {
+  // One select function for the page's life, reading the current tab and
+  // list through a ref, so the list's rows keep their memoised render.
+  const current = useRef({ tab, supervisor, mine });
+  current.current = { tab, supervisor, mine };
+  const select = useCallback((topic: string) => {
+    const c = current.current;
+    if (c.tab !== 'mine' && c.supervisor && !c.mine.includes(topic)) {
       void desk.supervise(topic);
     }
     setSelected(topic);
-  };
+  }, [desk]);
   const unread = summaries.find((s) => s.topic === selected)?.unread ?? 0;
   const tabs: Tab[] = supervisor ? ['mine', 'queue', 'all'] : ['mine'];
 
@@ -91,7 +96,7 @@ export function Workbench({ desk, t }: Props) {
       ) : (
         <section class="pane empty-pane"><p>{t.selectConversation}</p><p class="hint">{t.shortcuts}</p></section>
       )}
-      {selected && <CustomerPanel key={`p${selected}`} desk={desk} topic={selected} t={t} onClosed={() => undefined} />}
+      {selected && <CustomerPanel key={`p${selected}`} desk={desk} topic={selected} t={t} />}
     </div>
   );
 }

@@ -3,6 +3,7 @@
 // has waited for an answer; rows reorder as messages arrive. Arrow keys move
 // between rows; Alt+J / Alt+K work from anywhere (see Workbench).
 
+import { memo } from 'preact/compat';
 import type { ConversationSummary, DeskState } from '@parley-im/sdk';
 import type { Dict } from '../i18n';
 import { isEvent, plainText, waited } from '../text';
@@ -81,23 +82,38 @@ export function ConversationList({ rows, selected, onSelect, now, t, label }: Pr
   }
   return (
     <ul class="convs" aria-label={label} onKeyDown={onKeyDown}>
-      {rows.map((r) => {
-        const wait = r.waitingSince ? waited(now - r.waitingSince) : '';
-        const name = `${r.topic}${r.unread ? `, ${r.unread} ${t.unread}` : ''}${wait ? `, ${t.waiting} ${wait}` : ''}`;
-        return (
-          <li key={r.topic}>
-            <button type="button" class="conv" data-topic={r.topic} aria-current={r.topic === selected ? 'true' : undefined}
-              aria-label={name} onClick={() => onSelect(r.topic)}>
-              <span class="conv-top">
-                <span class="conv-name">{r.topic.slice(0, 14)}</span>
-                {r.unread > 0 && <span class="badge">{r.unread}</span>}
-              </span>
-              <span class="conv-last">{r.lastText}</span>
-              {wait && <span class="conv-wait">{t.waiting} {wait}</span>}
-            </button>
-          </li>
-        );
-      })}
+      {rows.map((r) => (
+        <ConvRow key={r.topic} topic={r.topic} unread={r.unread} lastText={r.lastText}
+          wait={r.waitingSince ? waited(now - r.waitingSince) : ''} selected={r.topic === selected} onSelect={onSelect} t={t} />
+      ))}
     </ul>
   );
 }
+
+interface RowProps {
+  topic: string;
+  unread: number;
+  lastText: string;
+  wait: string;
+  selected: boolean;
+  onSelect: (topic: string) => void;
+  t: Dict;
+}
+
+/** ConvRow re-renders only when its own row changed, not on every message of every conversation. */
+const ConvRow = memo(function ConvRow({ topic, unread, lastText, wait, selected, onSelect, t }: RowProps) {
+  const name = `${topic}${unread ? `, ${unread} ${t.unread}` : ''}${wait ? `, ${t.waiting} ${wait}` : ''}`;
+  return (
+    <li>
+      <button type="button" class="conv" data-topic={topic} aria-current={selected ? 'true' : undefined}
+        aria-label={name} onClick={() => onSelect(topic)}>
+        <span class="conv-top">
+          <span class="conv-name">{topic.slice(0, 14)}</span>
+          {unread > 0 && <span class="badge">{unread}</span>}
+        </span>
+        <span class="conv-last">{lastText}</span>
+        {wait && <span class="conv-wait">{t.waiting} {wait}</span>}
+      </button>
+    </li>
+  );
+});

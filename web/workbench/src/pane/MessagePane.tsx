@@ -5,6 +5,7 @@
 // composer underneath.
 
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { memo } from 'preact/compat';
 import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual';
 import type { Message } from '@parley-im/sdk';
 import type { Desk } from '../desk';
@@ -54,7 +55,8 @@ function TypingLine({ desk, topic, t }: { desk: Desk; topic: string; t: Dict }) 
   return <div class="typing" aria-live="polite">{desk.isTyping(topic, now) ? `${t.customer} ${t.typing}` : ''}</div>;
 }
 
-export function MessagePane({ desk, topic, unread, t, composerRef }: Props) {
+/** MessagePane re-renders for its own conversation's changes, not for every message of the others. */
+export const MessagePane = memo(function MessagePane({ desk, topic, unread, t, composerRef }: Props) {
   const client = desk.client;
   const messages$ = useMemo(() => client.messages(topic), [client, topic]);
   const messages = useObservable<readonly Message[]>(messages$, client.messagesNow(topic));
@@ -177,4 +179,4 @@ export function MessagePane({ desk, topic, unread, t, composerRef }: Props) {
       <Composer desk={desk} topic={topic} t={t} onSent={onSent} handle={composerRef} />
     </section>
   );
-}
+});

@@ -3,6 +3,7 @@
 // conversations, read from the event lines of the service topic (each
 // closed/reopened pair is one earlier conversation).
 
+import { memo } from 'preact/compat';
 import { useMemo, useState } from 'preact/hooks';
 import type { Message } from '@parley-im/sdk';
 import type { Desk } from '../desk';
@@ -14,10 +15,10 @@ interface Props {
   desk: Desk;
   topic: string;
   t: Dict;
-  onClosed: () => void;
 }
 
-export function CustomerPanel({ desk, topic, t, onClosed }: Props) {
+/** CustomerPanel re-renders for its own conversation's changes only. */
+export const CustomerPanel = memo(function CustomerPanel({ desk, topic, t }: Props) {
   const messages$ = useMemo(() => desk.client.messages(topic), [desk, topic]);
   const messages = useObservable<readonly Message[]>(messages$, desk.client.messagesNow(topic));
   const labels = useObservable(desk.labels$, desk.labels$.value).get(topic) ?? [];
@@ -41,10 +42,7 @@ export function CustomerPanel({ desk, topic, t, onClosed }: Props) {
       setTo('');
     }
   };
-  const close = async () => {
-    await desk.close(topic);
-    onClosed();
-  };
+  const close = () => desk.close(topic);
 
   return (
     <aside class="side" aria-label={t.customer}>
@@ -73,4 +71,4 @@ export function CustomerPanel({ desk, topic, t, onClosed }: Props) {
       </ul>
     </aside>
   );
-}
+});
