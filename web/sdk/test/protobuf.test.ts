@@ -37,6 +37,15 @@ function client(...frames: object[]): ClientMsg[] {
   return out;
 }
 
+/** frameOf frames ServerMsgs as the server does: uvarint-delimited. */
+function frameOf(...msgs: Parameters<typeof create<typeof ServerMsgSchema>>[1][]): Uint8Array {
+  const w = new BinaryWriter();
+  for (const m of msgs) {
+    w.bytes(toBinary(ServerMsgSchema, create(ServerMsgSchema, m)));
+  }
+  return w.finish();
+}
+
 /** server frames ServerMsgs as the server does (uvarint-delimited) and decodes them. */
 function server(...msgs: Parameters<typeof create<typeof ServerMsgSchema>>[1][]): Record<string, unknown>[] {
   const w = new BinaryWriter();
@@ -99,6 +108,17 @@ describe('protobuf server messages', () => {
       ts: '2026-12-06T10:00:00.123Z' } });
     expect(data).toEqual({ data: { topic: 't', from: 'usrA', seq: 12, ts: '2026-12-06T10:00:00.123Z',
       head: { msgid: 'm1' }, content: { txt: 'hi' } } });
+  });
+
+  it('keeps content that is 0, empty text, false or an empty list', () => {
+    const bytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+    for (const content of [0, '', false, [], {}]) {
+      const [data] = server({ Message: { case: 'data', value: { topic: 't', seqId: 1, content: bytes(content) } } });
+      expect(data).toEqual({ data: { topic: 't', seq: 1, content } });
+      const [text] = decodeServerFrameText(frameOf({ Message: { case: 'data',
+        value: { topic: 't', seqId: 1, content: bytes(content) } } }));
+      expect(JSON.parse(text!)).toEqual({ data: { topic: 't', seq: 1, content } });
+    }
   });
 
   it('names presence from the enum, or from what_ext when it has no value', () => {
