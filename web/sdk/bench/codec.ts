@@ -2,7 +2,7 @@
 // Node: a {data} message as the receive path gets it (JSON: the frame's
 // text parsed; protobuf: the batch decoded, each message written as JSON
 // text for the link and parsed), and a pub
-// as the sender writes it. `npm run bench codec.ts` in web/sdk.
+// as the sender writes it. `npm run bench -- codec.ts` in web/sdk.
 
 import { create, toBinary } from '@bufbuild/protobuf';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
