@@ -1,13 +1,13 @@
 // What the protobuf codec costs the SDK per message, against JSON, under
 // Node: a {data} message as the receive path gets it (JSON: the frame's
-// text parsed; protobuf: the batch decoded, each message converted to the
-// JSON object, written as text for the link and parsed again), and a pub
-// as the sender writes it. `npm run bench codec.ts` in web/sdk.
+// text parsed; protobuf: the batch decoded, each message written as JSON
+// text for the link and parsed), and a pub
+// as the sender writes it. `npm run bench -- codec.ts` in web/sdk.
 
 import { create, toBinary } from '@bufbuild/protobuf';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { ServerMsgSchema } from '../src/protobuf/gen/parley_pb.js';
-import { decodeServerFrame, encodeClientFrame } from '../src/protobuf/frames.js';
+import { decodeServerFrameText, encodeClientFrame } from '../src/protobuf/frames.js';
 
 const line = 'Hello 你好, is my order 12345 on its way? 我的订单什么时候到';
 const ts = '2026-12-06T10:00:00.123Z';
@@ -48,10 +48,10 @@ time('receive, JSON (parse the frame)', PAGE * ROUNDS, () => {
     }
   }
 });
-time('receive, protobuf (decode the page, to JSON text, parse)', PAGE * ROUNDS, () => {
+time('receive, protobuf (decode the page, each message to JSON text, parse)', PAGE * ROUNDS, () => {
   for (let r = 0; r < ROUNDS; r++) {
-    for (const m of decodeServerFrame(pbPage)) {
-      sink += (JSON.parse(JSON.stringify(m)) as { data: { seq: number } }).data.seq;
+    for (const t of decodeServerFrameText(pbPage)) {
+      sink += (JSON.parse(t) as { data: { seq: number } }).data.seq;
     }
   }
 });

@@ -4,11 +4,14 @@
 
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ClientMsgSchema, InfoNote, ServerMsgSchema, ServerPres_What, type ClientMsg,
 } from '../src/protobuf/gen/parley_pb.js';
-import { decodeServerFrame, encodeClientFrame } from '../src/protobuf/frames.js';
+import { decodeServerFrame, decodeServerFrameText, encodeClientFrame } from '../src/protobuf/frames.js';
+import { serverFromWire } from '../src/protobuf/server.js';
+import { serverToJSONText } from '../src/protobuf/text.js';
 import { base64 } from '../src/wire.js';
 
 const utf8 = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -32,6 +35,15 @@ function client(...frames: object[]): ClientMsg[] {
     pos += len;
   }
   return out;
+}
+
+/** frameOf frames ServerMsgs as the server does: uvarint-delimited. */
+function frameOf(...msgs: Parameters<typeof create<typeof ServerMsgSchema>>[1][]): Uint8Array {
+  const w = new BinaryWriter();
+  for (const m of msgs) {
+    w.bytes(toBinary(ServerMsgSchema, create(ServerMsgSchema, m)));
+  }
+  return w.finish();
 }
 
 /** server frames ServerMsgs as the server does (uvarint-delimited) and decodes them. */
@@ -98,6 +110,17 @@ describe('protobuf server messages', () => {
       head: { msgid: 'm1' }, content: { txt: 'hi' } } });
   });
 
+  it('keeps content that is 0, empty text, false or an empty list', () => {
+    const bytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+    for (const content of [0, '', false, [], {}]) {
+      const [data] = server({ Message: { case: 'data', value: { topic: 't', seqId: 1, content: bytes(content) } } });
+      expect(data).toEqual({ data: { topic: 't', seq: 1, content } });
+      const [text] = decodeServerFrameText(frameOf({ Message: { case: 'data',
+        value: { topic: 't', seqId: 1, content: bytes(content) } } }));
+      expect(JSON.parse(text!)).toEqual({ data: { topic: 't', seq: 1, content } });
+    }
+  });
+
   it('names presence from the enum, or from what_ext when it has no value', () => {
     const [msg, gap] = server(
       { Message: { case: 'pres', value: { topic: 'me', src: 't', what: ServerPres_What.MSG, seqId: 4 } } },
@@ -117,5 +140,32 @@ describe('protobuf server messages', () => {
 
   it('fails on a frame that is not a sequence of delimited messages', () => {
     expect(() => decodeServerFrame(new Uint8Array([0x05, 0x01]))).toThrow();
+  });
+});
+
+describe('the JSON text of a {data} written straight from protobuf', () => {
+  const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+  it('reads as the object serverFromWire makes, for any topic, head and content', () => {
+    fc.assert(fc.property(
+      fc.string(), fc.string(), fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+      fc.option(fc.integer({ min: 1, max: 4e12 }), { nil: undefined }),
+      fc.dictionary(fc.string(), fc.jsonValue()), fc.option(fc.jsonValue(), { nil: undefined }),
+      (topic, from, seq, deleted, head, content) => {
+        const w = create(ServerMsgSchema, { Message: { case: 'data', value: { topic, fromUserId: from, seqId: seq,
+          timestamp: 1796572909806n, deletedAt: deleted === undefined ? 0n : BigInt(deleted),
+          head: Object.fromEntries(Object.entries(head).map(([k, v]) => [k, enc(v)])),
+          content: content === undefined ? new Uint8Array(0) : enc(content) } } });
+        expect(JSON.parse(serverToJSONText(w)!)).toEqual(JSON.parse(JSON.stringify(serverFromWire(w))));
+      }));
+  });
+
+  it('frames other kinds through the object form', () => {
+    const w = new BinaryWriter();
+    w.bytes(toBinary(ServerMsgSchema, create(ServerMsgSchema, { Message: { case: 'ctrl',
+      value: { id: '1', code: 200, text: 'ok' } } })));
+    w.bytes(toBinary(ServerMsgSchema, create(ServerMsgSchema, { Message: { case: 'data',
+      value: { topic: 't', seqId: 3, content: enc('x') } } })));
+    expect(decodeServerFrameText(w.finish()).map((t) => JSON.parse(t) as unknown)).toEqual([
+      { ctrl: { id: '1', code: 200, text: 'ok' } }, { data: { topic: 't', seq: 3, content: 'x' } }]);
   });
 });

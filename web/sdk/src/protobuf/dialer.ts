@@ -4,7 +4,7 @@
 // network layer.
 
 import type { ConnHandlers, Dialer, WebSocketConstructor, WebSocketLike } from '../net/conn.js';
-import { decodeServerFrame, encodeClientFrame } from './frames.js';
+import { decodeServerFrameText, encodeClientFrame } from './frames.js';
 import type { Obj } from './values.js';
 
 /** subprotocol is the WebSocket subprotocol that selects protobuf on the server. */
@@ -86,14 +86,14 @@ function received(h: ConnHandlers, data: unknown, fail: (reason: string) => void
     h.frame('0'); // the probe's answer
     return;
   }
-  let msgs: Obj[];
+  let msgs: string[];
   try {
-    msgs = decodeServerFrame(frame);
+    msgs = decodeServerFrameText(frame);
   } catch (e) {
     fail(`malformed protobuf frame: ${String(e)}`);
     return;
   }
   for (const m of msgs) {
-    h.frame(JSON.stringify(m));
+    h.frame(m);
   }
 }

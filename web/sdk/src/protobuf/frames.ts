@@ -6,6 +6,7 @@ import { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
 import { clientToWire } from './client.js';
 import { ClientMsgSchema, ServerMsgSchema } from './gen/parley_pb.js';
 import { serverFromWire } from './server.js';
+import { serverToJSONText } from './text.js';
 import type { Obj } from './values.js';
 
 /** encodeClientFrame encodes client frames (Tinode JSON objects) as one binary frame. */
@@ -29,6 +30,22 @@ export function decodeServerFrame(frame: Uint8Array): Obj[] {
     const m = serverFromWire(fromBinary(ServerMsgSchema, r.bytes()));
     if (m) {
       out.push(m);
+    }
+  }
+  return out;
+}
+
+/**
+ * decodeServerFrameText is decodeServerFrame with each message as its JSON
+ * text, the form the SDK's receive path reads (serverToJSONText).
+ */
+export function decodeServerFrameText(frame: Uint8Array): string[] {
+  const r = new BinaryReader(frame);
+  const out: string[] = [];
+  while (r.pos < r.len) {
+    const t = serverToJSONText(fromBinary(ServerMsgSchema, r.bytes()));
+    if (t !== undefined) {
+      out.push(t);
     }
   }
   return out;

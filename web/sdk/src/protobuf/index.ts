@@ -4,6 +4,7 @@
 // are for tools that want the frames directly.
 
 export { protobufDialer, subprotocol } from './dialer.js';
-export { decodeServerFrame, encodeClientFrame } from './frames.js';
+export { decodeServerFrame, decodeServerFrameText, encodeClientFrame } from './frames.js';
+export { serverToJSONText } from './text.js';
 export { clientToWire } from './client.js';
 export { serverFromWire } from './server.js';

@@ -6,7 +6,7 @@ import {
   CallEvent, InfoNote, ServerPres_What, type AccessMode, type ServerMeta, type ServerMsg, type TopicDesc,
   type TopicSub,
 } from './gen/parley_pb.js';
-import { compact, jsonValue, rangesJSON, time, valueMap, type Obj } from './values.js';
+import { compact, jsonValue, rangesJSON, time, valueMap, withValues, type Obj } from './values.js';
 
 /** enumName is the JSON name of an enum number ('' for 0, unset), as the server spells it. */
 function enumName(e: Record<number, string>, n: number): string {
@@ -24,8 +24,9 @@ export function serverFromWire(w: ServerMsg): Obj | undefined {
     }
     case 'data': {
       const d = m.value;
-      return { data: compact({ topic: d.topic, from: d.fromUserId, ts: time(d.timestamp),
-        deleted: time(d.deletedAt), seq: d.seqId, head: valueMap(d.head), content: jsonValue(d.content) }) };
+      // topic and seq are always there, as the server's JSON always has them.
+      return { data: withValues({ topic: d.topic, ...compact({ from: d.fromUserId, ts: time(d.timestamp),
+        deleted: time(d.deletedAt) }), seq: d.seqId }, { head: valueMap(d.head), content: jsonValue(d.content) }) };
     }
     case 'pres': {
       const p = m.value;
@@ -35,9 +36,9 @@ export function serverFromWire(w: ServerMsg): Obj | undefined {
     }
     case 'info': {
       const i = m.value;
-      return { info: compact({ topic: i.topic, src: i.src, from: i.fromUserId,
-        what: enumName(InfoNote, i.what) || i.whatExt, seq: i.seqId, event: enumName(CallEvent, i.event),
-        payload: jsonValue(i.payload) }) };
+      return { info: withValues(compact({ topic: i.topic, src: i.src, from: i.fromUserId,
+        what: enumName(InfoNote, i.what) || i.whatExt, seq: i.seqId, event: enumName(CallEvent, i.event) }),
+      { payload: jsonValue(i.payload) }) };
     }
     case 'meta':
       return { meta: meta(m.value) };
@@ -61,21 +62,19 @@ function meta(m: ServerMeta): Obj {
 }
 
 function desc(d: TopicDesc): Obj {
-  return compact({
+  return withValues(compact({
     created: time(d.createdAt), updated: time(d.updatedAt), touched: time(d.touchedAt), online: d.online,
     defacs: d.defacs && compact({ auth: d.defacs.auth, anon: d.defacs.anon }), acs: acs(d.acs), seq: d.seqId,
-    read: d.readId, recv: d.recvId, clear: d.delId, epoch: Number(d.epoch), subcnt: d.subCount,
-    public: jsonValue(d.public), private: jsonValue(d.private), trusted: jsonValue(d.trusted), state: d.state,
-  });
+    read: d.readId, recv: d.recvId, clear: d.delId, epoch: Number(d.epoch), subcnt: d.subCount, state: d.state,
+  }), { public: jsonValue(d.public), private: jsonValue(d.private), trusted: jsonValue(d.trusted) });
 }
 
 function sub(s: TopicSub): Obj {
   const seen = s.lastSeenTime !== 0n || s.lastSeenUserAgent
     ? compact({ when: time(s.lastSeenTime), ua: s.lastSeenUserAgent }) : undefined;
-  return compact({
+  return withValues(compact({
     updated: time(s.updatedAt), deleted: time(s.deletedAt), touched: time(s.touchedAt), online: s.online,
-    acs: acs(s.acs) ?? {}, read: s.readId, recv: s.recvId, public: jsonValue(s.public),
-    trusted: jsonValue(s.trusted), private: jsonValue(s.private), user: s.userId, topic: s.topic, seq: s.seqId,
+    acs: acs(s.acs) ?? {}, read: s.readId, recv: s.recvId, user: s.userId, topic: s.topic, seq: s.seqId,
     clear: s.delId, seen,
-  });
+  }), { public: jsonValue(s.public), trusted: jsonValue(s.trusted), private: jsonValue(s.private) });
 }

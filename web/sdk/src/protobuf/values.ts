@@ -118,3 +118,17 @@ export function compact<T extends Obj>(o: T): T {
   }
   return o;
 }
+
+/**
+ * withValues adds the JSON values that are present to o. Unlike compact it
+ * keeps 0, '', false and [] — a message's content may be any of them — and
+ * leaves out only what was absent on the wire.
+ */
+export function withValues<T extends Obj>(o: T, values: Obj): T {
+  for (const [k, v] of Object.entries(values)) {
+    if (v !== undefined) {
+      (o as Obj)[k] = v;
+    }
+  }
+  return o;
+}
