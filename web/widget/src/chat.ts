@@ -18,6 +18,11 @@ const tokenKey = 'parley-widget:visitor-token';
 /** readKey is where the read mark of a conversation is kept. */
 const readKey = (topic: string) => `parley-widget:read:${topic}`;
 
+/** stateAfter is the conversation's state after each kind of event line. */
+const stateAfter: Record<string, ConversationState> = {
+  queued: 'queued', reopened: 'queued', assigned: 'assigned', transferred: 'assigned', closed: 'closed',
+};
+
 export interface ChatView {
   phase: 'starting' | 'ready' | 'failed';
   error: string;
@@ -76,11 +81,14 @@ export class WidgetChat {
         await this.login();
       }
       const r = await this.client.service.open(this.cfg.team || undefined);
-      if (!this.view.topic) {
+      const first = !this.view.topic;
+      this.patch({ phase: 'ready', topic: r.topic, conv: r.state, position: r.position ?? 0 });
+      if (first) {
+        // After the answer: event lines that came with or before it (a quick
+        // assignment) are newer than it, and listen applies them.
         this.readSeq = Number(readValue(readKey(r.topic))) || 0;
         this.listen(r.topic);
       }
-      this.patch({ phase: 'ready', topic: r.topic, conv: r.state, position: r.position ?? 0 });
     } catch (e) {
       this.patch({ phase: 'failed', error: e instanceof Error ? e.message : String(e) });
     }
@@ -172,21 +180,8 @@ export class WidgetChat {
   }
 
   private listen(topic: string): void {
-    const svc = this.client.service;
     this.subs.push(
-      svc.queue$.subscribe((q) => q.topic === topic && this.patch({ position: q.position })),
-      svc.events$.subscribe((e) => {
-        if (e.topic !== topic) {
-          return;
-        }
-        if (e.event === 'assigned' || e.event === 'transferred') {
-          this.patch({ conv: 'assigned', position: 0 });
-        } else if (e.event === 'closed') {
-          this.patch({ conv: 'closed', position: 0, typing: false });
-        } else if (e.event === 'queued') {
-          this.patch({ conv: 'queued' });
-        }
-      }),
+      this.client.service.queue$.subscribe((q) => q.topic === topic && this.patch({ position: q.position })),
       this.client.typing$.subscribe((t) => {
         if (t.topic === topic && t.from !== this.client.userId) {
           this.showTyping();
@@ -199,9 +194,30 @@ export class WidgetChat {
       }),
       this.client.messages(topic).subscribe((list) => {
         this.list = list;
+        this.followEvents();
         this.countUnread();
       }),
     );
+  }
+
+  /**
+   * followEvents takes the conversation's state from its newest event line.
+   * Events are messages in seq order, so the list is the truth, including
+   * those that arrived before the page was listening (history, a quick
+   * assignment right after service.open).
+   */
+  private followEvents(): void {
+    for (let i = this.list.length - 1; i >= 0; i--) {
+      const event = this.list[i]!.head.event;
+      if (typeof event !== 'string') {
+        continue;
+      }
+      const conv = stateAfter[event];
+      if (conv && conv !== this.view.conv) {
+        this.patch(conv === 'queued' ? { conv } : { conv, position: 0, typing: false });
+      }
+      return;
+    }
   }
 
   /**

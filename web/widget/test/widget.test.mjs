@@ -168,7 +168,9 @@ describe('the widget page', () => {
     await phone.page.getByRole('button', { name: '发送', exact: true }).waitFor();
     const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
-    await phone.page.locator('li.pw-event').first().waitFor();
+    await phone.page.locator('li.pw-event[data-event="assigned"]').waitFor();
+    await eventually('no queue place once assigned', async () =>
+      assert.equal(await phone.page.locator('.pw-queue').textContent(), ''));
     await shot(phone.page, '4-phone-zh');
     assert.deepEqual(phone.problems, []);
     await phone.context.close();
