@@ -29,7 +29,11 @@ export interface ChatView {
   topic: string;
   /** conv is the conversation's state as the server last told it. */
   conv: ConversationState | '';
-  /** position is the place in the queue (0: not waiting). */
+  /**
+   * position is the place in the queue (0: not known). It is shown only
+   * while the conversation is queued: a queue notice can arrive after the
+   * assignment that ended the wait.
+   */
   position: number;
   link: State;
   /** everConnected tells a first connection from a reconnect (only the latter shows the banner). */

@@ -191,7 +191,14 @@ describe('embed.js on a merchant page', () => {
       await shop.page.getByRole('button', { name: 'Open chat (1 unread)' }).waitFor();
       await shot(shop.page, '5-embed-badge');
 
-      await launcher.click();
+      // From the keyboard: Tab past the shop's link to the launcher, Enter opens the chat.
+      const launcherFocused = () => shop.page.evaluate(() =>
+        document.activeElement?.shadowRoot?.activeElement?.classList.contains('launcher') === true);
+      for (let i = 0; i < 5 && !(await launcherFocused()); i++) {
+        await shop.page.keyboard.press('Tab');
+      }
+      assert.ok(await launcherFocused(), 'Tab reaches the launcher');
+      await shop.page.keyboard.press('Enter');
       const frame = shop.page.frameLocator('iframe[title="Customer service chat"]');
       const box = frame.getByRole('textbox', { name: 'Message' });
       await box.fill('from the shop page');
@@ -211,6 +218,7 @@ describe('embed.js on a merchant page', () => {
       await box.press('Escape');
       await shop.page.getByRole('button', { name: 'Open chat' }).waitFor();
       assert.ok(await shop.page.locator('#parley-widget .panel').isHidden());
+      assert.ok(await launcherFocused(), 'closing gives the focus back to the launcher');
       assert.deepEqual(shop.problems, []);
     } finally {
       await shop.context.close();
