@@ -4,7 +4,7 @@
 // conversation state, connection, typing, unread — as one view object.
 // The messages themselves come straight from the SDK's pool.
 
-import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
+import { BehaviorSubject, filter, firstValueFrom, type Observable, type Subscription } from 'rxjs';
 import { Client, CtrlError, type ConversationState, type Message, type State } from '@parley-im/sdk';
 import type { Bridge } from './bridge.js';
 import type { WidgetConfig } from './config.js';
@@ -17,6 +17,8 @@ const typingEveryMs = 3000;
 const tokenKey = 'parley-widget:visitor-token';
 /** readKey is where the read mark of a conversation is kept. */
 const readKey = (topic: string) => `parley-widget:read:${topic}`;
+/** topicKey is where a customer's service topic is kept, to attach it without opening a conversation. */
+const topicKey = (user: string) => `parley-widget:topic:${user}`;
 
 /** stateAfter is the conversation's state after each kind of event line. */
 const stateAfter: Record<string, ConversationState> = {
@@ -81,21 +83,49 @@ export class WidgetChat {
     this.patch({ phase: 'starting', error: '' });
     try {
       await this.client.connect();
+      if (this.cfg.embedded && !this.bridge.visible$.value && !this.view.topic) {
+        await this.resumeHidden();
+      }
       if (!this.client.userId) {
         await this.login();
       }
       const r = await this.client.service.open(this.cfg.team || undefined);
       const first = !this.view.topic;
       this.patch({ phase: 'ready', topic: r.topic, conv: r.state, position: r.position ?? 0 });
+      saveValue(topicKey(this.client.userId), r.topic);
       if (first) {
         // After the answer: event lines that came with or before it (a quick
         // assignment) are newer than it, and listen applies them.
-        this.readSeq = Number(readValue(readKey(r.topic))) || 0;
-        this.listen(r.topic);
+        this.attached(r.topic);
       }
     } catch (e) {
       this.patch({ phase: 'failed', error: e instanceof Error ? e.message : String(e) });
     }
+  }
+
+  /**
+   * resumeHidden runs while embed.js keeps the chat behind its launcher.
+   * Browsing a shop must not queue anyone or make visitor accounts, so only
+   * a customer who chatted here before is logged in and attached to their
+   * conversation (for the unread badge); the conversation is opened when
+   * the customer opens the chat.
+   */
+  private async resumeHidden(): Promise<void> {
+    if (this.cfg.auth === 'jwt' || readValue(tokenKey)) {
+      await this.login();
+      const topic = readValue(topicKey(this.client.userId));
+      if (topic) {
+        await this.client.join(topic);
+        this.patch({ phase: 'ready', topic });
+        this.attached(topic);
+      }
+    }
+    await firstValueFrom(this.bridge.visible$.pipe(filter((v) => v)));
+  }
+
+  private attached(topic: string): void {
+    this.readSeq = Number(readValue(readKey(topic))) || 0;
+    this.listen(topic);
   }
 
   messages(): Observable<readonly Message[]> {
