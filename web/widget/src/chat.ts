@@ -4,7 +4,7 @@
 // conversation state, connection, typing, unread — as one view object.
 // The messages themselves come straight from the SDK's pool.
 
-import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
+import { BehaviorSubject, filter, firstValueFrom, type Observable, type Subscription } from 'rxjs';
 import { Client, CtrlError, type ConversationState, type Message, type State } from '@parley-im/sdk';
 import type { Bridge } from './bridge.js';
 import type { WidgetConfig } from './config.js';
@@ -17,6 +17,13 @@ const typingEveryMs = 3000;
 const tokenKey = 'parley-widget:visitor-token';
 /** readKey is where the read mark of a conversation is kept. */
 const readKey = (topic: string) => `parley-widget:read:${topic}`;
+/** topicKey is where a customer's service topic is kept, to attach it without opening a conversation. */
+const topicKey = (user: string) => `parley-widget:topic:${user}`;
+
+/** stateAfter is the conversation's state after each kind of event line. */
+const stateAfter: Record<string, ConversationState> = {
+  queued: 'queued', reopened: 'queued', assigned: 'assigned', transferred: 'assigned', closed: 'closed',
+};
 
 export interface ChatView {
   phase: 'starting' | 'ready' | 'failed';
@@ -24,7 +31,11 @@ export interface ChatView {
   topic: string;
   /** conv is the conversation's state as the server last told it. */
   conv: ConversationState | '';
-  /** position is the place in the queue (0: not waiting). */
+  /**
+   * position is the place in the queue (0: not known). It is shown only
+   * while the conversation is queued: a queue notice can arrive after the
+   * assignment that ended the wait.
+   */
   position: number;
   link: State;
   /** everConnected tells a first connection from a reconnect (only the latter shows the banner). */
@@ -72,18 +83,49 @@ export class WidgetChat {
     this.patch({ phase: 'starting', error: '' });
     try {
       await this.client.connect();
+      if (this.cfg.embedded && !this.bridge.visible$.value && !this.view.topic) {
+        await this.resumeHidden();
+      }
       if (!this.client.userId) {
         await this.login();
       }
       const r = await this.client.service.open(this.cfg.team || undefined);
-      if (!this.view.topic) {
-        this.readSeq = Number(readValue(readKey(r.topic))) || 0;
-        this.listen(r.topic);
-      }
+      const first = !this.view.topic;
       this.patch({ phase: 'ready', topic: r.topic, conv: r.state, position: r.position ?? 0 });
+      saveValue(topicKey(this.client.userId), r.topic);
+      if (first) {
+        // After the answer: event lines that came with or before it (a quick
+        // assignment) are newer than it, and listen applies them.
+        this.attached(r.topic);
+      }
     } catch (e) {
       this.patch({ phase: 'failed', error: e instanceof Error ? e.message : String(e) });
     }
+  }
+
+  /**
+   * resumeHidden runs while embed.js keeps the chat behind its launcher.
+   * Browsing a shop must not queue anyone or make visitor accounts, so only
+   * a customer who chatted here before is logged in and attached to their
+   * conversation (for the unread badge); the conversation is opened when
+   * the customer opens the chat.
+   */
+  private async resumeHidden(): Promise<void> {
+    if (this.cfg.auth === 'jwt' || readValue(tokenKey)) {
+      await this.login();
+      const topic = readValue(topicKey(this.client.userId));
+      if (topic) {
+        await this.client.join(topic);
+        this.patch({ phase: 'ready', topic });
+        this.attached(topic);
+      }
+    }
+    await firstValueFrom(this.bridge.visible$.pipe(filter((v) => v)));
+  }
+
+  private attached(topic: string): void {
+    this.readSeq = Number(readValue(readKey(topic))) || 0;
+    this.listen(topic);
   }
 
   messages(): Observable<readonly Message[]> {
@@ -172,21 +214,8 @@ export class WidgetChat {
   }
 
   private listen(topic: string): void {
-    const svc = this.client.service;
     this.subs.push(
-      svc.queue$.subscribe((q) => q.topic === topic && this.patch({ position: q.position })),
-      svc.events$.subscribe((e) => {
-        if (e.topic !== topic) {
-          return;
-        }
-        if (e.event === 'assigned' || e.event === 'transferred') {
-          this.patch({ conv: 'assigned', position: 0 });
-        } else if (e.event === 'closed') {
-          this.patch({ conv: 'closed', position: 0, typing: false });
-        } else if (e.event === 'queued') {
-          this.patch({ conv: 'queued' });
-        }
-      }),
+      this.client.service.queue$.subscribe((q) => q.topic === topic && this.patch({ position: q.position })),
       this.client.typing$.subscribe((t) => {
         if (t.topic === topic && t.from !== this.client.userId) {
           this.showTyping();
@@ -199,9 +228,30 @@ export class WidgetChat {
       }),
       this.client.messages(topic).subscribe((list) => {
         this.list = list;
+        this.followEvents();
         this.countUnread();
       }),
     );
+  }
+
+  /**
+   * followEvents takes the conversation's state from its newest event line.
+   * Events are messages in seq order, so the list is the truth, including
+   * those that arrived before the page was listening (history, a quick
+   * assignment right after service.open).
+   */
+  private followEvents(): void {
+    for (let i = this.list.length - 1; i >= 0; i--) {
+      const event = this.list[i]!.head.event;
+      if (typeof event !== 'string') {
+        continue;
+      }
+      const conv = stateAfter[event];
+      if (conv && conv !== this.view.conv) {
+        this.patch(conv === 'queued' ? { conv } : { conv, position: 0, typing: false });
+      }
+      return;
+    }
   }
 
   /**

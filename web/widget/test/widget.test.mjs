@@ -168,7 +168,9 @@ describe('the widget page', () => {
     await phone.page.getByRole('button', { name: '发送', exact: true }).waitFor();
     const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
-    await phone.page.locator('li.pw-event').first().waitFor();
+    await phone.page.locator('li.pw-event[data-event="assigned"]').waitFor();
+    await eventually('no queue place once assigned', async () =>
+      assert.equal(await phone.page.locator('.pw-queue').textContent(), ''));
     await shot(phone.page, '4-phone-zh');
     assert.deepEqual(phone.problems, []);
     await phone.context.close();
@@ -184,18 +186,23 @@ describe('embed.js on a merchant page', () => {
     try {
       const launcher = shop.page.locator('#parley-widget button.launcher');
       await launcher.waitFor();
-      const topic = await ann.newest(before);
-      ann.c.send(topic, 'Welcome back, Mei');
-      await shop.page.getByRole('button', { name: 'Open chat (1 unread)' }).waitFor();
-      await shot(shop.page, '5-embed-badge');
-
-      await launcher.click();
       const frame = shop.page.frameLocator('iframe[title="Customer service chat"]');
+      await frame.locator('main').waitFor({ state: 'attached' }); // the chat has loaded behind the launcher
+
+      // From the keyboard: Tab past the shop's link to the launcher, Enter opens the chat,
+      // which opens the conversation (browsing the page queued nobody).
+      assert.equal(ann.topics.length, before, 'nobody is queued before the chat is opened');
+      const launcherFocused = () => shop.page.evaluate(() =>
+        document.activeElement?.shadowRoot?.activeElement?.classList.contains('launcher') === true);
+      for (let i = 0; i < 5 && !(await launcherFocused()); i++) {
+        await shop.page.keyboard.press('Tab');
+      }
+      assert.ok(await launcherFocused(), 'Tab reaches the launcher');
+      await shop.page.keyboard.press('Enter');
+      const topic = await ann.newest(before);
       const box = frame.getByRole('textbox', { name: 'Message' });
       await box.fill('from the shop page');
       await box.press('Enter');
-      await shop.page.getByRole('button', { name: 'Close chat' }).first().waitFor();
-      await shot(shop.page, '6-embed-open');
 
       // The message's sender is the shop's customer: the same JWT subject logs in as the same user.
       const probe = sdkClient();
@@ -209,6 +216,23 @@ describe('embed.js on a merchant page', () => {
       await box.press('Escape');
       await shop.page.getByRole('button', { name: 'Open chat' }).waitFor();
       assert.ok(await shop.page.locator('#parley-widget .panel').isHidden());
+      assert.ok(await launcherFocused(), 'closing gives the focus back to the launcher');
+
+      // Closed, the chat counts the answers: the badge, and the launcher's name, say so.
+      ann.c.send(topic, 'Welcome back, Mei');
+      await shop.page.getByRole('button', { name: 'Open chat (1 unread)' }).waitFor();
+      await shot(shop.page, '5-embed-badge');
+      await launcher.click();
+      await frame.locator('li.pw-their', { hasText: 'Welcome back, Mei' }).waitFor();
+      await shop.page.getByRole('button', { name: 'Close chat' }).first().waitFor();
+      await shot(shop.page, '6-embed-open');
+      await eventually('read when shown', async () => assert.equal(await shop.page.locator('#parley-widget .badge')
+        .isHidden(), true));
+
+      // A reload comes back to the same conversation, attached behind the launcher, badge at 0.
+      await shop.page.reload();
+      await frame.locator('li.pw-their', { hasText: 'Welcome back, Mei' }).waitFor({ state: 'attached' });
+      await shop.page.getByRole('button', { name: 'Open chat' }).waitFor();
       assert.deepEqual(shop.problems, []);
     } finally {
       await shop.context.close();

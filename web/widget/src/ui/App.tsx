@@ -54,7 +54,7 @@ function Header({ view, chat, bridge, t, embedded }: AppProps & { view: ChatView
       <div class="pw-heading">
         <h1 class="pw-title">{t.title}</h1>
         <p class="pw-queue" role="status">
-          {view.position > 0 ? t.queue(view.position) : view.conv === 'queued' ? t.waitingHuman : ''}
+          {view.conv !== 'queued' ? '' : view.position > 0 ? t.queue(view.position) : t.waitingHuman}
         </p>
       </div>
       {canAskHuman && (
