@@ -49,6 +49,9 @@ test('an agent signs in, a customer is routed to her, they chat both ways', asyn
   await ann.signIn(`ann${run}`);
   cust = await customer('Alice');
   customers.push(cust.client);
+  // The agent's typing notifications, from the first (the composer sends one every 3 s at most).
+  const typing = [];
+  const sub = cust.client.typing$.subscribe((x) => x.from !== cust.client.userId && typing.push(x.topic));
   await ann.openConversation(cust.topic);
   // The queueing and the assignment are event lines of the conversation.
   await waitFor(async () => (await ann.page.locator('.event').count()) >= 2, 'the queued and assigned event lines');
@@ -78,8 +81,6 @@ test('an agent signs in, a customer is routed to her, they chat both ways', asyn
   cust.client.noteRead(cust.topic, answer.seq);
   await ann.page.locator('.bubble.own .tick[data-status="read"]').first().waitFor();
   // Typing both ways.
-  const typing = [];
-  const sub = cust.client.typing$.subscribe((x) => typing.push(x.topic));
   cust.client.noteTyping(cust.topic);
   await ann.page.locator('.typing', { hasText: 'is typing' }).waitFor();
   await ann.page.getByRole('textbox', { name: 'Message', exact: true }).pressSequentially('Let me', { delay: 20 });
@@ -108,6 +109,10 @@ test('a reload in the middle of sending loses and doubles nothing', async () => 
   for (const s of sent) {
     await ann.say(s);
   }
+  // Reload as soon as the last is on screen: sent or not, it is in the outbox
+  // (IndexedDB), which the SDK documents as lost only within the milliseconds
+  // of its commit.
+  await ann.page.locator('.rows .text', { hasText: /^r3$/ }).waitFor();
   await ann.page.reload();
   await ann.page.getByRole('radiogroup').waitFor();
   await ann.openConversation(cust.topic);
