@@ -48,3 +48,6 @@ func (s *Server) policyRoutes(mux *http.ServeMux) {
 
 // Policy is the message policy, for tests.
 func (s *Server) Policy() *policy.Engine { return s.policy }
+
+// Reviews is the review queue, for tests.
+func (s *Server) Reviews() *policy.Reviews { return s.reviews }
