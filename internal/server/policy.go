@@ -34,8 +34,16 @@ func (s *Server) setupPolicy(st store.Store) error {
 	s.reviews = policy.NewReviews(e, s.hub)
 	s.hub.SetPolicy(e)
 	s.reviews.RegisterActions(s.deps.Actions, s.desk.IsStaff)
+	// Gateways sharing a database see each other's rule changes within
+	// rulesRefresh; the one that took a change applies it at once.
+	go e.KeepFresh(s.hub.Context(), rulesRefresh, func(err error) {
+		s.log.Error("message policy: reloading the rules failed", "err", err)
+	})
 	return nil
 }
+
+// rulesRefresh is how often the word rules are compared with the store.
+const rulesRefresh = 30 * time.Second
 
 // SetReviewVerdicts installs fn to hear of every reviewer's verdict on a
 // held message (the merchant's webhooks); call it before serving.
