@@ -155,10 +155,13 @@ func (e *release) apply(t *topic) {
 	h := e.held
 	msg := &store.Message{Topic: t.name, MsgID: h.MsgID, From: h.From, CreatedAt: time.Now().UTC(),
 		Head: h.Head, Content: h.Content}
+	// A held edit is still an edit: its original must allow it now.
+	replaces, _, _ := seqRef(h.Head, "replace", t.desc.SeqID)
 	req := &Request{Sess: system{}, Msg: &proto.ClientMsg{Pub: &proto.MsgClientPub{Topic: t.name}},
 		Topic: t.name, View: t.name}
 	done := e.done
-	t.pub.queue = append(t.pub.queue, pendingPub{req: req, msg: msg, done: func(r store.AppendResult) { done <- r }})
+	t.pub.queue = append(t.pub.queue, pendingPub{req: req, msg: msg, replaces: replaces,
+		done: func(r store.AppendResult) { done <- r }})
 	t.pub.queued++
 	t.pub.flush(t)
 }

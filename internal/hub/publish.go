@@ -147,10 +147,15 @@ func (t *topic) storeBatch(ctx context.Context, batch []pendingPub) ([]store.App
 	var idx []int
 	for i := range batch {
 		if batch[i].hold != nil {
-			// Kept out of the topic: no seq, and no attachment linked.
-			held, err := t.hub.policy.Hold(ctx, batch[i].hold)
+			// Kept out of the topic, without a seq. Its uploads are linked
+			// now, so they outlive the wait for a reviewer (unsent ones are
+			// removed after file_unsent_ttl); nobody has its link yet.
+			err := t.linkAttachments(ctx, batch[i:i+1])
 			if err == nil {
-				batch[i].hold = held
+				var held *store.HeldMessage
+				if held, err = t.hub.policy.Hold(ctx, batch[i].hold); err == nil {
+					batch[i].hold = held
+				}
 			}
 			res[i].Err = err
 			continue

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/store"
@@ -96,6 +97,41 @@ func (e *Engine) Reload(ctx context.Context) error {
 	}
 	e.rules.Store(compile(rules))
 	return nil
+}
+
+// Refresh reloads the rules when the stored ones differ from those in
+// force: another gateway on the same database changed them.
+func (e *Engine) Refresh(ctx context.Context) error {
+	words, err := e.store.PolicyWords(ctx)
+	if err != nil {
+		return fmt.Errorf("policy: load rules: %w", err)
+	}
+	cur := e.rules.Load().rules
+	same := len(words) == len(cur)
+	for i := 0; same && i < len(words); i++ {
+		same = words[i].Word == cur[i].Word && words[i].Action == cur[i].Action && words[i].Scope == cur[i].Scope
+	}
+	if same {
+		return nil
+	}
+	return e.Reload(ctx)
+}
+
+// KeepFresh calls Refresh every interval until ctx ends, logging failures
+// through logf.
+func (e *Engine) KeepFresh(ctx context.Context, every time.Duration, logf func(err error)) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if err := e.Refresh(ctx); err != nil && ctx.Err() == nil {
+				logf(err)
+			}
+		}
+	}
 }
 
 // Rules lists the rules in force, by word.

@@ -238,3 +238,35 @@ func TestRetryGetsFirstVerdict(t *testing.T) {
 		t.Errorf("same msgid in another topic replayed: %+v", d)
 	}
 }
+
+// TestRefreshSeesOtherGatewaysRules: two engines on one store, as two
+// gateways on one database; a rule one adds reaches the other's next
+// refresh, and a refresh without changes keeps the compiled set.
+func TestRefreshSeesOtherGatewaysRules(t *testing.T) {
+	st := openPolicyStore(t)
+	ctx := context.Background()
+	a, err := NewEngine(ctx, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewEngine(ctx, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.AddRules(ctx, []Rule{{Word: "spam", Action: Block}}); err != nil {
+		t.Fatal(err)
+	}
+	if d := check(b, "spam"); d.Verdict != Allow {
+		t.Fatalf("before refresh: %+v", d)
+	}
+	if err := b.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if d := check(b, "spam"); d.Verdict != Block {
+		t.Errorf("after refresh: %+v", d)
+	}
+	before := b.rules.Load()
+	if err := b.Refresh(ctx); err != nil || b.rules.Load() != before {
+		t.Errorf("a refresh without changes recompiled (%v)", err)
+	}
+}

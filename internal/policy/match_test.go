@@ -39,6 +39,10 @@ func TestEvasions(t *testing.T) {
 		{"你是傻 逼吗", false, Mask, "你是***吗"},
 		{"你是傻　逼吗", false, Mask, "你是***吗"},
 		{"你是傻*逼吗", false, Mask, "你是***吗"},
+		{"this is ⓢⓗⓘⓣ", false, Mask, "this is ****"},
+		{"this is 𝐬𝐡𝐢𝐭", false, Mask, "this is ****"},
+		{"this is s\u0336h\u0336i\u0336t\u0336", false, Mask, "this is ********"},
+		{"this is S\u200dH\u200cI\uFEFFT", false, Mask, "this is *******"},
 		{"shitake mushrooms", false, Allow, ""}, // a Latin word matches whole words only
 		{"add my w.e.i.x.i.n", false, Block, ""},
 		{"add my ＷＥＩＸＩＮ", false, Block, ""},
@@ -187,7 +191,5 @@ func BenchmarkCheck200Chars10kWords(b *testing.B) {
 	text := benchText()
 	buf := &scanBuf{}
 	b.ReportAllocs()
-	for b.Loop() {
-		rs.check(text, false, buf)
-	}
+	measureCPU(b, func() { rs.check(text, false, buf) })
 }

@@ -182,8 +182,11 @@ func (m *matcher) classOf(r rune) int32 {
 		return m.classLow[r]
 	}
 	f := fold(r)
-	if f < 0 {
+	switch {
+	case f < 0:
 		return skip
+	case f < 0x10000: // 𝐬 folds to s
+		return m.classLow[f]
 	}
 	return m.classHigh[f]
 }

@@ -3,6 +3,8 @@ package policy
 import (
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // fold maps one rune to its matching form, or to -1 when it is a separator
@@ -29,6 +31,11 @@ func fold(r rune) rune {
 		return -1
 	case 0xFF61 <= r && r <= 0xFF65: // half-width CJK punctuation
 		return -1
+	}
+	// Compatibility forms that stand for one letter or digit — circled
+	// (ⓢ), mathematical (𝐬), superscript, full-width — read as it.
+	if k := compatible(r); k != r {
+		return fold(k)
 	}
 	if unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) ||
 		unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Mn, r) || unicode.IsControl(r) {
@@ -83,4 +90,18 @@ func letterAfter(text string, start int) bool {
 
 func isFullWidthAlnum(r rune) bool {
 	return (0xFF10 <= r && r <= 0xFF19) || (0xFF21 <= r && r <= 0xFF3A) || (0xFF41 <= r && r <= 0xFF5A)
+}
+
+// compatible is the one ASCII letter or digit that r's compatibility
+// decomposition (NFKC) is, or r itself. Decompositions into several runes
+// (ligatures such as "ﬁ") are left alone: folding maps one rune to one, so
+// masking replaces the right characters.
+func compatible(r rune) rune {
+	var buf [utf8.UTFMax]byte
+	n := utf8.EncodeRune(buf[:], r)
+	k := norm.NFKC.Bytes(buf[:n])
+	if len(k) == 1 && k[0] < utf8.RuneSelf && (unicode.IsLetter(rune(k[0])) || unicode.IsDigit(rune(k[0]))) {
+		return rune(k[0])
+	}
+	return r
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -129,7 +130,7 @@ func (rs *ruleSet) check(text string, staff bool, buf *scanBuf) wordVerdict {
 		}
 		start := int(buf.pos[h.start])
 		_, n := utf8.DecodeRuneInString(text[buf.pos[h.end]:])
-		end := int(buf.pos[h.end]) + n
+		end := markEnd(text, int(buf.pos[h.end])+n)
 		if h.latin && (letterBefore(text, start) || letterAfter(text, end)) {
 			return
 		}
@@ -147,4 +148,17 @@ func (rs *ruleSet) check(text string, staff bool, buf *scanBuf) wordVerdict {
 		v.words = append(v.words, r.Word)
 	})
 	return v
+}
+
+// markEnd extends a match over the combining marks that follow its last
+// character: they belong to it, and masking must not leave them behind.
+func markEnd(text string, end int) int {
+	for end < len(text) {
+		r, n := utf8.DecodeRuneInString(text[end:])
+		if !unicode.Is(unicode.Mn, r) {
+			break
+		}
+		end += n
+	}
+	return end
 }

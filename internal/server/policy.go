@@ -36,8 +36,16 @@ func (s *Server) setupPolicy(st store.Store) error {
 	s.reviews.OnVerdict = s.tellReviewVerdict
 	s.hub.SetPolicy(e)
 	s.reviews.RegisterActions(s.deps.Actions, s.desk.IsStaff)
+	// Gateways sharing a database see each other's rule changes within
+	// rulesRefresh; the one that took a change applies it at once.
+	go e.KeepFresh(s.hub.Context(), rulesRefresh, func(err error) {
+		s.log.Error("message policy: reloading the rules failed", "err", err)
+	})
 	return nil
 }
+
+// rulesRefresh is how often the word rules are compared with the store.
+const rulesRefresh = 30 * time.Second
 
 // reviewVerdict is the data of a review.verdict webhook event.
 type reviewVerdict struct {
@@ -68,3 +76,6 @@ func (s *Server) policyRoutes(mux *http.ServeMux) {
 
 // Policy is the message policy, for tests.
 func (s *Server) Policy() *policy.Engine { return s.policy }
+
+// Reviews is the review queue, for tests.
+func (s *Server) Reviews() *policy.Reviews { return s.reviews }

@@ -67,8 +67,12 @@ func (c *Client) NoteTyping(topic string) error {
 }
 
 // onInfo turns others' notes into typing events, receipts, and status
-// changes of our messages.
+// changes of our messages, and review verdicts on our held messages.
 func (c *Client) onInfo(in *proto.MsgServerInfo) {
+	if in.What == "review" {
+		c.onReviewVerdict(in)
+		return
+	}
 	if in.From == c.UserID() {
 		return // our own other device
 	}

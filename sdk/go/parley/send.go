@@ -156,12 +156,24 @@ func (c *Client) writePubs(gen uint64, items []*outbox.Item) bool {
 // answered 202 with the original seq and params.duplicate: the same as a
 // first ack for us.
 func (c *Client) onPubAck(ref pubRef, ctrl *proto.MsgServerCtrl) {
+	verdict := paramString(ctrl.Params, "policy")
 	switch code := ctrl.Code; {
+	case code == proto.CodeAccepted && verdict == pool.PolicyReview:
+		c.box.Remove(ref.msgid)
+		c.policyVerdict(ref.topic, ref.msgid, verdict, nil, pool.InReview)
 	case code == proto.CodeAccepted:
 		c.box.Remove(ref.msgid)
+		if verdict == pool.PolicyMasked {
+			masked, _ := json.Marshal(ctrl.Params["content"])
+			c.policyVerdict(ref.topic, ref.msgid, verdict, masked, -1)
+		}
 		c.confirm(ref, paramInt(ctrl.Params, "seq"), ctrl.Timestamp.Time)
+	case code == proto.CodePolicy && verdict == pool.PolicyRejected:
+		c.box.Remove(ref.msgid)
+		c.policyVerdict(ref.topic, ref.msgid, verdict, nil, pool.Rejected)
 	case code == proto.CodePolicy:
-		c.fail(ref.topic, ref.msgid, pool.Blocked)
+		c.box.Remove(ref.msgid)
+		c.policyVerdict(ref.topic, ref.msgid, pool.PolicyBlocked, nil, pool.Blocked)
 	case code == proto.CodeConflict:
 		// Not attached (evicted meanwhile): attach again, then resend.
 		if cv := c.lookup(ref.topic); cv != nil {
@@ -207,5 +219,49 @@ func (c *Client) fail(topic, msgid string, s Status) {
 	cv.mu.Unlock()
 	if changed {
 		c.ev.statusOf(m)
+	}
+}
+
+// policyVerdict records the message policy's verdict on an own message
+// and, unless status is negative, moves it to status. Subscribers hear of
+// it through OnStatus even when only the verdict changed (a masked
+// message's status changes when it is confirmed).
+func (c *Client) policyVerdict(topic, msgid, verdict string, masked json.RawMessage, status Status) {
+	cv := c.lookup(topic)
+	if cv == nil {
+		return
+	}
+	cv.mu.Lock()
+	m := cv.pool.Get(msgid)
+	changed := false
+	if m != nil {
+		m.SetPolicy(verdict, masked)
+		if status >= 0 {
+			_, changed = cv.pool.SetStatus(msgid, status)
+		}
+	}
+	cv.mu.Unlock()
+	if changed {
+		c.ev.statusOf(m)
+	}
+}
+
+// onReviewVerdict settles an own held message: approved, it takes its
+// seq like any stored message; rejected, it is never delivered.
+func (c *Client) onReviewVerdict(in *proto.MsgServerInfo) {
+	var p struct {
+		MsgID   string `json:"msgid"`
+		Seq     int    `json:"seq"`
+		Verdict string `json:"verdict"`
+	}
+	if json.Unmarshal(in.Payload, &p) != nil || p.MsgID == "" {
+		return
+	}
+	switch p.Verdict {
+	case pool.PolicyApproved:
+		c.policyVerdict(in.Topic, p.MsgID, p.Verdict, nil, -1)
+		c.confirm(pubRef{topic: in.Topic, msgid: p.MsgID}, p.Seq, time.Time{})
+	case pool.PolicyRejected:
+		c.policyVerdict(in.Topic, p.MsgID, p.Verdict, nil, pool.Rejected)
 	}
 }

@@ -21,6 +21,17 @@ const (
 	StatusRead      = pool.Read
 	StatusFailed    = pool.Failed
 	StatusBlocked   = pool.Blocked
+	StatusInReview  = pool.InReview
+	StatusRejected  = pool.Rejected
+)
+
+// The message policy's verdicts on own messages (Message.Policy).
+const (
+	PolicyBlocked  = pool.PolicyBlocked
+	PolicyMasked   = pool.PolicyMasked
+	PolicyReview   = pool.PolicyReview
+	PolicyApproved = pool.PolicyApproved
+	PolicyRejected = pool.PolicyRejected
 )
 
 // Conn is a frame connection; Dialer opens one. Both are needed only to

@@ -24,6 +24,8 @@ const (
 	Read                    // the peer read it
 	Failed                  // gave up or rejected; may be resent
 	Blocked                 // refused by policy (e.g. sensitive words)
+	InReview                // held by the policy until staff decide; no seq yet
+	Rejected                // held, then rejected in review: never delivered
 )
 
 func (s Status) String() string {
@@ -40,6 +42,10 @@ func (s Status) String() string {
 		return "failed"
 	case Blocked:
 		return "blocked"
+	case InReview:
+		return "in review"
+	case Rejected:
+		return "rejected"
 	}
 	return "unknown"
 }
@@ -84,6 +90,51 @@ type Message struct {
 	key    Key
 	status Status
 	ts     time.Time
+	// policy is the message policy's verdict on an own message ("" when
+	// it passed untouched); masked the content as stored and delivered to
+	// the others when it was masked.
+	policy string
+	masked json.RawMessage
+}
+
+// Verdicts of the message policy on an own message (Message.Policy).
+const (
+	PolicyBlocked  = "blocked"
+	PolicyMasked   = "masked"
+	PolicyReview   = "review"
+	PolicyApproved = "approved"
+	PolicyRejected = "rejected"
+)
+
+// Policy is the message policy's verdict on this message, "" if none:
+// PolicyBlocked, PolicyMasked, PolicyReview (held), PolicyApproved or
+// PolicyRejected (after review).
+func (m *Message) Policy() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.policy
+}
+
+// Shown is the content to show: what everyone was delivered, which for a
+// masked message is the masked content, not what was typed.
+func (m *Message) Shown() json.RawMessage {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.masked != nil {
+		return m.masked
+	}
+	return m.Content
+}
+
+// SetPolicy records the policy's verdict, with the masked content when it
+// masked the message.
+func (m *Message) SetPolicy(verdict string, masked json.RawMessage) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.policy = verdict
+	if masked != nil {
+		m.masked = masked
+	}
 }
 
 // NewLocal creates a message this client is about to send.
@@ -160,5 +211,10 @@ func (m *Message) confirm(seq int, ts time.Time) {
 	// Stored means sent, whatever a timeout or a retry had concluded.
 	if m.status != Delivered && m.status != Read {
 		m.status = Sent
+	}
+	// A held message that gets a seq was approved, whether the verdict or
+	// the message itself arrives first.
+	if m.policy == PolicyReview {
+		m.policy = PolicyApproved
 	}
 }
