@@ -17,6 +17,7 @@ import (
 
 	"github.com/parley-im/parley/internal/action"
 	"github.com/parley-im/parley/internal/auth"
+	"github.com/parley-im/parley/internal/cluster"
 	"github.com/parley-im/parley/internal/desk"
 	"github.com/parley-im/parley/internal/hub"
 	"github.com/parley-im/parley/internal/pbx"
@@ -50,6 +51,7 @@ type Server struct {
 	files   *fileService    // uploads and downloads (files.go)
 	desk    *desk.Desk      // staff, roles and teams (desk.go)
 	router  *desk.Router    // conversations, queues and routing (desk.go)
+	node    *cluster.Node   // this node of a cluster (cluster.go); nil when alone
 
 	// TLS (tls.go): set by New, and acmeHTTP by Serve, before anything is served.
 	tls      *tls.Config       // nil: plain HTTP
@@ -98,6 +100,10 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 		hub:      hub.New(st, limits, log),
 		sessions: map[*session.Session]struct{}{}, frames: pbx.NewTranscoder()}
 	s.hub.SetTrace(rec)
+	if err := s.joinCluster(); err != nil {
+		st.Close()
+		return nil, err
+	}
 	s.deps = &session.Deps{Hub: s.hub, Users: st, Tokens: auth.NewTokens(key, time.Duration(cfg.TokenLifetime)),
 		Log: log, Trace: rec, Actions: action.NewRegistry(), Ended: s.sessionEnded,
 		CloseUser: s.closeUser, LabelKey: randomKey(), Passwords: auth.NewPasswords(cfg.PasswordWorkers),
@@ -108,6 +114,7 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 		s.hub.RegisterMarks(s.deps.Actions, ms)
 	}
 	if err := cfg.setCustomerVerifiers(s.deps); err != nil {
+		s.leaveCluster()
 		st.Close()
 		return nil, err
 	}
@@ -120,16 +127,19 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 		PasswordCost:    cfg.PasswordCost, HiTimeout: time.Duration(cfg.HiTimeout),
 		LoginTimeout: time.Duration(cfg.LoginTimeout)}
 	if s.files, err = newFileService(&cfg, st, s.deps.Tokens, log); err != nil {
+		s.leaveCluster()
 		st.Close()
 		return nil, err
 	}
 	if err := s.setupDesk(st); err != nil {
+		s.leaveCluster()
 		st.Close()
 		return nil, err
 	}
 	s.http = httpServer(&cfg, s.hsts(s.routes()))
 	if err := s.setupTLS(); err != nil {
 		s.stopDesk()
+		s.leaveCluster()
 		st.Close()
 		return nil, err
 	}
@@ -296,6 +306,7 @@ func (s *Server) shutdown() {
 	s.stopGRPC(ctx)
 	s.stopDesk()
 	s.hub.Shutdown()
+	s.leaveCluster()
 	if err := s.store.Close(); err != nil {
 		s.log.Error("closing store", "err", err)
 	}
