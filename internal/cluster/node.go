@@ -170,4 +170,3 @@ func (n *Node) linkTo(node string) *link {
 	}
 	return l
 }
-
