@@ -1,0 +1,95 @@
+package server_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parley-im/parley/internal/cluster/natstest"
+	"github.com/parley-im/parley/internal/server"
+	"github.com/parley-im/parley/internal/server/servertest"
+	"github.com/parley-im/parley/internal/store/postgres/pgtest"
+)
+
+// startCluster starts n gateways on one fresh PostgreSQL database and a
+// NATS server of the test's own.
+func startCluster(t *testing.T, n int) []*servertest.Server {
+	t.Helper()
+	db := pgtest.Database(t)
+	ns := natstest.Start(t)
+	nodes := make([]*servertest.Server, n)
+	for i := range nodes {
+		nodes[i] = servertest.Start(t, func(c *server.Config) {
+			c.Store, c.NATS, c.ClusterLease = db, ns.URL(), server.Duration(2*time.Second)
+		})
+	}
+	return nodes
+}
+
+// Two users on two nodes of a cluster talk as on one: the topic's owner is
+// one node, the other forwards its session's requests there, and replies,
+// messages and the {pres what=msg} on "me" come back to it.
+func TestClusterAcrossNodes(t *testing.T) {
+	t.Parallel()
+	nodes := startCluster(t, 2)
+	alice := nodes[0].Connect(t, "alice")
+	bob := nodes[1].Connect(t, "bob")
+	mustCode(t, "bob's me", bob.Sub("me"), 200)
+	mustCode(t, "alice's sub", alice.Sub(bob.User), 200)
+
+	// Bob is attached to "me" only: a message is announced there.
+	mustCode(t, "alice's pub", alice.Pub(bob.User, "hello", "m1"), 202)
+	bob.Until("pres msg on me", func(m servertest.Msg) bool {
+		return m.Get("pres.topic") == "me" && m.Get("pres.what") == "msg" && m.Get("pres.src") == alice.User
+	})
+
+	mustCode(t, "bob's sub", bob.Sub(alice.User), 200)
+	bob.Until("data m1, caught up on attaching", func(m servertest.Msg) bool { return m.Int("data.seq") == 1 })
+	for i, id := range []string{"m2", "m3"} {
+		ctrl := alice.Pub(bob.User, "hello", id)
+		if ctrl.Code() != 202 || ctrl.Int("params.seq") != i+2 {
+			t.Fatalf("pub %s: %v, want 202 seq %d", id, ctrl, i+2)
+		}
+		data := bob.Until("data "+id, func(m servertest.Msg) bool { return m.Get("data") != nil })
+		if data.Int("data.seq") != i+2 || data.Get("data.topic") != alice.User {
+			t.Fatalf("bob got %v, want seq %d on %s", data, i+2, alice.User)
+		}
+	}
+	// And the other way, acknowledged on the node that forwarded it.
+	ctrl := bob.Pub(alice.User, "hi", "b1")
+	if ctrl.Code() != 202 || ctrl.Int("params.seq") != 4 {
+		t.Fatalf("bob's pub: %v, want 202 seq 4", ctrl)
+	}
+	retry := bob.Pub(alice.User, "hi", "b1")
+	if retry.Int("params.seq") != 4 || retry.Get("params.duplicate") != true {
+		t.Fatalf("bob's retry: %v, want the original seq 4 as a duplicate", retry)
+	}
+}
+
+// When the owner of a topic stops, the sessions attached to it through
+// another node are disconnected with 4012, come back, and the topic goes on
+// on a surviving node with the next seq.
+func TestClusterOwnerMoves(t *testing.T) {
+	t.Parallel()
+	nodes := startCluster(t, 2)
+	alice := nodes[0].Connect(t, "alice")
+	bob := nodes[1].Connect(t, "bob")
+	mustCode(t, "alice's sub", alice.Sub(bob.User), 200) // node 0 owns the topic now
+	mustCode(t, "bob's sub", bob.Sub(alice.User), 200)
+	mustCode(t, "bob's pub", bob.Pub(alice.User, "one", "b1"), 202)
+
+	nodes[0].Stop()
+	err := bob.ReadErr()
+	if err == nil || !strings.Contains(err.Error(), "4012") {
+		t.Fatalf("bob's session ended with %v, want close 4012", err)
+	}
+	bob = nodes[1].Dial(t)
+	bob.Hi()
+	mustCode(t, "bob's login", bob.Login("bob", "pass123"), 200)
+	mustCode(t, "bob's sub again", bob.Sub(alice.User), 200)
+	ctrl := bob.Pub(alice.User, "two", "b2")
+	if ctrl.Code() != 202 || ctrl.Int("params.seq") != 2 {
+		t.Fatalf("pub on the new owner: %v, want 202 seq 2", ctrl)
+	}
+}
+
