@@ -92,4 +92,3 @@ func TestClusterOwnerMoves(t *testing.T) {
 		t.Fatalf("pub on the new owner: %v, want 202 seq 2", ctrl)
 	}
 }
-

@@ -131,4 +131,3 @@ func pollUntil(timeout time.Duration, cond func() bool) bool {
 	}
 	return true
 }
-
