@@ -35,6 +35,7 @@ type link struct {
 
 	mu      sync.Mutex
 	queue   []item
+	busy    bool // a batch is on its way
 	closed  bool
 	wake    chan struct{}
 	stopped chan struct{}
@@ -73,10 +74,18 @@ func (l *link) close() {
 	}
 }
 
+// idle reports whether everything queued was acknowledged (or dropped).
+func (l *link) idle() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closed || (!l.busy && len(l.queue) == 0)
+}
+
 func (l *link) take() []item {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	n := min(len(l.queue), maxLinkBatch)
+	l.busy = n > 0
 	batch := l.queue[:n:n]
 	l.queue = l.queue[n:]
 	if len(l.queue) == 0 {

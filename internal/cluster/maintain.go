@@ -57,6 +57,25 @@ func (n *Node) heartbeat() error {
 	return nil
 }
 
+// refreshAlive reads the list of live nodes again, at most every
+// refreshEvery: a lease naming a node this node has not heard of yet.
+func (n *Node) refreshAlive() {
+	n.mu.Lock()
+	due := time.Since(n.refreshed) >= refreshEvery
+	if due {
+		n.refreshed = time.Now()
+	}
+	n.mu.Unlock()
+	if due {
+		if err := n.heartbeat(); err != nil {
+			n.log.Warn("cluster: heartbeat", "err", err)
+		}
+	}
+}
+
+// refreshEvery bounds how often refreshAlive reads the list.
+const refreshEvery = 100 * time.Millisecond
+
 // renew extends the leases this node holds. Those it lost, or can no longer
 // vouch for because the database did not answer in time, are given up: their
 // actors retire and their sessions reconnect to the new owner.

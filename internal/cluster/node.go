@@ -21,11 +21,13 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
 
 	"github.com/parley-im/parley/internal/hub"
+	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/store"
 )
 
@@ -63,15 +65,18 @@ type Node struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	mu      sync.Mutex
-	owned   map[int]ownedShard
-	others  map[int]otherShard
-	alive   map[string]bool // nil until the first heartbeat
-	links   map[string]*link
-	applied map[linkKey]uint64 // only the NATS handler goroutine uses it
+	mu     sync.Mutex
+	owned  map[int]ownedShard
+	others map[int]otherShard
+	alive  map[string]bool // nil until the first heartbeat
+	// refreshed is when refreshAlive last read the list of live nodes.
+	refreshed time.Time
+	links     map[string]*link
+	applied   map[linkKey]uint64 // only the NATS handler goroutine uses it
 
 	proxies  proxies
 	sessions sessions
+	leaving  atomic.Bool // Leave was called
 }
 
 // ownedShard is a lease this node holds, valid by its own clock until
@@ -124,9 +129,25 @@ func Start(cfg Config) (*Node, error) {
 // ID is the node's id, new on every start.
 func (n *Node) ID() string { return n.id }
 
+// Leave starts a clean departure, before the hub stops: the sessions of
+// other nodes attached here are disconnected (DisconnectMoved) and requests
+// arriving from now on do the same, so no request is dropped with the hub
+// while its session lives on elsewhere; the client comes back and resends.
+func (n *Node) Leave() {
+	n.leaving.Store(true)
+	for _, p := range n.proxies.all() {
+		p.Close(proto.DisconnectMoved)
+	}
+}
+
 // Close gives the node's leases up, so other nodes take its shards at once,
-// and leaves NATS. Call it after the hub has stopped.
+// and leaves NATS. Call it after the hub has stopped; what the links still
+// carry is delivered first, for up to linkTimeout.
 func (n *Node) Close() error {
+	deadline := time.Now().Add(linkTimeout)
+	for !n.linksIdle() && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond) // polling the links, with a deadline
+	}
 	n.cancel()
 	<-n.done
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -157,6 +178,27 @@ func (n *Node) live(node string) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.alive == nil || n.alive[node]
+}
+
+func (n *Node) linksIdle() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, l := range n.links {
+		if !l.idle() {
+			return false
+		}
+	}
+	return true
+}
+
+// heard notes that node sent something: it is alive, even if it joined
+// after this node's latest heartbeat read the list.
+func (n *Node) heard(node string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.alive != nil && !n.alive[node] {
+		n.alive[node] = true
+	}
 }
 
 // linkTo is the link to node, made on first use.

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/parley-im/parley/internal/hub"
+	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/store"
 )
 
@@ -36,6 +37,7 @@ func (n *Node) Place(name string, acquire bool) (store.Fence, bool) {
 	n.owned[k] = ownedShard{epoch: l.Epoch, validUntil: began.Add(n.validity())}
 	delete(n.others, k)
 	n.mu.Unlock()
+	n.sessions.moved(k, n.id)
 	if had && prev.epoch != l.Epoch {
 		// The lease lapsed and was taken again: actors of the old epoch
 		// would be fenced at their next write, so retire them now.
@@ -51,8 +53,9 @@ func (n *Node) validity() time.Duration { return n.ttl * 4 / 5 }
 
 func (n *Node) noteOther(l store.Lease) {
 	n.mu.Lock()
-	defer n.mu.Unlock()
 	n.others[l.Shard] = otherShard{node: l.Node, read: time.Now()}
+	n.mu.Unlock()
+	n.sessions.moved(l.Shard, l.Node)
 }
 
 // ownerOf is the node that owns name's shard as far as this node knows,
@@ -89,10 +92,25 @@ func (n *Node) Remote(name string) bool {
 	return owner != "" && owner != n.id && n.live(owner)
 }
 
-// Forward implements hub.Placement.
+// Forward implements hub.Placement. A request for a topic whose owner is
+// dead or unknown (its lease not yet expired, or the database unreachable)
+// disconnects its session with DisconnectMoved instead of being refused
+// with 503: the client reconnects and resends what is unacknowledged in
+// order, where after a 503 it would retry the refused message behind later
+// ones that another owner accepted meanwhile.
 func (n *Node) Forward(name string, ev hub.Remote) bool {
 	owner := n.ownerOf(name)
+	if owner != "" && owner != n.id && !n.live(owner) {
+		n.refreshAlive() // the owner may have joined since the last heartbeat
+	}
 	if owner == "" || owner == n.id || !n.live(owner) {
+		if ev.Req != nil {
+			n.log.Warn("cluster: no live owner; disconnecting the session", "topic", name, "owner", owner)
+			if c, ok := ev.Req.Sess.(interface{ Close(proto.Disconnect) }); ok {
+				c.Close(proto.DisconnectMoved)
+				return true
+			}
+		}
 		return false
 	}
 	it, err := remoteItem(name, ev)

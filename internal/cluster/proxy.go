@@ -118,3 +118,13 @@ func (ps *proxies) dropDead(live func(string) bool) {
 		}
 	}
 }
+
+func (ps *proxies) all() []*proxy {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	out := make([]*proxy, 0, len(ps.m))
+	for _, p := range ps.m {
+		out = append(out, p)
+	}
+	return out
+}

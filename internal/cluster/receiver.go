@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"encoding/json"
+	"errors"
 
 	"github.com/nats-io/nats.go"
 
@@ -22,6 +23,7 @@ func (n *Node) receive(m *nats.Msg) {
 		n.log.Warn("cluster: undecodable batch", "err", err)
 		return
 	}
+	n.heard(env.From)
 	key := linkKey{env.From, env.Link}
 	last := n.applied[key]
 	switch {
@@ -80,12 +82,26 @@ func (n *Node) applyRequest(from string, it *item) {
 		return
 	}
 	p := n.proxies.get(n, from, it)
-	r := &hub.Request{Sess: p, Msg: msg, Topic: it.Topic, View: it.View, TmpName: it.Tmp, Params: it.Params}
-	if n.hub.Deliver(it.Topic, hub.Remote{Req: r}) {
+	if n.leaving.Load() {
+		p.Close(proto.DisconnectMoved)
 		return
 	}
-	// Not owned here after all (the lease moved on the way), or the queue
-	// is full: the client retries, as on one node.
+	r := &hub.Request{Sess: p, Msg: msg, Topic: it.Topic, View: it.View, TmpName: it.Tmp, Params: it.Params}
+	err = n.hub.Deliver(it.Topic, hub.Remote{Req: r})
+	switch {
+	case err == nil:
+		return
+	case errors.Is(err, hub.ErrNotOwner):
+		// The lease moved on the way: the session comes back and finds the
+		// new owner. Disconnecting rather than answering 503 keeps its
+		// sends in order: a client resends everything unacknowledged, in
+		// order, on its new connection, while after a 503 it would retry
+		// the refused message behind later ones.
+		n.log.Warn("cluster: request for a topic owned elsewhere; disconnecting the session", "topic", it.Topic)
+		p.Close(proto.DisconnectMoved)
+		return
+	}
+	// The queue is full: the client retries, as on one node.
 	if msg.Sub != nil {
 		p.SubDone(r.View, false)
 	}

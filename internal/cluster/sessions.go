@@ -66,6 +66,7 @@ func (ss *sessions) apply(it *item) {
 		s.SubDone(it.View, it.OK)
 	case kindDetached:
 		s.Detached(it.View)
+		ss.untrack(it.SID, it.Topic)
 	case kindClose:
 		if c, ok := s.(interface{ Close(proto.Disconnect) }); ok && it.Close != nil {
 			c.Close(*it.Close)
@@ -97,4 +98,50 @@ func (ss *sessions) sweep(live func(string) bool) {
 			c.Close(proto.DisconnectMoved)
 		}
 	}
+}
+
+// untrack forgets that session sid depends on topic's owner.
+func (ss *sessions) untrack(sid, topic string) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if rs := ss.m[sid]; rs != nil {
+		for _, topics := range rs.owners {
+			delete(topics, topic)
+		}
+	}
+}
+
+// moved disconnects the sessions attached to a topic of shard through a
+// node other than owner, which now holds the shard: their requests may be
+// lost with the old owner, and later ones would reach an actor they are
+// not attached to. Coming back, they attach to the new owner.
+func (ss *sessions) moved(shard int, owner string) {
+	ss.mu.Lock()
+	var moved []hub.Subscriber
+	for sid, rs := range ss.m {
+		if rs.dependsElsewhere(shard, owner) {
+			moved = append(moved, rs.sess)
+			delete(ss.m, sid)
+		}
+	}
+	ss.mu.Unlock()
+	for _, s := range moved {
+		if c, ok := s.(interface{ Close(proto.Disconnect) }); ok {
+			c.Close(proto.DisconnectMoved)
+		}
+	}
+}
+
+func (rs *remoteSession) dependsElsewhere(shard int, owner string) bool {
+	for node, topics := range rs.owners {
+		if node == owner {
+			continue
+		}
+		for topic := range topics {
+			if shardOf(topic) == shard {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -72,15 +72,22 @@ func (h *Hub) forward(name string, ev event) bool {
 }
 
 // Deliver hands an event forwarded by another node to the local actor of
-// name. A request for a topic this node does not own (its lease moved on
-// the way) returns false; the caller answers 503 and the client retries.
-func (h *Hub) Deliver(name string, r Remote) bool {
+// name. For a request for a topic this node does not own (its lease moved
+// on the way) it returns ErrNotOwner, for one the actor cannot queue
+// ErrBusy.
+func (h *Hub) Deliver(name string, r Remote) error {
 	switch {
 	case r.Req != nil:
 		if h.ctx.Err() == nil && h.answerAbsent(r.Req) {
-			return true
+			return nil
 		}
-		return h.routeLocal(name, r.Req, false)
+		if h.routeLocal(name, r.Req, false) {
+			return nil
+		}
+		if _, local := h.place.Place(name, false); !local {
+			return ErrNotOwner
+		}
+		return ErrBusy
 	case r.Detach != nil:
 		h.routeLoadedLocal(name, &detach{sess: r.Detach})
 	case r.Pres != nil:
@@ -88,8 +95,14 @@ func (h *Hub) Deliver(name string, r Remote) bool {
 	case r.ReloadUser:
 		h.routeLoadedLocal(name, reloadUser{})
 	}
-	return true
+	return nil
 }
+
+// Errors of Deliver.
+var (
+	ErrNotOwner = errors.New("hub: this node does not own the topic")
+	ErrBusy     = errors.New("hub: the topic's queue is full, or the hub is stopping")
+)
 
 // DropTopics stops the actors of the topics for which lost reports true:
 // their shard's lease is gone, so another node may own them now. Each
@@ -139,8 +152,17 @@ func (t *topic) fenceLost() {
 	}
 }
 
-// refuseFenced answers a request reaching a retired actor.
+// refuseFenced answers a request reaching a retired actor (or queued in it
+// when it retired) by disconnecting its session: the client reconnects and
+// resends what is unacknowledged, in order, reaching the new owner. A 503
+// would have it retry this message behind later ones the new owner may
+// accept meanwhile. A subscriber that cannot be disconnected gets the 503.
 func (t *topic) refuseFenced(r *Request) {
+	if c, ok := r.Sess.(closer); ok {
+		t.hub.log.Warn("request for a retired actor; disconnecting the session", "topic", t.name)
+		c.Close(proto.DisconnectMoved)
+		return
+	}
 	t.reply(r, proto.Ctrl(r.Msg.ID(), r.View, proto.CodeUnavailable, "topic is moving to another node, retry", proto.Now()))
 }
 

@@ -29,6 +29,14 @@ func (s *Server) joinCluster() error {
 	return nil
 }
 
+// departCluster disconnects the sessions of other nodes attached here,
+// before the hub stops.
+func (s *Server) departCluster() {
+	if s.node != nil {
+		s.node.Leave()
+	}
+}
+
 // leaveCluster gives this node's leases up after its actors stopped.
 func (s *Server) leaveCluster() {
 	if s.node == nil {

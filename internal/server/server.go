@@ -305,6 +305,7 @@ func (s *Server) shutdown() {
 	s.mu.Unlock()
 	s.stopGRPC(ctx)
 	s.stopDesk()
+	s.departCluster()
 	s.hub.Shutdown()
 	s.leaveCluster()
 	if err := s.store.Close(); err != nil {
