@@ -9,7 +9,8 @@ import { localMessage, newMsgId, type Content, type Message, type Status } from 
 import { webSocketDialer } from './net/conn.js';
 import { Link, type ConnState } from './net/link.js';
 import { longPollDialer } from './net/longpoll.js';
-import { resolve, urls, type ClientOptions, type Resolved } from './options.js';
+import { hostsOf, resolve, urls, type ClientOptions, type Resolved } from './options.js';
+import { rotating } from './net/failover.js';
 import { Outbox } from './outbox.js';
 import { Receiver } from './receive.js';
 import { Requests } from './requests.js';
@@ -71,9 +72,9 @@ export class Client {
 
   constructor(options: ClientOptions) {
     this.o = resolve(options);
-    const u = urls(this.o);
-    const ws = this.o.transport !== 'lp' ? webSocketDialer(u.ws, this.o.WebSocket) : undefined;
-    const lp = this.o.transport !== 'ws' ? longPollDialer(u.lp, this.o.fetch) : undefined;
+    const nodes = hostsOf(this.o).map((h) => urls(this.o, h));
+    const ws = this.o.transport !== 'lp' ? rotating(nodes.map((u) => webSocketDialer(u.ws, this.o.WebSocket))) : undefined;
+    const lp = this.o.transport !== 'ws' ? rotating(nodes.map((u) => longPollDialer(u.lp, this.o.fetch))) : undefined;
     this.storage = options.storage === false ? new MemoryStorage() : options.storage ?? defaultStorage(this.o.storageName);
     this.requests = new Requests(this.o.requestTimeoutMs);
     this.outbox = new Outbox({ timeoutMs: this.o.sendTimeoutMs, maxAttempts: this.o.maxAttempts,
