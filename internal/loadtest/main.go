@@ -60,7 +60,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	var o Options
-	fs.StringVar(&o.Addr, "addr", "127.0.0.1:6060", "server host:port (loopback or an address you own)")
+	fs.StringVar(&o.Addr, "addr", "127.0.0.1:6060", "server host:port (loopback or an address you own); several, comma-separated, spread the clients over a cluster's nodes")
 	fs.StringVar(&o.APIKey, "apikey", "", "API key sent as the apikey query parameter")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "measured duration (idle: how long connections are held)")
 	fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "sending before measuring starts")
@@ -108,9 +108,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "bench: --window ≥ 1, --duration > 0, --warmup, --size, --messages ≥ 0")
 		return 2
 	}
-	if _, _, err := net.SplitHostPort(o.Addr); err != nil {
-		fmt.Fprintf(stderr, "bench: --addr: %v\n", err)
-		return 2
+	for _, a := range strings.Split(o.Addr, ",") {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			fmt.Fprintf(stderr, "bench: --addr: %v\n", err)
+			return 2
+		}
 	}
 	if !*quiet {
 		o.Progress = stderr
