@@ -37,8 +37,20 @@ func (n *Node) heartbeat() error {
 		alive[id] = true
 	}
 	n.mu.Lock()
+	prev := n.alive
 	n.alive = alive
 	var dead []*link
+	var joined, left []string
+	for id := range alive {
+		if id != n.id && !prev[id] {
+			joined = append(joined, id)
+		}
+	}
+	for id := range prev {
+		if !alive[id] {
+			left = append(left, id)
+		}
+	}
 	for id, l := range n.links {
 		if !alive[id] {
 			dead = append(dead, l)
@@ -53,6 +65,12 @@ func (n *Node) heartbeat() error {
 	n.mu.Unlock()
 	for _, l := range dead {
 		l.close()
+	}
+	for _, id := range joined {
+		n.greet(id)
+	}
+	for _, id := range left {
+		n.forgetNode(id)
 	}
 	return nil
 }

@@ -72,7 +72,8 @@ type Node struct {
 	// refreshed is when refreshAlive last read the list of live nodes.
 	refreshed time.Time
 	links     map[string]*link
-	applied   map[linkKey]uint64 // only the NATS handler goroutine uses it
+	roster    map[proto.Uid]map[string]bool // users online on other nodes
+	applied   map[linkKey]uint64            // only the NATS handler goroutine uses it
 
 	proxies  proxies
 	sessions sessions
@@ -101,6 +102,7 @@ func Start(cfg Config) (*Node, error) {
 	n := &Node{id: randomID(), leases: cfg.Leases, hub: cfg.Hub, ttl: cfg.Lease, log: cfg.Log,
 		ctx: ctx, cancel: cancel, done: make(chan struct{}),
 		owned: map[int]ownedShard{}, others: map[int]otherShard{}, links: map[string]*link{},
+		roster:  map[proto.Uid]map[string]bool{},
 		applied: map[linkKey]uint64{}}
 	n.proxies.m = map[proxyKey]*proxy{}
 	n.sessions.m = map[string]*remoteSession{}
@@ -198,6 +200,7 @@ func (n *Node) heard(node string) {
 	defer n.mu.Unlock()
 	if n.alive != nil && !n.alive[node] {
 		n.alive[node] = true
+		go n.greet(node)
 	}
 }
 

@@ -27,6 +27,9 @@ const (
 	kindSubDone  = "subdone"
 	kindDetached = "detached"
 	kindClose    = "close"
+	// kindOnline tells another node that a user's first session here
+	// started (OK) or its last ended.
+	kindOnline = "online"
 )
 
 // item is one event between two nodes.

@@ -104,6 +104,8 @@ type Hub struct {
 	staff StaffCheck
 	// place, in a cluster, says which node runs each topic (placement.go).
 	place Placement
+	// roster, in a cluster, shares online status (presence.go).
+	roster Roster
 
 	// Guarded by mu. A request is put into a topic's inbox only while mu is
 	// read-held, and a topic leaves the map only while mu is write-held and
@@ -293,8 +295,9 @@ func (h *Hub) UserOnline(uid proto.Uid, delta int) bool {
 // IsOnline reports whether uid has a logged-in session.
 func (h *Hub) IsOnline(uid proto.Uid) bool {
 	h.mu.RLock()
-	defer h.mu.RUnlock()
-	return h.online[uid] > 0
+	local := h.online[uid] > 0
+	h.mu.RUnlock()
+	return local || (h.roster != nil && h.roster.OnlineElsewhere(uid))
 }
 
 // TopicCount is the number of running topic actors.

@@ -24,6 +24,7 @@ func (s *Server) joinCluster() error {
 		return err
 	}
 	s.hub.SetPlacement(node)
+	s.hub.SetRoster(node)
 	s.node = node
 	s.log.Info("joined the cluster", "node", node.ID(), "nats", s.cfg.NATS)
 	return nil

@@ -92,3 +92,35 @@ func TestClusterOwnerMoves(t *testing.T) {
 		t.Fatalf("pub on the new owner: %v, want 202 seq 2", ctrl)
 	}
 }
+
+// Online status is the cluster's: a user whose sessions on one node end
+// while one on another node lives is not announced offline; when the last
+// ends, contacts on any node hear {pres off}.
+func TestClusterPresence(t *testing.T) {
+	t.Parallel()
+	nodes := startCluster(t, 2)
+	alice := nodes[0].Connect(t, "alice")
+	bob := nodes[1].Connect(t, "bob")
+	mustCode(t, "alice's sub", alice.Sub(bob.User), 200)
+	mustCode(t, "bob's sub", bob.Sub(alice.User), 200)
+	mustCode(t, "bob's me", bob.Sub("me"), 200)
+
+	again := nodes[1].Dial(t)
+	again.Hi()
+	mustCode(t, "alice on the other node", again.Login("alice", "pass123"), 200)
+	mustCode(t, "alice's second sub", again.Sub(bob.User), 200)
+	alice.Close()
+	// A message from alice's remaining session, after her first one ended:
+	// bob must see no {pres off} for her before it.
+	mustCode(t, "alice's pub", again.Pub(bob.User, "still here", "a1"), 202)
+	bob.Until("alice's message", func(m servertest.Msg) bool {
+		if m.Get("pres.src") == again.User && m.Get("pres.what") == "off" {
+			t.Fatalf("bob heard alice go offline while she has a session: %v", m)
+		}
+		return m.Get("data.head.msgid") == "a1"
+	})
+	again.Close()
+	bob.Until("alice offline", func(m servertest.Msg) bool {
+		return m.Get("pres.src") == again.User && m.Get("pres.what") == "off"
+	})
+}
