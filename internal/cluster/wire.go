@@ -58,9 +58,11 @@ type item struct {
 	Close *proto.Disconnect `json:"close,omitempty"`
 }
 
-// frame is hub.Frame on the wire.
+// frame is hub.Frame on the wire. Frames are JSON text (a protobuf
+// transport converts them when it writes), so they travel as JSON, not
+// base64.
 type frame struct {
-	Bytes []byte `json:"b"`
+	Bytes json.RawMessage `json:"b"`
 	Topic string `json:"t,omitempty"`
 	Seq   int    `json:"q,omitempty"`
 	Name  string `json:"n,omitempty"`
