@@ -124,3 +124,30 @@ func TestClusterPresence(t *testing.T) {
 		return m.Get("pres.src") == again.User && m.Get("pres.what") == "off"
 	})
 }
+
+// A device comes back on another node exactly where it was: its own mark,
+// kept by the topic's owner, not another device's nor its old node's.
+func TestClusterDeviceResumesOnAnotherNode(t *testing.T) {
+	t.Parallel()
+	nodes := startCluster(t, 2)
+	peer, user := anon(t, nodes[0]), anon(t, nodes[0])
+	user.Close()
+	mustCode(t, "peer sub", peer.Sub(user.User), 200) // node 0 owns the topic
+	devA, devB := device(t, nodes[0], user.Token, "dev-a"), device(t, nodes[1], user.Token, "dev-b")
+	mustCode(t, "a sub", devA.Sub(peer.User), 200)
+	mustCode(t, "b sub", devB.Sub(peer.User), 200)
+	publish(t, peer, user.User, 1, 20)
+	readData(t, devA, 1, 20)
+	readData(t, devB, 1, 20)
+	ackAndSync(t, devB, peer.User, 10) // B, on node 1, got to 10
+	devB.Close()
+	ackAndSync(t, devA, peer.User, 20)
+
+	devB = device(t, nodes[0], user.Token, "dev-b") // back, on node 0
+	mustCode(t, "b resub", devB.Sub(peer.User), 200)
+	readData(t, devB, 11, 20)
+	devA.Close()
+	devA = device(t, nodes[1], user.Token, "dev-a") // and A, on node 1
+	mustCode(t, "a resub", devA.Sub(peer.User), 200)
+	descOf(t, devA, peer.User) // nothing pushed: A had everything
+}
