@@ -63,10 +63,10 @@ type item struct {
 // base64.
 type frame struct {
 	Bytes json.RawMessage `json:"b"`
-	Topic string `json:"t,omitempty"`
-	Seq   int    `json:"q,omitempty"`
-	Name  string `json:"n,omitempty"`
-	MsgID string `json:"i,omitempty"`
+	Topic string          `json:"t,omitempty"`
+	Seq   int             `json:"q,omitempty"`
+	Name  string          `json:"n,omitempty"`
+	MsgID string          `json:"i,omitempty"`
 }
 
 func framesOf(fs []hub.Frame) []frame {
