@@ -151,3 +151,28 @@ func TestClusterDeviceResumesOnAnotherNode(t *testing.T) {
 	mustCode(t, "a resub", devA.Sub(peer.User), 200)
 	descOf(t, devA, peer.User) // nothing pushed: A had everything
 }
+
+// --nats needs a nats:// URL, a PostgreSQL store the nodes share, and a
+// lease of at least a second.
+func TestClusterSettingsValidated(t *testing.T) {
+	for _, tc := range []struct {
+		store, nats string
+		lease       time.Duration
+		want        string
+	}{
+		{"", "nats://127.0.0.1:4222", 10 * time.Second, "needs store"},
+		{"postgres://p@h:5432/d", "http://127.0.0.1:4222", 10 * time.Second, "nats://"},
+		{"postgres://p@h:5432/d", "nats://127.0.0.1:4222", time.Millisecond, "cluster_lease"},
+	} {
+		cfg := server.Defaults()
+		cfg.Store, cfg.NATS, cfg.ClusterLease = tc.store, tc.nats, server.Duration(tc.lease)
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Validate(store %q, nats %q, lease %v) = %v, want an error about %s", tc.store, tc.nats, tc.lease, err, tc.want)
+		}
+	}
+	cfg := server.Defaults()
+	cfg.Store, cfg.NATS = "postgres://p@h:5432/d", "nats://127.0.0.1:4222"
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("Validate(a cluster node) = %v", err)
+	}
+}
