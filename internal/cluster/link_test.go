@@ -20,7 +20,8 @@ func bareNode(t *testing.T, url string) *Node {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &Node{id: randomID(), log: slog.New(slog.NewTextHandler(io.Discard, nil)), ctx: ctx, cancel: cancel,
-		links: map[string]*link{}, roster: map[proto.Uid]map[string]bool{}, applied: map[linkKey]uint64{}}
+		links: map[string]*link{}, roster: map[proto.Uid]map[string]bool{}, left: map[string]bool{},
+		applied: map[linkKey]uint64{}}
 	nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,8 @@ func (n *Node) maintain() {
 		select {
 		case <-n.ctx.Done():
 			return
+		case <-n.quit:
+			return
 		case <-tick.C:
 		}
 		if err := n.heartbeat(); err != nil && n.ctx.Err() == nil {
@@ -33,10 +35,12 @@ func (n *Node) heartbeat() error {
 		return err
 	}
 	alive := make(map[string]bool, len(nodes))
-	for _, id := range nodes {
-		alive[id] = true
-	}
 	n.mu.Lock()
+	for _, id := range nodes {
+		if !n.left[id] {
+			alive[id] = true
+		}
+	}
 	prev := n.alive
 	n.alive = alive
 	var dead []*link

@@ -63,7 +63,8 @@ type Node struct {
 	log    *slog.Logger
 	ctx    context.Context
 	cancel context.CancelFunc
-	done   chan struct{}
+	done   chan struct{} // closed when maintain exits
+	quit   chan struct{} // closed by Leave: stop heartbeats and renewals
 
 	mu     sync.Mutex
 	owned  map[int]ownedShard
@@ -73,6 +74,7 @@ type Node struct {
 	refreshed time.Time
 	links     map[string]*link
 	roster    map[proto.Uid]map[string]bool // users online on other nodes
+	left      map[string]bool               // nodes that said they are leaving
 	applied   map[linkKey]uint64            // only the NATS handler goroutine uses it
 
 	proxies  proxies
@@ -100,9 +102,9 @@ func Start(cfg Config) (*Node, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &Node{id: randomID(), leases: cfg.Leases, hub: cfg.Hub, ttl: cfg.Lease, log: cfg.Log,
-		ctx: ctx, cancel: cancel, done: make(chan struct{}),
+		ctx: ctx, cancel: cancel, done: make(chan struct{}), quit: make(chan struct{}),
 		owned: map[int]ownedShard{}, others: map[int]otherShard{}, links: map[string]*link{},
-		roster:  map[proto.Uid]map[string]bool{},
+		roster: map[proto.Uid]map[string]bool{}, left: map[string]bool{},
 		applied: map[linkKey]uint64{}}
 	n.proxies.m = map[proxyKey]*proxy{}
 	n.sessions.m = map[string]*remoteSession{}
@@ -131,15 +133,51 @@ func Start(cfg Config) (*Node, error) {
 // ID is the node's id, new on every start.
 func (n *Node) ID() string { return n.id }
 
-// Leave starts a clean departure, before the hub stops: the sessions of
-// other nodes attached here are disconnected (DisconnectMoved) and requests
-// arriving from now on do the same, so no request is dropped with the hub
-// while its session lives on elsewhere; the client comes back and resends.
+// Leave starts a clean departure, before the hub stops. The node stops its
+// heartbeats, gives its leases up (its actors' later writes are fenced if
+// another node takes a shard meanwhile), disconnects the sessions of other
+// nodes attached here (DisconnectMoved) and tells the other nodes it is
+// gone, so their clients' next requests take its shards at once. Requests
+// arriving from now on disconnect their sessions the same way: nothing is
+// dropped with the hub while its session lives on elsewhere.
 func (n *Node) Leave() {
-	n.leaving.Store(true)
+	if n.leaving.Swap(true) {
+		return
+	}
+	close(n.quit)
+	<-n.done
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := n.leases.ReleaseNode(ctx, n.id); err != nil {
+		n.log.Warn("cluster: giving the leases up", "err", err)
+	}
 	for _, p := range n.proxies.all() {
 		p.Close(proto.DisconnectMoved)
 	}
+	for _, node := range n.otherNodes() {
+		n.linkTo(node).send(item{Kind: kindLeaving})
+	}
+}
+
+// nodeLeft forgets a node that said it is leaving.
+func (n *Node) nodeLeft(node string) {
+	n.mu.Lock()
+	n.left[node] = true
+	delete(n.alive, node)
+	for k, o := range n.others {
+		if o.node == node {
+			delete(n.others, k)
+		}
+	}
+	l := n.links[node]
+	delete(n.links, node)
+	n.mu.Unlock()
+	if l != nil {
+		l.close()
+	}
+	n.forgetNode(node)
+	n.proxies.dropDead(n.live)
+	n.sessions.sweep(n.live)
 }
 
 // Close gives the node's leases up, so other nodes take its shards at once,
@@ -198,7 +236,7 @@ func (n *Node) linksIdle() bool {
 func (n *Node) heard(node string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.alive != nil && !n.alive[node] {
+	if n.alive != nil && !n.alive[node] && !n.left[node] {
 		n.alive[node] = true
 		go n.greet(node)
 	}

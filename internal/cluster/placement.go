@@ -15,11 +15,14 @@ func (n *Node) Place(name string, acquire bool) (store.Fence, bool) {
 	k := shardOf(name)
 	n.mu.Lock()
 	o, ok := n.owned[k]
+	other, known := n.others[k]
 	n.mu.Unlock()
 	if ok && time.Now().Before(o.validUntil) {
 		return store.Fence{Shard: k, Node: n.id, Epoch: o.epoch}, true
 	}
-	if !acquire {
+	// A live node held it a moment ago: no need to ask the database on
+	// every request for its topics.
+	if !acquire || (known && time.Since(other.read) < ownerCacheFor && n.live(other.node)) {
 		return store.Fence{}, false
 	}
 	began := time.Now()

@@ -66,6 +66,8 @@ func (n *Node) apply(from string, it *item) {
 			skip[sid] = true
 		}
 		n.hub.Deliver(it.Topic, hub.Remote{Pres: &msg, Skip: skip})
+	case kindLeaving:
+		n.nodeLeft(from)
 	case kindOnline:
 		n.applyOnline(from, it)
 	case kindReload:

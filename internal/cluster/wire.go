@@ -30,6 +30,9 @@ const (
 	// kindOnline tells another node that a user's first session here
 	// started (OK) or its last ended.
 	kindOnline = "online"
+	// kindLeaving tells another node that this one is stopping and gave
+	// its leases up.
+	kindLeaving = "leaving"
 )
 
 // item is one event between two nodes.
