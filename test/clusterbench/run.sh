@@ -15,7 +15,12 @@ bin=$(mktemp -d)/parley
 go build -o "$bin" ./cmd/parley
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+dbs=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  for d in "${dbs[@]}"; do psql -h "$pghost" -p "$pgport" -U postgres -qc "DROP DATABASE IF EXISTS $d WITH (FORCE)" || true; done
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -25,23 +30,25 @@ natsport=$(free_port)
 export PARLEY_RATE_PER_SECOND=1000000 PARLEY_RATE_BURST=1000000 PARLEY_MAX_SUBSCRIBERS=1100 \
   PARLEY_LOG_LEVEL=error PARLEY_PASSWORD_COST=4 PARLEY_SIGNUP_BURST=1000000
 
-# start NAME ENV...: starts a node, prints its address.
+# start NAME ENV...: starts a node and sets addr to its address. (Not in
+# a $(…) subshell: the node's pid must reach pids, so it is stopped.)
 start() {
   local name=$1; shift
   local port; port=$(free_port)
   mkdir -p "$work/$name"
   env "$@" "$bin" serve --listen "127.0.0.1:$port" --data "$work/$name" >"$work/$name.log" 2>&1 & pids+=($!)
   for _ in $(seq 1 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { echo "127.0.0.1:$port"; return; }
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { addr="127.0.0.1:$port"; return; }
     sleep 0.1
   done
   echo "node $name did not start:" >&2; cat "$work/$name.log" >&2; exit 1
 }
 
-newdb() {
-  local db="parley_bench_$1_$$"
-  psql -h "$pghost" -p "$pgport" -U postgres -qc "CREATE DATABASE $db" >/dev/null
-  echo "postgres://postgres@$pghost:$pgport/$db?sslmode=disable"
+newdb() { # sets db to the URL of a fresh database, dropped at exit
+  local name="parley_bench_$1_$$"
+  psql -h "$pghost" -p "$pgport" -U postgres -qc "CREATE DATABASE $name" >/dev/null
+  dbs+=("$name")
+  db="postgres://postgres@$pghost:$pgport/$name?sslmode=disable"
 }
 
 stop_all_nodes() {
@@ -58,20 +65,20 @@ measure() { # SETUP ADDRS
   done
 }
 
-a=$(start sqlite)
-measure "1 node, SQLite" "$a"
+start sqlite
+measure "1 node, SQLite" "$addr"
 stop_all_nodes
 
-db=$(newdb one)
-a=$(start pg PARLEY_STORE="$db")
-measure "1 node, PostgreSQL" "$a"
+newdb one
+start pg PARLEY_STORE="$db"
+measure "1 node, PostgreSQL" "$addr"
 stop_all_nodes
 
-db=$(newdb three)
+newdb three
 addrs=""
 for i in 1 2 3; do
-  a=$(start "n$i" PARLEY_STORE="$db" PARLEY_NATS="nats://127.0.0.1:$natsport")
-  addrs="${addrs:+$addrs,}$a"
+  start "n$i" PARLEY_STORE="$db" PARLEY_NATS="nats://127.0.0.1:$natsport"
+  addrs="${addrs:+$addrs,}$addr"
 done
 measure "3 nodes, PostgreSQL + NATS" "$addrs"
 stop_all_nodes
