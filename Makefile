@@ -71,7 +71,8 @@ side-by-side:
 crash:
 	PARLEY_CRASH_ROUNDS=20 $(GO) test -race -count=1 -v -run KillNine ./test/crash/
 
-# The long chaos runs (kill mode and lossy relay); figures go to docs/reliability.md.
+# The long chaos runs (kill mode, lossy relay, and the three-node cluster with
+# node kills, a NATS restart and a PostgreSQL crash); figures go to docs/reliability.md.
 chaos:
 	PARLEY_CHAOS_KILLS=20 PARLEY_CHAOS_MESSAGES=10000 PARLEY_CHAOS_FAULT=0.05 \
 	PARLEY_CHAOS_REPORT=$(CURDIR)/docs/reliability.md \

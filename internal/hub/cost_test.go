@@ -39,7 +39,7 @@ func TestIdleActorCost(t *testing.T) {
 	before := inUse()
 	for i := range n {
 		name := proto.GroupName(uint64(i) + 1)
-		h.start(name)
+		h.start(name, nil)
 		// Each actor handles one event, as one that answered a request has.
 		done := make(chan struct{})
 		h.route(name, &funcEvent{fn: func(t *topic) { t.load(); close(done) }})

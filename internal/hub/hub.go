@@ -106,6 +106,10 @@ type Hub struct {
 	// policy decides on messages before they are stored (policy.go); nil
 	// delivers everything as sent.
 	policy *policy.Engine
+	// place, in a cluster, says which node runs each topic (placement.go).
+	place Placement
+	// roster, in a cluster, shares online status (presence.go).
+	roster Roster
 
 	// Guarded by mu. A request is put into a topic's inbox only while mu is
 	// read-held, and a topic leaves the map only while mu is write-held and
@@ -168,9 +172,16 @@ func (h *Hub) Leave(internal string, s Subscriber) {
 	h.routeLoaded(internal, &detach{sess: s})
 }
 
-// route delivers ev to the topic, starting its actor when it is not running.
-// It returns false when the topic's queue is full or the hub is stopping.
+// route delivers ev to the topic, starting its actor when it is not running
+// (or, in a cluster, sending ev to the node that owns the topic). It returns
+// false when the topic's queue is full or the hub is stopping.
 func (h *Hub) route(name string, ev event) bool {
+	return h.routeLocal(name, ev, h.place != nil)
+}
+
+// routeLocal is route; mayForward says whether a topic owned by another
+// node may be reached by forwarding (false for events that already were).
+func (h *Hub) routeLocal(name string, ev event, mayForward bool) bool {
 	if h.ctx.Err() != nil {
 		return false // stopped topics no longer read their queues
 	}
@@ -183,21 +194,40 @@ func (h *Hub) route(name string, ev event) bool {
 			return ok
 		}
 		h.mu.RUnlock()
+		var fence *store.Fence
+		if h.place != nil {
+			f, local := h.place.Place(name, true)
+			if !local {
+				return mayForward && h.forward(name, ev)
+			}
+			fence = &f
+		}
 		// Once the hub stops no topic starts, so retrying would spin.
-		if !h.start(name) {
+		if !h.start(name, fence) {
 			return false
 		}
 	}
 }
 
 // routeLoaded delivers ev only if the topic's actor is running: events such
-// as presence are meaningless to a topic nobody is attached to.
+// as presence are meaningless to a topic nobody is attached to. In a
+// cluster the actor may run on another node.
 func (h *Hub) routeLoaded(name string, ev event) {
+	if !h.routeLoadedLocal(name, ev) && h.place != nil && h.place.Remote(name) {
+		h.forward(name, ev)
+	}
+}
+
+// routeLoadedLocal is routeLoaded on this node only; it reports whether the
+// actor runs here.
+func (h *Hub) routeLoadedLocal(name string, ev event) bool {
 	h.mu.RLock()
+	defer h.mu.RUnlock()
 	if t := h.topics[name]; t != nil {
 		t.offer(ev)
+		return true
 	}
-	h.mu.RUnlock()
+	return false
 }
 
 // routeLoadedAll is routeLoaded for n events to one topic, in order, with
@@ -205,17 +235,24 @@ func (h *Hub) routeLoaded(name string, ev event) {
 // members whose "me" nobody watches cost no allocation.
 func (h *Hub) routeLoadedAll(name string, n int, ev func(i int) event) {
 	h.mu.RLock()
-	if t := h.topics[name]; t != nil {
+	t := h.topics[name]
+	if t != nil {
 		for i := range n {
 			t.offer(ev(i))
 		}
 	}
 	h.mu.RUnlock()
+	if t == nil && h.place != nil && h.place.Remote(name) {
+		for i := range n {
+			h.forward(name, ev(i))
+		}
+	}
 }
 
-// start runs the topic's actor unless it is running already. It returns
-// false once the hub is stopping.
-func (h *Hub) start(name string) bool {
+// start runs the topic's actor unless it is running already; fence, in a
+// cluster, is the lease its writes carry. It returns false once the hub is
+// stopping.
+func (h *Hub) start(name string, fence *store.Fence) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.ctx.Err() != nil {
@@ -225,6 +262,7 @@ func (h *Hub) start(name string) bool {
 		return true
 	}
 	t := newTopic(h, name)
+	t.fence = fence
 	h.topics[name] = t
 	h.wg.Add(1)
 	go t.run()
@@ -261,8 +299,9 @@ func (h *Hub) UserOnline(uid proto.Uid, delta int) bool {
 // IsOnline reports whether uid has a logged-in session.
 func (h *Hub) IsOnline(uid proto.Uid) bool {
 	h.mu.RLock()
-	defer h.mu.RUnlock()
-	return h.online[uid] > 0
+	local := h.online[uid] > 0
+	h.mu.RUnlock()
+	return local || (h.roster != nil && h.roster.OnlineElsewhere(uid))
 }
 
 // TopicCount is the number of running topic actors.

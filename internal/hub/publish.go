@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"unicode"
 
 	"github.com/parley-im/parley/internal/proto"
@@ -132,7 +133,7 @@ func (p *publisher) flush(t *topic) {
 	// A write in flight finishes even during shutdown, so what the store
 	// accepted is acknowledged or, at worst, retried by the client.
 	go func() {
-		res, err := t.storeBatch(context.Background(), batch)
+		res, err := t.storeBatch(t.writeContext(), batch)
 		t.appended <- appendDone{batch: batch, res: res, err: err}
 	}()
 }
@@ -189,6 +190,13 @@ func (t *topic) storeBatch(ctx context.Context, batch []pendingPub) ([]store.App
 // finish handles a committed batch in order, then sends the next one.
 func (p *publisher) finish(t *topic, d appendDone) {
 	p.inflight = false
+	if errors.Is(d.err, store.ErrFenced) {
+		// Another node owns the topic now: nothing was stored, and the
+		// senders retry there with the same msgids.
+		p.queue = append(d.batch, p.queue...)
+		p.failFenced(t)
+		return
+	}
 	t.fan.begin()
 	for i := range d.batch {
 		res := store.AppendResult{Err: d.err}

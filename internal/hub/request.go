@@ -41,6 +41,10 @@ type presEvent struct {
 func (p *presEvent) apply(t *topic) { t.deliverToAttached(p.msg, p.skip) }
 
 func (r *Request) apply(t *topic) {
+	if t.fenced {
+		t.refuseFenced(r)
+		return
+	}
 	m := r.Msg
 	switch {
 	case m.Sub != nil:

@@ -39,6 +39,9 @@ type topic struct {
 	inbox    *inbox
 	appended chan appendDone
 	marked   chan error
+	// fence is the lease this actor's writes carry in a cluster; nil on a
+	// single node. It is set before run starts.
+	fence *store.Fence
 
 	// Owned by run.
 	loaded   bool
@@ -62,6 +65,8 @@ type topic struct {
 	// read when a session first attaches (catchup.go), not for a get from
 	// outside, which would otherwise hold up to 256 messages for nothing.
 	recentLoaded bool
+	// fenced says the actor lost its topic to another node (placement.go).
+	fenced bool
 }
 
 func newTopic(h *Hub, name string) *topic {
@@ -120,6 +125,9 @@ func (t *topic) idleCheckEvery() time.Duration {
 // idle reports whether the topic has nobody attached and nothing in flight
 // for long enough to be unloaded.
 func (t *topic) idle() bool {
+	if t.fenced && !t.pub.busy() && !t.marks.busy() {
+		return true
+	}
 	if len(t.attached) > 0 || len(t.fnd) > 0 || t.pub.busy() || t.marks.busy() {
 		t.idleAt = time.Now()
 		return false

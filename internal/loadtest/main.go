@@ -73,7 +73,7 @@ func mainContext(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fs.PrintDefaults()
 	}
 	var o Options
-	fs.StringVar(&o.Addr, "addr", "127.0.0.1:6060", "server host:port (loopback or an address you own)")
+	fs.StringVar(&o.Addr, "addr", "127.0.0.1:6060", "server host:port (loopback or an address you own); several, comma-separated, spread the clients over a cluster's nodes")
 	fs.StringVar(&o.APIKey, "apikey", "", "API key sent as the apikey query parameter")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "measured duration (idle: how long connections are held)")
 	fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "sending before measuring starts")
@@ -138,9 +138,11 @@ func mainContext(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintln(stderr, "bench: --receipt-delay > 0")
 		return 2
 	}
-	if _, _, err := net.SplitHostPort(o.Addr); err != nil {
-		fmt.Fprintf(stderr, "bench: --addr: %v\n", err)
-		return 2
+	for _, a := range strings.Split(o.Addr, ",") {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			fmt.Fprintf(stderr, "bench: --addr: %v\n", err)
+			return 2
+		}
 	}
 	if !*quiet {
 		o.Progress = stderr

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -136,8 +137,9 @@ type run struct {
 	inflight                   atomic.Int64
 	delivered, measured        atomic.Int64
 	gapNotices                 atomic.Int64
-	wireIn                     atomic.Int64 // bytes all clients read from their sockets
-	receiptsSent               atomic.Int64 // {note recv} the receivers sent
+	wireIn                     atomic.Int64  // bytes all clients read from their sockets
+	receiptsSent               atomic.Int64  // {note recv} the receivers sent
+	dialed                     atomic.Uint64 // clients dialed, for nextAddr
 
 	emu      sync.Mutex
 	errCodes map[int]int64
@@ -172,9 +174,17 @@ func (r *run) inWindow(ns int64) bool {
 	return f != 0 && ns >= f && ns < t
 }
 
+// nextAddr is the server the next client dials: the addresses of --addr
+// (the nodes of a cluster, comma-separated) in turn, so clients spread
+// over the nodes.
+func (r *run) nextAddr() string {
+	addrs := strings.Split(r.o.Addr, ",")
+	return addrs[(r.dialed.Add(1)-1)%uint64(len(addrs))]
+}
+
 // newClient dials, wires the handlers and says hi.
 func (r *run) newClient(ctx context.Context) (*client, error) {
-	c, err := dial(ctx, r.o.Addr, r.o.APIKey, r.o.Protobuf, &r.wireIn)
+	c, err := dial(ctx, r.nextAddr(), r.o.APIKey, r.o.Protobuf, &r.wireIn)
 	if err != nil {
 		return nil, err
 	}

@@ -138,6 +138,10 @@ var (
 	// DisconnectNoLogin: the session did not log in (or sign up with
 	// login) within login_timeout of its hi; reconnect when ready to.
 	DisconnectNoLogin = Disconnect{4011, "no login in time", true}
+	// DisconnectMoved: in a cluster, a topic this session was attached to
+	// changed owner (its node died or lost the lease); reconnect to any
+	// node and subscribe again.
+	DisconnectMoved = Disconnect{4012, "topic moved to another node", true}
 )
 
 // InvalidText answers a frame that is not valid UTF-8 text (ValidText) on a

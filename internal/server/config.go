@@ -25,6 +25,13 @@ type Config struct {
 	// Store, when set, is a postgres://USER@HOST:PORT/DB URL: the store is
 	// then that PostgreSQL database instead of SQLite in DataDir.
 	Store string `json:"store"` // PARLEY_STORE
+	// NATS, when set, is a nats://HOST:PORT URL: the node joins the
+	// cluster of every node sharing that NATS and Store (which must then
+	// be PostgreSQL). Empty: the node is alone.
+	NATS string `json:"nats"` // PARLEY_NATS
+	// ClusterLease is how long a node's lease on a shard of topics lasts
+	// without renewal: the longest a dead node's topics stay unavailable.
+	ClusterLease Duration `json:"cluster_lease"` // PARLEY_CLUSTER_LEASE
 	// APIKey, when set, must be sent by clients as the apikey query
 	// parameter or X-Tinode-APIKey header. Empty accepts any key.
 	APIKey string `json:"api_key"` // PARLEY_API_KEY
@@ -199,6 +206,7 @@ func Defaults() Config {
 		OutboxBytes:         4 << 20,
 		GroupCommit:         256,
 		GroupCommitWait:     Duration(2 * time.Millisecond),
+		ClusterLease:        Duration(10 * time.Second),
 		ReadsPerSession:     2,
 		MaxReads:            4,
 		ReadQueue:           64,
@@ -268,6 +276,12 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("data directory is empty")
 	case c.Store != "" && !isPostgresURL(c.Store):
 		return fmt.Errorf("store must be a postgres:// URL, or empty for SQLite in data_dir")
+	case c.NATS != "" && !strings.HasPrefix(c.NATS, "nats://"):
+		return fmt.Errorf("nats must be a nats://HOST:PORT URL, or empty for a node alone")
+	case c.NATS != "" && c.Store == "":
+		return fmt.Errorf("nats needs store: the nodes of a cluster share one PostgreSQL database")
+	case time.Duration(c.ClusterLease) < time.Second:
+		return fmt.Errorf("cluster_lease must be at least 1s")
 	case c.MaxMessageSize < 1024:
 		return fmt.Errorf("max_message_size must be at least 1024")
 	case c.MaxSubscribers < 2 || c.MaxTopicsPerSession < 1 || c.RatePerSecond <= 0 || c.RateBurst < 1:

@@ -17,6 +17,7 @@ import (
 
 	"github.com/parley-im/parley/internal/action"
 	"github.com/parley-im/parley/internal/auth"
+	"github.com/parley-im/parley/internal/cluster"
 	"github.com/parley-im/parley/internal/desk"
 	"github.com/parley-im/parley/internal/hub"
 	"github.com/parley-im/parley/internal/pbx"
@@ -58,6 +59,7 @@ type Server struct {
 	watcher *webhook.DeskWatcher
 	policy  *policy.Engine  // word rules and the review service (policy.go)
 	reviews *policy.Reviews // the review queue (policy.go)
+	node    *cluster.Node   // this node of a cluster (cluster.go); nil when alone
 
 	// TLS (tls.go): set by New, and acmeHTTP by Serve, before anything is served.
 	tls      *tls.Config       // nil: plain HTTP
@@ -106,6 +108,10 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 		hub:      hub.New(st, limits, log),
 		sessions: map[*session.Session]struct{}{}, frames: pbx.NewTranscoder()}
 	s.hub.SetTrace(rec)
+	if err := s.joinCluster(); err != nil {
+		st.Close()
+		return nil, err
+	}
 	s.deps = &session.Deps{Hub: s.hub, Users: st, Tokens: auth.NewTokens(key, time.Duration(cfg.TokenLifetime)),
 		Log: log, Trace: rec, Actions: action.NewRegistry(), Ended: s.sessionEnded,
 		CloseUser: s.closeUser, LabelKey: randomKey(), Passwords: auth.NewPasswords(cfg.PasswordWorkers),
@@ -116,6 +122,7 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 		s.hub.RegisterMarks(s.deps.Actions, ms)
 	}
 	if err := cfg.setCustomerVerifiers(s.deps); err != nil {
+		s.leaveCluster()
 		st.Close()
 		return nil, err
 	}
@@ -128,10 +135,12 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 		PasswordCost:    cfg.PasswordCost, HiTimeout: time.Duration(cfg.HiTimeout),
 		LoginTimeout: time.Duration(cfg.LoginTimeout)}
 	if s.files, err = newFileService(&cfg, st, s.deps.Tokens, log); err != nil {
+		s.leaveCluster()
 		st.Close()
 		return nil, err
 	}
 	if err := s.setupDesk(st); err != nil {
+		s.leaveCluster()
 		st.Close()
 		return nil, err
 	}
@@ -143,6 +152,7 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 	s.http = httpServer(&cfg, s.hsts(s.routes()))
 	if err := s.setupTLS(); err != nil {
 		s.stopDesk()
+		s.leaveCluster()
 		st.Close()
 		return nil, err
 	}
@@ -309,7 +319,9 @@ func (s *Server) shutdown() {
 	s.mu.Unlock()
 	s.stopGRPC(ctx)
 	s.stopDesk()
+	s.departCluster()
 	s.hub.Shutdown()
+	s.leaveCluster()
 	if err := s.store.Close(); err != nil {
 		s.log.Error("closing store", "err", err)
 	}

@@ -39,6 +39,8 @@ func (c *Config) Settings() []Setting {
 		{"grpc_listen", "PARLEY_GRPC_LISTEN", "grpc-listen", "ADDR", "address of the gRPC service (Tinode's pbx.Node); empty: off", (*strVal)(&c.GRPCListen)},
 		{"data_dir", "PARLEY_DATA", "data", "DIR", "directory of parley.db and the ACME cache; a relative path is relative to the working directory", (*strVal)(&c.DataDir)},
 		{"store", "PARLEY_STORE", "store", "URL", "postgres://USER@HOST:PORT/DB: keep everything in that PostgreSQL database; empty keeps it in SQLite in data_dir", (*strVal)(&c.Store)},
+		{"nats", "PARLEY_NATS", "nats", "URL", "nats://HOST:PORT: join the cluster of every node sharing that NATS and the PostgreSQL store; empty: this node is alone", (*strVal)(&c.NATS)},
+		{"cluster_lease", "PARLEY_CLUSTER_LEASE", "cluster-lease", "DURATION", "in a cluster, how long a node's lease on its topics lasts unrenewed: the longest a dead node's topics are unavailable", (*durVal)(&c.ClusterLease)},
 		{"api_key", "PARLEY_API_KEY", "api-key", "KEY", "key clients must send (apikey or X-Tinode-APIKey); empty accepts any", (*strVal)(&c.APIKey)},
 		{"allowed_origins", "PARLEY_ALLOWED_ORIGINS", "allowed-origins", "LIST", "comma-separated browser origins allowed to connect; empty allows any", (*listVal)(&c.AllowedOrigins)},
 		{"max_message_size", "PARLEY_MAX_MESSAGE_SIZE", "max-message-size", "BYTES", "largest client message", (*intVal)(&c.MaxMessageSize)},

@@ -33,7 +33,7 @@ func (h *harness) result(kills int, took time.Duration, a Anomalies) Result {
 		mode += "+" + string(h.cfg.Codec)
 	}
 	r := Result{Mode: mode, Seed: h.cfg.Seed, Kills: kills, Messages: h.cfg.Messages,
-		Acked: h.acked(), Relay: h.relay.Stats(), Repair: h.relay.Repairs(), Anomalies: a, Duration: took}
+		Acked: h.acked(), Relay: h.relayStats(), Repair: h.relays[0].Repairs(), Anomalies: a, Duration: took}
 	for _, s := range h.senders {
 		r.Pubs += s.pubs.Load()
 		r.DupAcks += s.dupAcks.Load()
@@ -50,6 +50,22 @@ func (h *harness) result(kills int, took time.Duration, a Anomalies) Result {
 		}
 	}
 	return r
+}
+
+// relayStats sums the figures of the run's relays.
+func (h *harness) relayStats() Stats {
+	var sum Stats
+	for _, r := range h.relays {
+		s := r.Stats()
+		sum.Conns += s.Conns
+		sum.Frames += s.Frames
+		sum.Dropped += s.Dropped
+		sum.Duplicated += s.Duplicated
+		sum.Delayed += s.Delayed
+		sum.Reordered += s.Reordered
+		sum.Cuts += s.Cuts
+	}
+	return sum
 }
 
 var reportHeader = []string{"date", "mode", "seed", "kills", "messages", "pubs sent", "acked",

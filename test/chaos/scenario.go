@@ -22,7 +22,7 @@ type reader struct{ token, view string }
 // harness is one run's clients, relay and referees.
 type harness struct {
 	cfg       Config
-	relay     *Relay
+	relays    []*Relay
 	senders   []*sender
 	receivers []*receiver
 	readers   map[string]reader // topic label → reader
@@ -30,8 +30,10 @@ type harness struct {
 }
 
 // setup signs up the users and creates the topics directly on the gateway at
-// addr, then builds clients that will connect through relay.
-func setup(t *testing.T, addr string, relay *Relay, cfg Config) *harness {
+// addr, then builds clients that will connect through relays: client i
+// through relays[i%len(relays)], so a cluster's clients spread over its
+// nodes.
+func setup(t *testing.T, addr string, relays []*Relay, cfg Config) *harness {
 	t.Helper()
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	users := map[string]*servertest.Client{}
@@ -67,14 +69,14 @@ func setup(t *testing.T, addr string, relay *Relay, cfg Config) *harness {
 		c.Close()
 	}
 
-	h := &harness{cfg: cfg, relay: relay, stop: make(chan struct{}), readers: map[string]reader{
+	h := &harness{cfg: cfg, relays: relays, stop: make(chan struct{}), readers: map[string]reader{
 		"p2p1":  {users["r1"].Token, users["s1"].User},
 		"p2p2":  {users["r2"].Token, users["s2"].User},
 		"group": {users["r3"].Token, group},
 	}}
 	client := func(i int, name string) clientCfg {
 		// Each client's jitter has its own stream of the run's seed.
-		return clientCfg{name: name, addr: relay.Addr, rng: rand.New(rand.NewPCG(cfg.Seed, uint64(1000+i))), stop: h.stop,
+		return clientCfg{name: name, addr: relays[i%len(relays)].Addr, rng: rand.New(rand.NewPCG(cfg.Seed, uint64(1000+i))), stop: h.stop,
 			pb: cfg.Codec.protobuf(i)}
 	}
 	targets := []struct{ label, view string }{
@@ -137,7 +139,7 @@ func (h *harness) progress() string {
 		fmt.Fprintf(&b, "  %s: %d given, caught up %v, %d dials, last error %v\n",
 			r.name, r.given.Load(), r.caughtUp.Load(), r.dials.Load(), r.lastErr.Load())
 	}
-	fmt.Fprintf(&b, "  relay: %v\n", h.relay.Stats())
+	fmt.Fprintf(&b, "  relays: %v\n", h.relayStats())
 	return b.String()
 }
 

@@ -131,7 +131,7 @@ CREATE INDEX tagindex_topic ON tagindex(topic) WHERE topic <> '';
 // from version i to version i+1. Released entries are never edited; a schema
 // change is a new entry at the end.
 func migrations() []string {
-	return []string{migration1, migration2, migration3, migration4, migration5, migration6, migration7, migration8}
+	return []string{migration1, migration2, migration3, migration4, migration5, migration6, migration7, migration8, migration9}
 }
 
 // migrateLock is the advisory lock key that serialises migrations, so

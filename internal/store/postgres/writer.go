@@ -158,6 +158,9 @@ func (s *Store) runBatch(batch []*job, errs []error) error {
 		return err
 	}
 	w := &writeTx{tx: tx, ctx: ctx, seqs: map[string]int{}}
+	if err := w.checkFences(batch, errs); err != nil {
+		return errors.Join(err, rollback(tx))
+	}
 	// The jobs of a batch were queued concurrently, so none has to wait
 	// for another: the Append calls may go first, together.
 	merged, err := w.mergeAppends(batch, errs)

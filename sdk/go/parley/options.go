@@ -1,7 +1,9 @@
 package parley
 
 import (
+	"math/rand/v2"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/parley-im/parley/sdk/go/internal/netlink"
@@ -50,6 +52,24 @@ func defaults() options {
 // WithAddress dials ws://addr/v0/channels.
 func WithAddress(addr string) Option {
 	return WithURLFunc(func() string { return "ws://" + addr + "/v0/channels" })
+}
+
+// WithAddresses dials the nodes of a cluster in turn: each connection goes
+// to the address after the previous one's, starting at a random one, so
+// clients spread over the nodes and one whose node died is on another at
+// its next dial. Any node of a cluster serves any topic, and the session
+// resumes there as on the node it left (hi.dev, the outbox's msgids). With
+// one address it is WithAddress.
+func WithAddresses(addrs ...string) Option {
+	if len(addrs) == 0 {
+		return func(*options) {}
+	}
+	var next atomic.Uint64
+	next.Store(rand.Uint64N(uint64(len(addrs))))
+	return WithURLFunc(func() string {
+		i := (next.Add(1) - 1) % uint64(len(addrs))
+		return "ws://" + addrs[i] + "/v0/channels"
+	})
 }
 
 // WithURLFunc asks fn for the WebSocket URL before every dial, so a client

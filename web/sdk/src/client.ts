@@ -10,7 +10,8 @@ import { webSocketDialer, type Dialer } from './net/conn.js';
 import { lazyProtobufDialer } from './net/lazy.js';
 import { Link, type ConnState } from './net/link.js';
 import { longPollDialer } from './net/longpoll.js';
-import { resolve, urls, type ClientOptions, type Resolved } from './options.js';
+import { hostsOf, resolve, urls, type ClientOptions, type Resolved } from './options.js';
+import { rotating } from './net/failover.js';
 import { Outbox } from './outbox.js';
 import { Receiver } from './receive.js';
 import { Requests } from './requests.js';
@@ -72,11 +73,11 @@ export class Client {
 
   constructor(options: ClientOptions) {
     this.o = resolve(options);
-    const u = urls(this.o);
+    const nodes = hostsOf(this.o).map((h) => urls(this.o, h));
     const wsDialer: (url: string, Ctor: ClientOptions['WebSocket']) => Dialer =
       this.o.format === 'protobuf' ? lazyProtobufDialer : webSocketDialer;
-    const ws = this.o.transport !== 'lp' ? wsDialer(u.ws, this.o.WebSocket) : undefined;
-    const lp = this.o.transport !== 'ws' ? longPollDialer(u.lp, this.o.fetch) : undefined;
+    const ws = this.o.transport !== 'lp' ? rotating(nodes.map((u) => wsDialer(u.ws, this.o.WebSocket))) : undefined;
+    const lp = this.o.transport !== 'ws' ? rotating(nodes.map((u) => longPollDialer(u.lp, this.o.fetch))) : undefined;
     this.storage = options.storage === false ? new MemoryStorage() : options.storage ?? defaultStorage(this.o.storageName);
     this.requests = new Requests(this.o.requestTimeoutMs);
     this.outbox = new Outbox({ timeoutMs: this.o.sendTimeoutMs, maxAttempts: this.o.maxAttempts,

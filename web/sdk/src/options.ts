@@ -9,6 +9,8 @@ import type { Storage } from './storage.js';
 export interface ClientOptions {
   /** host is the server's address, "chat.example.com" or "127.0.0.1:6060". */
   host: string;
+  /** hosts are the addresses of a cluster's nodes: each connection goes to the next one, so a client fails over when its node dies (host then serves file uploads only). */
+  hosts?: readonly string[];
   /** secure selects wss:// and https:// (default: true on an https page, else false). */
   secure?: boolean;
   /** apiKey is sent as the apikey query parameter (any value unless the server requires one). */
@@ -58,7 +60,7 @@ export interface ClientOptions {
 }
 
 export type Resolved = Required<Omit<ClientOptions, 'WebSocket' | 'fetch' | 'deviceId' | 'filter' | 'storage' |
-  'apiKey' | 'secure'>> & ClientOptions & { secure: boolean };
+  'apiKey' | 'secure' | 'hosts'>> & ClientOptions & { secure: boolean };
 
 export function resolve(o: ClientOptions): Resolved {
   const https = (globalThis as { location?: { protocol?: string } }).location?.protocol === 'https:';
@@ -86,11 +88,16 @@ export function resolve(o: ClientOptions): Resolved {
   };
 }
 
-/** urls returns the WebSocket and long-polling endpoints of the server. */
-export function urls(o: Resolved): { ws: string; lp: string } {
+/** urls returns the WebSocket and long-polling endpoints of the server (of host, one node of a cluster, if given). */
+export function urls(o: Resolved, host = o.host): { ws: string; lp: string } {
   const key = `apikey=${encodeURIComponent(o.apiKey ?? 'none')}`;
   return {
-    ws: `${o.secure ? 'wss' : 'ws'}://${o.host}/v0/channels?${key}`,
-    lp: `${o.secure ? 'https' : 'http'}://${o.host}/v0/channels/lp?${key}`,
+    ws: `${o.secure ? 'wss' : 'ws'}://${host}/v0/channels?${key}`,
+    lp: `${o.secure ? 'https' : 'http'}://${host}/v0/channels/lp?${key}`,
   };
+}
+
+/** hostsOf lists the nodes to dial: hosts when given, else host. */
+export function hostsOf(o: Resolved): readonly string[] {
+  return o.hosts !== undefined && o.hosts.length > 0 ? o.hosts : [o.host];
 }
