@@ -36,17 +36,19 @@ const nodeTimeout = 3 * time.Minute
 
 const adminToken = "desk-e2e-admin-token"
 
-// faq is the team's FAQ, imported with `parley admin faq import`.
+// faq is the team's FAQ, imported with `parley admin faq import`; its
+// questions share the word "return", so an answer comes with the others as
+// suggestions.
 const faq = `[
  {"question": "How do I return an item?",
   "answer": "You can return any item within 30 days from Orders > Return.",
-  "keywords": ["return", "refund"]},
- {"question": "How long does shipping take?",
-  "answer": "Orders ship within 2 days.",
-  "keywords": ["shipping", "delivery"]},
- {"question": "Can I pay by card?",
-  "answer": "We take all major cards.",
-  "keywords": ["card", "pay"]}
+  "keywords": ["return", "send back"]},
+ {"question": "How long does a refund for a return take?",
+  "answer": "Refunds reach your card within 5 days of the return arriving.",
+  "keywords": ["refund"]},
+ {"question": "Can I return a gift?",
+  "answer": "Yes, with the gift receipt.",
+  "keywords": ["gift"]}
 ]`
 
 // The message policy's words, set with `parley admin words add`; the
