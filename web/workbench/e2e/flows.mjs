@@ -58,6 +58,12 @@ test('an agent signs in, a customer is routed to her, they chat both ways', asyn
 
   cust.client.send(cust.topic, 'my order is late');
   await ann.page.getByRole('list', { name: /^(Messages|消息列表)$/ }).getByRole('listitem').filter({ hasText: 'my order is late' }).waitFor();
+  // The customer's name from the public card: in the panel (an unverified visitor), on the row, on the bubble.
+  const panel = ann.page.getByRole('complementary', { name: 'Customer' });
+  await panel.getByText('Alice', { exact: true }).waitFor();
+  await panel.getByText('Unverified visitor').waitFor();
+  await ann.page.getByRole('button', { name: new RegExp(`^${cust.topic}.*, Alice$`) }).waitFor();
+  await ann.page.locator('.bubble.other .who').filter({ hasText: 'Alice' }).first().waitFor();
   await ann.say('Hello, how can I help?');
   await waitFor(() => customerTexts(cust.client, cust.topic).includes('Hello, how can I help?'), 'the customer to get the answer');
   // The own message's tick reaches delivered or read.
