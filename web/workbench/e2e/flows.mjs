@@ -110,6 +110,18 @@ test('a private note never reaches the customer', async () => {
   await ann.shot('03-private-note');
 });
 
+test('the paper clip sends a file, shown in the pane and received by the customer', async () => {
+  const chooser = ann.page.waitForEvent('filechooser');
+  await ann.page.getByRole('button', { name: 'Attach a file' }).click();
+  await (await chooser).setFiles({ name: 'invoice.txt', mimeType: 'text/plain', buffer: Buffer.from('order 42: 3 items') });
+  const item = ann.page.getByRole('list', { name: /^(Messages|消息列表)$/ }).getByRole('listitem').filter({ hasText: 'invoice.txt' });
+  await item.waitFor();
+  // Once uploaded, the pane's link points at the stored file.
+  await waitFor(async () => ((await item.getByRole('link').getAttribute('href')) ?? '') !== '', 'the file link to have its address');
+  await waitFor(() => cust.client.messagesNow(cust.topic).some((m) => (m.content?.ent ?? [])
+    .some((e) => e.data?.name === 'invoice.txt' && e.data?.ref)), 'the customer to get the file');
+});
+
 test('a reload in the middle of sending loses and doubles nothing', async () => {
   const sent = ['r1', 'r2', 'r3'];
   for (const s of sent) {
