@@ -2,15 +2,25 @@
 // `parley serve`: members come with their public cards, and loadOlder
 // prepends the page before the oldest message, once each, in seq order.
 
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client, Message } from '../../src/index.js';
-import { BIN, Server, signup, waitFor } from './harness.js';
+import { BIN, RUN, Server, client, signup, waitFor } from './harness.js';
+
+const jwtKey = 'a test secret that is long enough for HS256 keys';
+
+/** shopJwt signs claims as a merchant's backend would (HS256, kid "shop"). */
+function shopJwt(claims: Record<string, unknown>): string {
+  const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const body = `${b64({ alg: 'HS256', kid: 'shop', typ: 'JWT' })}.${b64(claims)}`;
+  return `${body}.${createHmac('sha256', jwtKey).update(body).digest('base64url')}`;
+}
 
 describe.skipIf(!BIN)('members and older pages', () => {
   let srv: Server;
   const clients: Client[] = [];
   beforeAll(async () => {
-    srv = await Server.start();
+    srv = await Server.start({ PARLEY_JWT_KEYS: JSON.stringify({ shop: { alg: 'HS256', key: jwtKey } }) });
   });
   afterAll(async () => {
     clients.forEach((c) => c.close());
@@ -29,6 +39,21 @@ describe.skipIf(!BIN)('members and older pages', () => {
     expect(byUser.get(alice.userId)?.public).toEqual({ fn: 'alice' });
     expect(byUser.get(bob.userId)?.public).toEqual({ fn: 'bob' });
     expect(byUser.get(alice.userId)?.online).toBe(true);
+  });
+
+  it('gives what the merchant vouched for as the customer\'s trusted card', async () => {
+    const agent = await signup(srv, 'agent');
+    const cust = client(srv);
+    clients.push(agent, cust);
+    await cust.connect();
+    await cust.loginJwt(shopJwt({ sub: `c${RUN}`, name: 'Mia', tier: 'gold', exp: Math.floor(Date.now() / 1000) + 300 }));
+    await cust.join(agent.userId);
+    cust.send(agent.userId, { txt: 'hello' });
+    await waitFor(() => cust.pending === 0, 'the customer\'s message to be stored');
+    await agent.join(cust.userId);
+    const m = (await agent.members(cust.userId)).find((x) => x.user === cust.userId);
+    expect(m?.public).toMatchObject({ fn: 'Mia' });
+    expect(m?.trusted).toMatchObject({ verified: true, scheme: 'jwt', claims: { tier: 'gold' } });
   });
 
   it('loads the page before the oldest message, then says there is nothing older', async () => {
