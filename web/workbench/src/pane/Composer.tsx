@@ -134,7 +134,13 @@ export function Composer({ desk, topic, t, onSent, handle }: Props) {
       <div class="input">
         {mode === 'reply' && (
           <button type="button" class="attach" aria-label={t.attach} title={t.attach}
-            onClick={() => picker.current?.click()}>📎</button>
+            onClick={() => picker.current?.click()}>
+            {/* A drawn clip: an emoji would depend on the fonts the agent's machine has. */}
+            <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+              <path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"
+                d="M16.5 6.5l-7.8 7.8a2 2 0 0 0 2.8 2.8l7.8-7.8a4 4 0 0 0-5.6-5.6L5.8 11.6a6 6 0 0 0 8.5 8.5l6.2-6.2" />
+            </svg>
+          </button>
         )}
         <input ref={picker} type="file" hidden tabIndex={-1} onChange={onFile} />
         <textarea ref={box} aria-label={t.message} placeholder={mode === 'note' ? t.note : t.message} value={text}
