@@ -21,6 +21,7 @@ import { Slicer, type SliceStats } from './slicer.js';
 import { defaultStorage, MemoryStorage, type Storage } from './storage.js';
 import { base64, type Ctrl } from './wire.js';
 import { Session } from './session.js';
+import { loadOlder, MetaWaiters, type Member } from './topicmeta.js';
 
 /** StatusChange reports a message's new status (and seq, once it has one). */
 export interface StatusChange {
@@ -59,6 +60,7 @@ export class Client {
   /** @internal */ readonly sender: Sender;
   /** @internal */ readonly receiver: Receiver;
   /** @internal */ readonly files: Files;
+  /** @internal */ readonly metaWaiters = new MetaWaiters();
   /** @internal */ gen = 0;
   /** @internal */ ready = false;
 
@@ -299,6 +301,29 @@ export class Client {
       cv.list$.complete();
     }
     this.service.stop();
+  }
+
+  /**
+   * members lists a joined conversation's subscribers with their public
+   * cards (`fn` is the display name) and what the server vouches for
+   * (`trusted`: a customer's `verified`, `scheme` and the merchant's
+   * `claims`). Rejects with DisconnectedError while offline, CtrlError
+   * when the server refuses; a conversation this session has not joined
+   * lists only this user.
+   */
+  members(topic: string): Promise<Member[]> {
+    return this.metaWaiters.members(this, topic);
+  }
+
+  /**
+   * loadOlder fetches the page of at most `limit` messages before seq
+   * `before` of a joined conversation; they reach messages(topic) in seq
+   * order like any others. Resolves false without asking when there is
+   * nothing older (before ≤ 1), true once the server has answered.
+   * Rejects with DisconnectedError while offline, CtrlError when refused.
+   */
+  loadOlder(topic: string, before: number, limit = 50): Promise<boolean> {
+    return loadOlder(this, topic, before, limit);
   }
 
   /** @internal conv returns the conversation for topic, creating it. */

@@ -7,6 +7,7 @@ export { Client, type StatusChange, type Typing, type Receipt } from './client.j
 export type { ClientOptions } from './options.js';
 export { draftyFile, attachmentsOf, type FileInput, type SendFileOptions } from './files.js';
 export type { ConversationSummary } from './conversation.js';
+export type { Member } from './topicmeta.js';
 export { Message, compareKeys, type Status, type Policy, type Key, type Content } from './message.js';
 export { Pool, type InsertResult } from './pool.js';
 export { Outbox, type OutboxItem, type OutboxOptions } from './outbox.js';

@@ -84,6 +84,10 @@ export class Receiver {
   }
 
   private meta(m: Meta): void {
+    if (m.id && this.c.metaWaiters.take(m)) {
+      // A {get sub} succeeds with this frame alone: it completes the request.
+      this.c.requests.answer({ id: m.id, topic: m.topic, code: 200, text: 'ok' });
+    }
     const cv = this.c.convs.get(m.topic);
     if (!cv) {
       return;

@@ -39,6 +39,8 @@ export interface Sub {
   recv?: number;
   seq?: number;
   public?: unknown;
+  trusted?: unknown;
+  online?: boolean;
 }
 
 export interface Meta {

@@ -58,6 +58,12 @@ test('an agent signs in, a customer is routed to her, they chat both ways', asyn
 
   cust.client.send(cust.topic, 'my order is late');
   await ann.page.getByRole('list', { name: /^(Messages|消息列表)$/ }).getByRole('listitem').filter({ hasText: 'my order is late' }).waitFor();
+  // The customer's name from the public card: in the panel (an unverified visitor), on the row, on the bubble.
+  const panel = ann.page.getByRole('complementary', { name: 'Customer' });
+  await panel.getByText('Alice', { exact: true }).waitFor();
+  await panel.getByText('Unverified visitor').waitFor();
+  await ann.page.getByRole('button', { name: new RegExp(`^${cust.topic}.*, Alice$`) }).waitFor();
+  await ann.page.locator('.bubble.other .who').filter({ hasText: 'Alice' }).first().waitFor();
   await ann.say('Hello, how can I help?');
   await waitFor(() => customerTexts(cust.client, cust.topic).includes('Hello, how can I help?'), 'the customer to get the answer');
   // The own message's tick reaches delivered or read.
@@ -102,6 +108,18 @@ test('a private note never reaches the customer', async () => {
   assert.ok(!customerTexts(cust.client, cust.topic).includes('returning customer, be nice'), 'the customer got the private note');
   assert.ok(cust.client.messagesNow(cust.topic).every((m) => !m.private));
   await ann.shot('03-private-note');
+});
+
+test('the paper clip sends a file, shown in the pane and received by the customer', async () => {
+  const chooser = ann.page.waitForEvent('filechooser');
+  await ann.page.getByRole('button', { name: 'Attach a file' }).click();
+  await (await chooser).setFiles({ name: 'invoice.txt', mimeType: 'text/plain', buffer: Buffer.from('order 42: 3 items') });
+  const item = ann.page.getByRole('list', { name: /^(Messages|消息列表)$/ }).getByRole('listitem').filter({ hasText: 'invoice.txt' });
+  await item.waitFor();
+  // Once uploaded, the pane's link points at the stored file.
+  await waitFor(async () => ((await item.getByRole('link').getAttribute('href')) ?? '') !== '', 'the file link to have its address');
+  await waitFor(() => cust.client.messagesNow(cust.topic).some((m) => (m.content?.ent ?? [])
+    .some((e) => e.data?.name === 'invoice.txt' && e.data?.ref)), 'the customer to get the file');
 });
 
 test('a reload in the middle of sending loses and doubles nothing', async () => {

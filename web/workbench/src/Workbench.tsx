@@ -30,8 +30,10 @@ export function Workbench({ desk, t }: Props) {
   const now = useNow(5000);
   const composer = useRef<ComposerHandle | null>(null);
   const staff = useObservable(desk.staff$, desk.staff$.value);
+  const names = useObservable(desk.people.names$, desk.people.names$.value);
   const rows = useMemo(() => rowsFor(tab, mine, summaries, deskState,
-    (topic) => customerOf(desk.client.messagesNow(topic), staff)), [desk, tab, mine, summaries, deskState, staff]);
+    (topic) => customerOf(desk.client.messagesNow(topic), staff), names),
+  [desk, tab, mine, summaries, deskState, staff, names]);
   useNotifications(desk, summaries, selected, t);
 
   const move = (step: number) => {

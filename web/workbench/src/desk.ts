@@ -5,6 +5,7 @@
 
 import { BehaviorSubject, Subscription } from 'rxjs';
 import type { AgentStatus, Client, DeskState, QuickReply } from '@parley-im/sdk';
+import { People } from './people';
 
 /** typingFor is how long a typing indicator stays after the last {note kp}. */
 const typingFor = 4000;
@@ -24,6 +25,8 @@ export class Desk {
   readonly typing$ = new BehaviorSubject<ReadonlyMap<string, number>>(new Map());
   readonly replies$ = new BehaviorSubject<QuickReply[]>([]);
   readonly error$ = new BehaviorSubject<string>('');
+  /** people is the names and profiles of the conversations' members. */
+  readonly people: People;
   private readonly subs = new Subscription();
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly mineKey: string;
@@ -33,6 +36,7 @@ export class Desk {
     // list is kept per user so a reload still shows (and re-joins) them.
     this.mineKey = `parley-workbench-mine-${client.userId}`;
     this.mine$ = new BehaviorSubject<string[]>(readList(this.mineKey));
+    this.people = new People(client);
     this.subs.add(this.state$.subscribe((d) => {
       if (d) {
         this.staff$.next(new Set([...this.staff$.value, ...d.agents.map((a) => a.user)]));
@@ -55,7 +59,7 @@ export class Desk {
     }));
     await this.client.join('me');
     for (const t of this.mine$.value) {
-      void this.client.join(t).catch(() => this.drop(t));
+      this.client.join(t).then(() => this.people.load(t), () => this.drop(t));
     }
     try {
       this.state$.next(await s.watchDesk());
@@ -84,7 +88,7 @@ export class Desk {
     if (!this.mine$.value.includes(topic)) {
       this.setMine([topic, ...this.mine$.value]);
     }
-    void this.client.join(topic).catch((e: unknown) => this.fail(e));
+    this.client.join(topic).then(() => this.people.load(topic), (e: unknown) => this.fail(e));
   }
 
   drop(topic: string): void {

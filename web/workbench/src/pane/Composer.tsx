@@ -1,7 +1,8 @@
 // The composer: a textbox named "Message" (消息), Reply / Private note modes,
 // quick replies when the text starts with "/", Enter to send (Shift+Enter for
-// a new line). Sending is the SDK's render-first send: the message is in the
-// pool, and so on screen, before the network is touched.
+// a new line); the paper clip sends a file as a reply (Client.sendFile).
+// Sending is the SDK's render-first send: the message is in the pool, and so
+// on screen, before the network is touched.
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { QuickReply } from '@parley-im/sdk';
@@ -38,6 +39,7 @@ export function Composer({ desk, topic, t, onSent, handle }: Props) {
   const [mode, setMode] = useState<'reply' | 'note'>('reply');
   const [pick, setPick] = useState(0);
   const box = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
   const lastTyping = useRef(0);
   const replies = useObservable(desk.replies$, desk.replies$.value);
   const shown = matchingReplies(replies, text);
@@ -72,6 +74,16 @@ export function Composer({ desk, topic, t, onSent, handle }: Props) {
     }
     setText('');
     onSent();
+  };
+
+  const onFile = (e: Event) => {
+    const input = e.currentTarget as HTMLInputElement;
+    const f = input.files?.[0];
+    if (f) {
+      desk.client.sendFile(topic, f);
+      onSent();
+    }
+    input.value = ''; // the same file can be chosen again
   };
 
   const onKeyDown = (e: KeyboardEvent) => {
@@ -120,6 +132,17 @@ export function Composer({ desk, topic, t, onSent, handle }: Props) {
         </ul>
       )}
       <div class="input">
+        {mode === 'reply' && (
+          <button type="button" class="attach" aria-label={t.attach} title={t.attach}
+            onClick={() => picker.current?.click()}>
+            {/* A drawn clip: an emoji would depend on the fonts the agent's machine has. */}
+            <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+              <path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"
+                d="M16.5 6.5l-7.8 7.8a2 2 0 0 0 2.8 2.8l7.8-7.8a4 4 0 0 0-5.6-5.6L5.8 11.6a6 6 0 0 0 8.5 8.5l6.2-6.2" />
+            </svg>
+          </button>
+        )}
+        <input ref={picker} type="file" hidden tabIndex={-1} onChange={onFile} />
         <textarea ref={box} aria-label={t.message} placeholder={mode === 'note' ? t.note : t.message} value={text}
           rows={2} onInput={onInput} onKeyDown={onKeyDown} />
         <button type="button" onClick={send}>{t.send}</button>

@@ -26,6 +26,8 @@ interface Props {
   m: Message;
   /** customer is the conversation's customer: other senders are staff. */
   customer: string;
+  /** sender is the display name of someone else's message's sender, "" when unknown or our own. */
+  sender: string;
   status: string; // repeated so a status change re-renders the row (messages are mutated in place)
   t: Dict;
   onResend: (m: Message) => void;
@@ -36,7 +38,7 @@ interface Props {
  * MessageItem re-renders only when one of its props changes: status carries
  * the message's status, seq and policy, since messages change in place.
  */
-export const MessageItem = memo(function MessageItem({ m, customer, t, onResend, onSuggestion }: Props) {
+export const MessageItem = memo(function MessageItem({ m, customer, sender, t, onResend, onSuggestion }: Props) {
   if (isEvent(m)) {
     return <div class="event">{eventText(m, t)} · {shortTime(m.ts)}</div>;
   }
@@ -47,6 +49,7 @@ export const MessageItem = memo(function MessageItem({ m, customer, t, onResend,
   const sugg = suggestions(m);
   return (
     <div class={cls}>
+      {sender && <span class="who">{sender}</span>}
       {m.private && <span class="tag">{t.private}</span>}
       {quote && <blockquote>{quote}</blockquote>}
       {file?.image && file.ref ? <img src={file.ref} alt={file.name} loading="lazy" /> : null}

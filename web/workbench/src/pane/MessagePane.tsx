@@ -154,6 +154,7 @@ export const MessagePane = memo(function MessagePane({ desk, topic, unread, t, c
 
   const staff = useObservable(desk.staff$, desk.staff$.value);
   const customer = useMemo(() => customerOf(messages, staff), [messages, staff]);
+  const names = useObservable(desk.people.names$, desk.people.names$.value);
   const items = v.getVirtualItems();
   return (
     <section class="pane" aria-label={t.messages}>
@@ -168,7 +169,7 @@ export const MessagePane = memo(function MessagePane({ desk, topic, unread, t, c
             return (
               <li key={it.key} data-index={it.index} ref={v.measureElement} class="row"
                 style={{ transform: `translateY(${it.start}px)` }} data-msgid={m.msgid} data-seq={m.seq}>
-                <MessageItem m={m} customer={customer} status={`${m.status}${m.seq}${m.policy ?? ''}${attachment(m)?.ref ? 'f' : ''}`} t={t}
+                <MessageItem m={m} customer={customer} sender={m.own ? '' : names.get(m.from) ?? ''} status={`${m.status}${m.seq}${m.policy ?? ''}${attachment(m)?.ref ? 'f' : ''}`} t={t}
                   onResend={onResend} onSuggestion={onSuggestion} />
               </li>
             );

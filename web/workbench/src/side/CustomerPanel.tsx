@@ -1,15 +1,17 @@
 // The customer panel: who the customer is (the sender of the conversation's
-// messages that are not staff's), the conversation's labels, and its past
+// messages that are not staff's) with the profile the server holds (name,
+// and what the merchant vouched for), the conversation's labels, and its past
 // conversations, read from the event lines of the service topic (each
 // closed/reopened pair is one earlier conversation).
 
 import { memo } from 'preact/compat';
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Message } from '@parley-im/sdk';
 import type { Desk } from '../desk';
 import type { Dict } from '../i18n';
 import { useObservable } from '../hooks';
 import { customerOf, shortTime } from '../text';
+import type { Profile } from '../people';
 
 interface Props {
   desk: Desk;
@@ -27,6 +29,10 @@ export const CustomerPanel = memo(function CustomerPanel({ desk, topic, t }: Pro
   const staff = useObservable(desk.staff$, desk.staff$.value);
   const customer = customerOf(messages, staff);
   const closed = messages.filter((m) => m.head.event === 'closed');
+  useObservable(desk.people.members$, desk.people.members$.value);
+  const profile = customer ? desk.people.profile(topic, customer) : undefined;
+  // Read again on every open: the card may have changed since the join (a new JWT login).
+  useEffect(() => { void desk.people.load(topic); }, [desk, topic, customer]);
 
   const addLabel = (e: Event) => {
     e.preventDefault();
@@ -47,7 +53,7 @@ export const CustomerPanel = memo(function CustomerPanel({ desk, topic, t }: Pro
   return (
     <aside class="side" aria-label={t.customer}>
       <h2>{t.customer}</h2>
-      <p class="customer-id">{customer || t.visitor}</p>
+      {profile ? <CustomerCard profile={profile} t={t} /> : <p class="customer-id">{customer || t.visitor}</p>}
       <h3>{t.labels}</h3>
       <ul class="labels" aria-label={t.labels}>
         {labels.map((l) => (
@@ -72,3 +78,21 @@ export const CustomerPanel = memo(function CustomerPanel({ desk, topic, t }: Pro
     </aside>
   );
 });
+
+/** CustomerCard is the customer's name, id and the claims the merchant signed. */
+function CustomerCard({ profile, t }: { profile: Profile; t: Dict }) {
+  return (
+    <div class="customer-card">
+      {profile.name && <p class="customer-name">{profile.name}</p>}
+      <p class="customer-id">{profile.user}</p>
+      <p class={profile.verified ? 'verified' : 'unverified'}>
+        {profile.verified ? `${t.verified} (${profile.scheme.toUpperCase()})` : t.unverified}
+      </p>
+      {profile.claims.length > 0 && (
+        <dl class="claims" aria-label={t.claims}>
+          {profile.claims.map(([k, v]) => [<dt key={`k${k}`}>{k}</dt>, <dd key={`v${k}`}>{v}</dd>])}
+        </dl>
+      )}
+    </div>
+  );
+}
