@@ -20,13 +20,13 @@
 package deske2e_test
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/parley-im/parley/internal/browsertest"
 	"github.com/parley-im/parley/internal/server/servertest"
 )
 
@@ -59,61 +59,32 @@ const (
 )
 
 func TestDeskInBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and starts a server and runs a browser: skipped in -short mode")
-	}
-	node, err := exec.LookPath("node")
-	require(t, err, "node is not on PATH: install Node.js 20+")
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium" // Debian's package
-	}
-	_, err = os.Stat(chromium)
-	require(t, err, "Chromium is not installed: apt-get install chromium")
+	tools := browsertest.RequireTools(t)
 	dir, err := os.Getwd() // go test runs in the package's folder: test/desk-e2e
 	if err != nil {
 		t.Fatal(err)
 	}
 	web := filepath.Join(dir, "..", "..", "web")
-	for _, pkg := range []string{"playwright-core", "ws"} {
-		_, err := os.Stat(filepath.Join(web, "node_modules", pkg, "package.json"))
-		require(t, err, "web/node_modules is missing: run `npm ci --prefix web` from the repository root")
-	}
-	buildIfMissing(t, web)
+	browsertest.RequirePackages(t, web,
+		"web/node_modules is missing: run `npm ci --prefix web` from the repository root", "playwright-core", "ws")
+	// The SDK, which the script's harness imports, and the two apps, which
+	// the server embeds.
+	browsertest.BuildWebIfMissing(t, web, "the web apps are not built and npm is not on PATH: run `make web`",
+		"sdk/dist/index.js", "workbench/dist/index.html", "widget/dist/index.html")
 
-	shots := os.Getenv("PARLEY_DESK_SHOTS")
-	if shots == "" {
-		if shots, err = os.MkdirTemp("", "parley-desk-shots-"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	shots := browsertest.ShotsDir(t, "PARLEY_DESK_SHOTS", "parley-desk-shots-")
 	srv := servertest.StartProcess(t, t.TempDir(), "PARLEY_ADMIN_TOKEN="+adminToken)
 	setUpDesk(t, srv.Addr)
 
-	ctx, cancel := context.WithTimeout(context.Background(), nodeTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "--test-concurrency=1", "desk.test.mjs")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PARLEY_ADDR="+srv.Addr, "PARLEY_ADMIN_TOKEN="+adminToken,
-		"CHROMIUM="+chromium, "PARLEY_DESK_SHOTS="+shots, "BLOCKED_WORD="+blockedWord,
-		"MASKED_WORD="+maskedWord, "NO_COLOR=1")
-	log := servertest.NewLineLog(t, "node: ")
-	cmd.Stdout, cmd.Stderr = log, log
-	start := time.Now()
-	err = cmd.Run()
-	log.Flush()
-	took := time.Since(start).Round(time.Millisecond)
-	switch {
-	case ctx.Err() != nil:
-		t.Fatalf("the desk's browser test did not finish within %v; screenshots so far in %s", nodeTimeout, shots)
-	case err != nil:
-		t.Fatalf("the desk's browser test failed after %v: %v; screenshots in %s", took, err, shots)
-	}
-	t.Logf("the desk's browser test passed in %v; screenshots in %s", took, shots)
-	srv.Terminate()
-	if code := srv.ExitCode(); code != 0 {
-		t.Fatalf("parley exited with %d after SIGTERM:\n%s", code, srv.Log())
-	}
+	browsertest.RunNode(t, tools.Node, browsertest.NodeRun{
+		What: "the desk's browser test", Dir: dir,
+		Args: []string{"--test-concurrency=1", "desk.test.mjs"}, Timeout: nodeTimeout,
+		Env: []string{"PARLEY_ADDR=" + srv.Addr, "PARLEY_ADMIN_TOKEN=" + adminToken,
+			"CHROMIUM=" + tools.Chromium, "PARLEY_DESK_SHOTS=" + shots, "BLOCKED_WORD=" + blockedWord,
+			"MASKED_WORD=" + maskedWord, "NO_COLOR=1"},
+		Shots: shots,
+	})
+	browsertest.Stop(t, srv)
 }
 
 // setUpDesk makes the team, imports its FAQ and adds the policy's words
@@ -137,39 +108,4 @@ func setUpDesk(t *testing.T, addr string) {
 			t.Fatalf("parley admin %v: %v\n%s", args, err, out)
 		}
 	}
-}
-
-// buildIfMissing builds the web workspace (the SDK, which the script's
-// harness imports, and the two apps, which the server embeds) when any of
-// them is not built.
-func buildIfMissing(t *testing.T, web string) {
-	t.Helper()
-	built := true
-	for _, f := range []string{"sdk/dist/index.js", "workbench/dist/index.html", "widget/dist/index.html"} {
-		if _, err := os.Stat(filepath.Join(web, f)); err != nil {
-			built = false
-		}
-	}
-	if built {
-		return
-	}
-	npm, err := exec.LookPath("npm")
-	require(t, err, "the web apps are not built and npm is not on PATH: run `make web`")
-	cmd := exec.Command(npm, "run", "build", "--prefix", web)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm run build in web/: %v\n%s", err, out)
-	}
-}
-
-// require skips the test with msg when err is not nil, or fails it under
-// CI, where every piece must be there.
-func require(t *testing.T, err error, msg string) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s (%v)", msg, err)
-	}
-	t.Skipf("%s (%v)", msg, err)
 }

@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-im/parley/internal/browsertest"
 	"github.com/parley-im/parley/internal/server/servertest"
 )
 
@@ -38,57 +39,26 @@ const buildTimeout = 5 * time.Minute
 const adminToken = "workbench-test-admin"
 
 func TestWorkbenchInBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and starts a server and runs a browser: skipped in -short mode")
-	}
-	node, err := exec.LookPath("node")
-	require(t, err, "node is not on PATH: install Node.js 20+")
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium" // Debian's package
-	}
-	_, err = os.Stat(chromium)
-	require(t, err, "Chromium is not installed: apt-get install chromium")
+	tools := browsertest.RequireTools(t)
 	web, err := filepath.Abs(filepath.Join("..", "..", "web"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, pkg := range []string{"playwright-core", "ws", "vite"} {
-		_, err := os.Stat(filepath.Join(web, "node_modules", pkg, "package.json"))
-		require(t, err, "web/node_modules is missing: run `npm ci --prefix web` from the repository root")
-	}
+	browsertest.RequirePackages(t, web,
+		"web/node_modules is missing: run `npm ci --prefix web` from the repository root",
+		"playwright-core", "ws", "vite")
 	buildIfMissing(t, web)
 
-	shots := os.Getenv("PARLEY_WORKBENCH_SHOTS")
-	if shots == "" {
-		if shots, err = os.MkdirTemp("", "parley-workbench-shots-"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	shots := browsertest.ShotsDir(t, "PARLEY_WORKBENCH_SHOTS", "parley-workbench-shots-")
 	srv := servertest.StartProcess(t, t.TempDir(), "PARLEY_ADMIN_TOKEN="+adminToken)
-	ctx, cancel := context.WithTimeout(context.Background(), nodeTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "--test-concurrency=1", "flows.mjs")
-	cmd.Dir = filepath.Join(web, "workbench", "e2e")
-	cmd.Env = append(os.Environ(), "PARLEY_ADDR="+srv.Addr, "PARLEY_ADMIN_TOKEN="+adminToken,
-		"CHROMIUM="+chromium, "PARLEY_WORKBENCH_SHOTS="+shots, "NO_COLOR=1")
-	log := servertest.NewLineLog(t, "node: ")
-	cmd.Stdout, cmd.Stderr = log, log
-	start := time.Now()
-	err = cmd.Run()
-	log.Flush()
-	took := time.Since(start).Round(time.Millisecond)
-	switch {
-	case ctx.Err() != nil:
-		t.Fatalf("the workbench flows did not finish within %v; screenshots in %s", nodeTimeout, shots)
-	case err != nil:
-		t.Fatalf("the workbench flows failed after %v: %v; screenshots in %s", took, err, shots)
-	}
-	t.Logf("the workbench flows passed in %v; screenshots in %s", took, shots)
-	srv.Terminate()
-	if code := srv.ExitCode(); code != 0 {
-		t.Fatalf("parley exited with %d after SIGTERM:\n%s", code, srv.Log())
-	}
+	browsertest.RunNode(t, tools.Node, browsertest.NodeRun{
+		What: "the workbench flows", Dir: filepath.Join(web, "workbench", "e2e"),
+		Args: []string{"--test-concurrency=1", "flows.mjs"}, Timeout: nodeTimeout,
+		Env: []string{"PARLEY_ADDR=" + srv.Addr, "PARLEY_ADMIN_TOKEN=" + adminToken,
+			"CHROMIUM=" + tools.Chromium, "PARLEY_WORKBENCH_SHOTS=" + shots, "NO_COLOR=1"},
+		Shots: shots,
+	})
+	browsertest.Stop(t, srv)
 }
 
 // buildIfMissing builds the workbench when web/workbench/dist holds no build:
@@ -104,7 +74,7 @@ func buildIfMissing(t *testing.T, web string) {
 		return
 	}
 	npm, err := exec.LookPath("npm")
-	require(t, err, "the workbench is not built and npm is not on PATH: run `make web`")
+	browsertest.Require(t, err, "the workbench is not built and npm is not on PATH: run `make web`")
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
 	if _, err := os.Stat(filepath.Join(web, "sdk", "dist", "index.js")); err != nil {
@@ -126,17 +96,4 @@ func run(ctx context.Context, t *testing.T, dir, name string, args ...string) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%s %v in %s: %v\n%s", name, args, dir, err, out)
 	}
-}
-
-// require skips the test with msg when err is not nil, or fails it under
-// CI, where every piece must be there.
-func require(t *testing.T, err error, msg string) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s (%v)", msg, err)
-	}
-	t.Skipf("%s (%v)", msg, err)
 }
