@@ -37,6 +37,10 @@ func outsideSuites() []*suite {
 		{name: "TypeScript SDK (web/sdk)", pkg: "/web/sdk", testPrefix: "TestTypeScriptSDK"},
 		{name: "gRPC, a Python client", pkg: "/test/grpc", testPrefix: "TestPythonGRPC"},
 		{name: "postgresql store conformance", pkg: "/internal/store/postgres", testPrefix: "TestConformance"},
+		{name: "cluster of 3 gateways (NATS, PostgreSQL), with kills", pkg: "/test/chaos", testPrefix: "TestChaosCluster"},
+		{name: "agent workbench in Chromium", pkg: "/test/workbench", testPrefix: "TestWorkbenchInBrowser"},
+		{name: "customer widget in Chromium", pkg: "/web/widget", testPrefix: "TestWidgetInBrowser"},
+		{name: "widget and workbench together in Chromium", pkg: "/test/desk-e2e", testPrefix: "TestDeskInBrowser"},
 	}
 }
 
