@@ -20,9 +20,13 @@ const readKey = (topic: string) => `parley-widget:read:${topic}`;
 /** topicKey is where a customer's service topic is kept, to attach it without opening a conversation. */
 const topicKey = (user: string) => `parley-widget:topic:${user}`;
 
-/** stateAfter is the conversation's state after each kind of event line. */
+/**
+ * stateAfter is the conversation's state after each kind of event line. A
+ * reopened conversation is with the robot until a "queued" line says it
+ * went to the agents (a team without a robot posts one right after).
+ */
 const stateAfter: Record<string, ConversationState> = {
-  queued: 'queued', reopened: 'queued', assigned: 'assigned', transferred: 'assigned', closed: 'closed',
+  queued: 'queued', reopened: 'bot', assigned: 'assigned', transferred: 'assigned', closed: 'closed',
 };
 
 export interface ChatView {
