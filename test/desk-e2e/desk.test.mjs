@@ -243,10 +243,8 @@ step('ann transfers to bob; bob answers and closes; the customer writes again an
   await customerSays('one more question please');
   await cust.page.locator('li.pw-event[data-event="reopened"]').waitFor();
   assert.equal(count(await widgetTexts(cust.page), 'one more question please'), 1);
-  // The reopened conversation starts with the robot again; asking it for a person routes it anew.
-  // (Typed, as the robot's greeting says: the widget's "Talk to a person" after a reopen opens a
-  // new conversation instead of handing this one off.)
-  await customerSays('human');
+  // The reopened conversation starts with the robot again; "Talk to a person" routes it anew.
+  await cust.page.getByRole('button', { name: 'Talk to a person' }).click();
   const holder = await waitFor(async () => {
     for (const a of [ann, bob]) {
       if (await a.row(topic).count()) {

@@ -5,7 +5,7 @@
 // The messages themselves come straight from the SDK's pool.
 
 import { BehaviorSubject, filter, firstValueFrom, type Observable, type Subscription } from 'rxjs';
-import { Client, CtrlError, type ConversationState, type Message, type State } from '@parley-im/sdk';
+import { Client, CtrlError, type ConversationState, type Message, type OpenResult, type State } from '@parley-im/sdk';
 import type { Bridge } from './bridge.js';
 import type { WidgetConfig } from './config.js';
 
@@ -20,9 +20,13 @@ const readKey = (topic: string) => `parley-widget:read:${topic}`;
 /** topicKey is where a customer's service topic is kept, to attach it without opening a conversation. */
 const topicKey = (user: string) => `parley-widget:topic:${user}`;
 
-/** stateAfter is the conversation's state after each kind of event line. */
+/**
+ * stateAfter is the conversation's state after each kind of event line. A
+ * reopened conversation is with the robot until a "queued" line says it
+ * went to the agents (a team without a robot posts one right after).
+ */
 const stateAfter: Record<string, ConversationState> = {
-  queued: 'queued', reopened: 'queued', assigned: 'assigned', transferred: 'assigned', closed: 'closed',
+  queued: 'queued', reopened: 'bot', assigned: 'assigned', transferred: 'assigned', closed: 'closed',
 };
 
 export interface ChatView {
@@ -59,6 +63,14 @@ export class WidgetChat {
   /** readSeq is the customer's read mark, kept across reloads so the badge does not count old messages. */
   private readSeq = 0;
   private list: readonly Message[] = [];
+  /**
+   * news counts the state changes heard from the server (event lines, queue
+   * notices). An answer is applied only if none came while it was awaited:
+   * they are newer than what the answer says.
+   */
+  private news = 0;
+  /** eventSeq is the seq of the newest event line heard. */
+  private eventSeq = 0;
 
   constructor(private readonly cfg: WidgetConfig, private readonly bridge: Bridge) {
     // Staff notes never reach a customer's client (the server keeps them
@@ -89,9 +101,11 @@ export class WidgetChat {
       if (!this.client.userId) {
         await this.login();
       }
+      const news = this.news;
       const r = await this.client.service.open(this.cfg.team || undefined);
       const first = !this.view.topic;
-      this.patch({ phase: 'ready', topic: r.topic, conv: r.state, position: r.position ?? 0 });
+      this.patch({ phase: 'ready', topic: r.topic });
+      this.applyAnswer(r, news);
       saveValue(topicKey(this.client.userId), r.topic);
       if (first) {
         // After the answer: event lines that came with or before it (a quick
@@ -151,10 +165,23 @@ export class WidgetChat {
 
   /** human asks for a person (conv.human), or opens a new conversation after a close; the answer carries the queue place. */
   async human(): Promise<void> {
+    const news = this.news;
     const r = this.view.conv === 'closed'
       ? await this.client.service.open(this.cfg.team || undefined) // a new conversation
       : await this.client.service.human(this.view.topic);
-    this.patch({ conv: r.state, position: r.position ?? 0 });
+    this.applyAnswer(r, news);
+  }
+
+  /**
+   * applyAnswer takes state and queue place from the answer to a request
+   * issued when news was at since, unless an event line or queue notice came
+   * meanwhile: a customer routed at once hears "assigned" before the answer
+   * that still says "queued".
+   */
+  private applyAnswer(r: OpenResult, since: number): void {
+    if (this.news === since) {
+      this.patch({ conv: r.state, position: r.position ?? 0 });
+    }
   }
 
   /** typed sends a typing note, at most one per typingEveryMs. */
@@ -215,7 +242,12 @@ export class WidgetChat {
 
   private listen(topic: string): void {
     this.subs.push(
-      this.client.service.queue$.subscribe((q) => q.topic === topic && this.patch({ position: q.position })),
+      this.client.service.queue$.subscribe((q) => {
+        if (q.topic === topic) {
+          this.news++;
+          this.patch({ position: q.position });
+        }
+      }),
       this.client.typing$.subscribe((t) => {
         if (t.topic === topic && t.from !== this.client.userId) {
           this.showTyping();
@@ -242,9 +274,14 @@ export class WidgetChat {
    */
   private followEvents(): void {
     for (let i = this.list.length - 1; i >= 0; i--) {
-      const event = this.list[i]!.head.event;
+      const line = this.list[i]!;
+      const event = line.head.event;
       if (typeof event !== 'string') {
         continue;
+      }
+      if (line.seq > this.eventSeq) {
+        this.eventSeq = line.seq;
+        this.news++;
       }
       const conv = stateAfter[event];
       if (conv && conv !== this.view.conv) {
