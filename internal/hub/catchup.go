@@ -60,7 +60,7 @@ func (t *topic) pushData(s Subscriber, view string, m *store.Message, frame []by
 		t.pushed[s] = m.SeqID // a private note: nothing owed to this reader
 		return
 	}
-	t.emit(s, Frame{Bytes: frame, Topic: view, Seq: m.SeqID, Name: t.name, MsgID: m.MsgID})
+	t.emit(s, Frame{Bytes: frame, Topic: view, Seq: m.SeqID, Name: t.name, MsgID: m.MsgID, Stored: t.fan.stored})
 	t.pushed[s] = m.SeqID
 }
 

@@ -1,6 +1,8 @@
 package hub
 
 import (
+	"time"
+
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/store"
 )
@@ -27,6 +29,7 @@ type fanOut struct {
 	bySess map[Subscriber]int // index into queues
 	queues []sessionQueue
 	pres   []*store.Message // messages announced on members' "me" at the end
+	stored time.Time        // when the batch being fanned out was handled
 }
 
 type sessionQueue struct {
@@ -38,6 +41,7 @@ type sessionQueue struct {
 func (f *fanOut) begin() {
 	f.active = true
 	f.bySess = map[Subscriber]int{}
+	f.stored = time.Now() // once per committed batch: the deliveries' start
 }
 
 // add queues fr for s. It reports false when not collecting: the caller

@@ -28,6 +28,11 @@ type Frame struct {
 	// name and the client message id.
 	Name  string
 	MsgID string
+	// Stored is when the topic handled the committed batch that made this
+	// {data} frame's message durable, for live deliveries; zero otherwise
+	// (answers, catch-up outside a batch). Sessions measure from it to the
+	// socket write.
+	Stored time.Time
 }
 
 // Subscriber is a session as the hub needs it. Sessions implement it.

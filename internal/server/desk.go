@@ -103,8 +103,9 @@ func (s *Server) Desk() *desk.Desk { return s.desk }
 
 // deskCollectors are the routing metrics for /metrics.
 func (s *Server) deskCollectors() []prometheus.Collector {
+	cs := []prometheus.Collector{s.deps.Deliveries.Collector()}
 	if s.router == nil {
-		return nil
+		return cs
 	}
-	return []prometheus.Collector{s.router.Collector()}
+	return append(cs, s.router.Collector())
 }

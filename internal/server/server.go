@@ -20,6 +20,7 @@ import (
 	"github.com/parley-im/parley/internal/cluster"
 	"github.com/parley-im/parley/internal/desk"
 	"github.com/parley-im/parley/internal/hub"
+	"github.com/parley-im/parley/internal/metrics"
 	"github.com/parley-im/parley/internal/pbx"
 	"github.com/parley-im/parley/internal/policy"
 	"github.com/parley-im/parley/internal/proto"
@@ -117,7 +118,8 @@ func New(cfg Config, version string, log *slog.Logger) (*Server, error) {
 		CloseUser: s.closeUser, LabelKey: randomKey(), Passwords: auth.NewPasswords(cfg.PasswordWorkers),
 		AccountFailures: auth.NewThrottle(cfg.LoginAccountBurst, time.Duration(cfg.LoginAccountEvery)),
 		AddressFailures: auth.NewThrottle(cfg.LoginAddressBurst, time.Duration(cfg.LoginAddressEvery)),
-		Signups:         auth.NewThrottle(cfg.SignupBurst, time.Duration(cfg.SignupEvery))}
+		Signups:         auth.NewThrottle(cfg.SignupBurst, time.Duration(cfg.SignupEvery)),
+		Deliveries:      metrics.NewDeliveries()}
 	if ms, ok := st.(store.Marks); ok {
 		s.hub.RegisterMarks(s.deps.Actions, ms)
 	}

@@ -1,7 +1,9 @@
 package session
 
 import (
+	"slices"
 	"sync"
+	"time"
 
 	"github.com/parley-im/parley/internal/proto"
 )
@@ -15,6 +17,10 @@ type outbox struct {
 
 	mu     sync.Mutex // guards the fields below
 	frames [][]byte
+	stamps []time.Time // per frame: when its message was stored, zero if not a first delivery
+	// handed holds the stamps of the frames the last drain handed out,
+	// until the writer reports them written (or drains again).
+	handed []time.Time
 	size   int
 	limit  int
 	bye    *proto.Disconnect
@@ -28,7 +34,7 @@ func newOutbox(limit int) *outbox {
 // push queues b, by the same rule as pushAll. It returns false if the
 // outbox is closed or b overflows it, in which case the outbox closes itself
 // with DisconnectSlow.
-func (o *outbox) push(b []byte) bool { return o.pushAll([][]byte{b}) }
+func (o *outbox) push(b []byte) bool { return o.pushAll([][]byte{b}, nil) }
 
 // pushAll queues bs (for the hub, everything one committed batch sends to
 // this session) under one lock and with one wake. An empty outbox takes the whole batch
@@ -36,8 +42,9 @@ func (o *outbox) push(b []byte) bool { return o.pushAll([][]byte{b}) }
 // slow, and a batch of large messages can exceed the limit by itself (frames
 // pushed one by one were drained in between by the writer). Otherwise, when
 // the batch does not fit, none of it is queued and the outbox closes. So a
-// stuck client holds at most the limit plus one batch.
-func (o *outbox) pushAll(bs [][]byte) bool {
+// stuck client holds at most the limit plus one batch. stamps, if not nil,
+// has one entry per frame of bs (see outbox.stamps).
+func (o *outbox) pushAll(bs [][]byte, stamps []time.Time) bool {
 	n := 0
 	for _, b := range bs {
 		n += len(b)
@@ -49,6 +56,7 @@ func (o *outbox) pushAll(bs [][]byte) bool {
 	}
 	ok := o.size == 0 || o.size+n <= o.limit
 	if ok {
+		o.queueStamps(stamps, len(bs))
 		o.frames = append(o.frames, bs...)
 		o.size += n
 	} else {
@@ -108,7 +116,7 @@ func (o *outbox) drain(max int) ([][]byte, *proto.Disconnect) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.bye != nil && *o.bye == proto.DisconnectSlow {
-		o.frames, o.size = nil, 0
+		o.frames, o.stamps, o.handed, o.size = nil, nil, nil, 0
 		return nil, o.bye
 	}
 	n := len(o.frames)
@@ -126,18 +134,53 @@ func (o *outbox) drain(max int) ([][]byte, *proto.Disconnect) {
 	return out, o.bye
 }
 
-// take removes the first n frames. The queue keeps no reference to frames it
-// handed out: an idle session would otherwise pin its last burst (and the
-// array holding it) until its next one.
+// take removes the first n frames, and keeps their stamps in handed. The
+// queue keeps no reference to frames it handed out: an idle session would
+// otherwise pin its last burst (and the array holding it) until its next one.
 func (o *outbox) take(n int) [][]byte {
 	if n == len(o.frames) {
 		out := o.frames
-		o.frames = nil
+		o.frames, o.handed, o.stamps = nil, o.stamps, nil
 		return out
+	}
+	o.handed = nil
+	if o.stamps != nil {
+		o.handed = append([]time.Time(nil), o.stamps[:n]...)
+		o.stamps = o.stamps[n:]
 	}
 	out := make([][]byte, n)
 	copy(out, o.frames)
 	clear(o.frames[:n])
 	o.frames = o.frames[n:]
 	return out
+}
+
+// written returns the stamps of the frames the last drain handed out, once:
+// the writer calls it after they reached the socket.
+func (o *outbox) written() []time.Time {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	h := o.handed
+	o.handed = nil
+	return h
+}
+
+// queueStamps queues the stamps of n frames about to be queued, keeping
+// stamps aligned with frames. stamps is nil for frames that carry none; a
+// queue that never held a stamped frame keeps no stamps at all (sessions
+// without a histogram, and most frames of any session).
+func (o *outbox) queueStamps(stamps []time.Time, n int) {
+	if stamps == nil && o.stamps == nil {
+		return
+	}
+	if o.stamps == nil {
+		o.stamps = make([]time.Time, len(o.frames), len(o.frames)+n)
+	}
+	if stamps != nil {
+		o.stamps = append(o.stamps, stamps...)
+		return
+	}
+	l := len(o.stamps)
+	o.stamps = slices.Grow(o.stamps, n)[:l+n]
+	clear(o.stamps[l:])
 }

@@ -90,7 +90,7 @@ func TestOutboxPushAll(t *testing.T) {
 	o := newOutbox(8)
 	woken := 0
 	o.setWake(func() { woken++ })
-	if !o.pushAll([][]byte{[]byte("ab"), []byte("cd")}) {
+	if !o.pushAll([][]byte{[]byte("ab"), []byte("cd")}, nil) {
 		t.Fatal("pushAll refused a batch that fits")
 	}
 	if woken != 1 {
@@ -103,10 +103,10 @@ func TestOutboxPushAll(t *testing.T) {
 	// An empty outbox takes a batch larger than the limit: its client has
 	// read everything so far. One more batch that does not fit behind it
 	// closes the outbox.
-	if !o.pushAll([][]byte{[]byte("12345"), []byte("6789")}) {
+	if !o.pushAll([][]byte{[]byte("12345"), []byte("6789")}, nil) {
 		t.Fatal("pushAll refused a batch into an empty outbox")
 	}
-	if o.pushAll([][]byte{[]byte("x")}) {
+	if o.pushAll([][]byte{[]byte("x")}, nil) {
 		t.Fatal("pushAll accepted a batch over the limit behind queued frames")
 	}
 	if got, bye := o.drain(0); len(got) != 0 || bye == nil || *bye != proto.DisconnectSlow {

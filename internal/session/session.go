@@ -20,6 +20,7 @@ import (
 	"github.com/parley-im/parley/internal/action"
 	"github.com/parley-im/parley/internal/auth"
 	"github.com/parley-im/parley/internal/hub"
+	"github.com/parley-im/parley/internal/metrics"
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/store"
 	"github.com/parley-im/parley/internal/trace"
@@ -99,6 +100,9 @@ type Deps struct {
 	// after a password change (revoked credentials must not stay
 	// connected) and after the account's deletion.
 	CloseUser func(uid proto.Uid, keep *Session, d proto.Disconnect)
+	// Deliveries, if set, measures each live delivery from its message's
+	// commit to the socket write (transports call Written).
+	Deliveries *metrics.Deliveries
 	// Disabled, if set, reports whether uid may not log in (a disabled
 	// staff account); whatever the scheme, the login then fails with 401.
 	Disabled func(uid proto.Uid) bool
@@ -239,8 +243,12 @@ func (s *Session) SendBatch(fs []hub.Frame) bool {
 	for i := range fs {
 		bufs = append(bufs, fs[i].Bytes)
 	}
+	var stamps []time.Time
+	if s.deps.Deliveries != nil {
+		stamps = deliveryStamps(len(again), fs, tracked)
+	}
 	user := s.UserID().UserID()
-	if !s.out.pushAll(bufs) {
+	if !s.out.pushAll(bufs, stamps) {
 		for _, f := range fs {
 			s.recordAs(user, trace.Dropped, f, 0)
 		}
@@ -255,6 +263,23 @@ func (s *Session) SendBatch(fs []hub.Frame) bool {
 		}
 	}
 	return true
+}
+
+// deliveryStamps returns, aligned with the frames SendBatch queues (skip
+// resends, then fs), the commit time of each first live delivery in fs and
+// zero for the rest; nil when there is none.
+func deliveryStamps(skip int, fs []hub.Frame, tracked []bool) []time.Time {
+	var stamps []time.Time
+	for i := range fs {
+		if fs[i].Stored.IsZero() || !tracked[i] {
+			continue
+		}
+		if stamps == nil {
+			stamps = make([]time.Time, skip+len(fs))
+		}
+		stamps[skip+i] = fs[i].Stored
+	}
+	return stamps
 }
 
 // SubDone is told by a topic that a sub request for view was handled.
@@ -291,6 +316,18 @@ func (s *Session) OnReady(fn func()) { s.out.setWake(fn) }
 // Drain returns queued frames (at most max; all when max ≤ 0) and, once
 // everything before it is drained, the reason to close the connection.
 func (s *Session) Drain(max int) ([][]byte, *proto.Disconnect) { return s.out.drain(max) }
+
+// Written tells the session that the frames of the last Drain reached the
+// socket; it observes their delivery latency (Deps.Deliveries) with one
+// clock read. A transport that never calls it is simply not measured.
+func (s *Session) Written() {
+	if s.deps.Deliveries == nil {
+		return
+	}
+	if stamps := s.out.written(); stamps != nil {
+		s.deps.Deliveries.ObserveWritten(stamps, time.Now())
+	}
+}
 
 // Close asks the transport to end the connection with d.
 func (s *Session) Close(d proto.Disconnect) { s.out.close(d) }

@@ -219,6 +219,7 @@ func (c *conn) write(fw *frameWriter, frames [][]byte, bye *proto.Disconnect) bo
 			c.closeSocket()
 			return false
 		}
+		c.sess.Written()
 	}
 	if bye != nil {
 		msg := websocket.FormatCloseMessage(bye.Code, bye.Reason)

@@ -113,6 +113,7 @@ func (c *conn) writeProtobuf(frames [][]byte, bye *proto.Disconnect) bool {
 			c.closeSocket()
 			return false
 		}
+		c.sess.Written()
 	}
 	return c.write(nil, nil, bye)
 }
