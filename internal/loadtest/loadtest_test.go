@@ -161,11 +161,22 @@ func TestFanout(t *testing.T) {
 	srv := startServer(t)
 	o := opts(srv.Addr)
 	o.Conns = 3
+	o.MetricsURL = "http://" + srv.Addr + "/metrics"
 	res := runScenario(t, "fanout", o)
 	if res.Receivers != 3 || res.DeliveriesPerSec <= 0 {
 		t.Errorf("receivers %d, deliveries/s %v", res.Receivers, res.DeliveriesPerSec)
 	}
 	saneLatency(t, res.Latency)
+	// The server's share: deliveries it wrote between the scrapes (at
+	// most all of the run's), no longer than what the receivers saw end to
+	// end (allowing a bucket's width of interpolation).
+	sd := res.ServerDelivery
+	if sd == nil || sd.Count == 0 || sd.Count > uint64(res.Delivered) {
+		t.Fatalf("server delivery %+v for %d deliveries; notes %v", sd, res.Delivered, res.Notes)
+	}
+	if !(sd.P50 > 0 && sd.P50 <= sd.P99 && sd.P99 <= 2*res.Latency.Max+0.2) {
+		t.Errorf("server share not sane: %+v beside %+v", *sd, *res.Latency)
+	}
 }
 
 func TestIdle(t *testing.T) {

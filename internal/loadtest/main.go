@@ -93,6 +93,7 @@ func mainContext(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.StringVar(&o.CredEmail, "cred-email", "", "sign-up: offer an email credential login@DOMAIN (for servers that require one)")
 	fs.StringVar(&o.CredResp, "cred-resp", "", "sign-up: the confirmation response to send when the server asks to validate the email")
 	fs.BoolVar(&o.Protobuf, "protobuf", false, "speak protobuf (WebSocket subprotocol parley-protobuf) instead of JSON")
+	fs.StringVar(&o.MetricsURL, "metrics-url", "", "fanout: the server's /metrics, for its own share of delivery latency (default http://ADDR/metrics of the first --addr; \"none\" to skip)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	quiet := fs.Bool("quiet", false, "no progress line")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -121,6 +122,7 @@ func mainContext(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if scenario == "openloop" && o.Rate <= 0 {
 		o.Rate = 2000
 	}
+	o.MetricsURL = metricsURL(o.MetricsURL, o.Addr)
 	if o.Window < 1 || o.Duration <= 0 || o.Warmup < 0 || o.Size < 0 || o.Messages < 0 {
 		fmt.Fprintln(stderr, "bench: --window ≥ 1, --duration > 0, --warmup, --size, --messages ≥ 0")
 		return 2
@@ -198,6 +200,9 @@ func WriteTable(w io.Writer, r *Result) {
 		row("latency p50/p99/p99.9", fmt.Sprintf("%.2f / %.2f / %.2f ms", l.P50, l.P99, l.P999))
 		row("latency max/mean", fmt.Sprintf("%.2f / %.2f ms (%d samples)", l.Max, l.Mean, l.Count))
 	}
+	if l := r.ServerDelivery; l != nil {
+		row("server share p50/p99", fmt.Sprintf("%.2f / %.2f ms, mean %.2f ms (%d deliveries, commit to socket)", l.P50, l.P99, l.Mean, l.Count))
+	}
 	row("receipts", fmt.Sprintf("%s (%d sent)", r.Receipts, r.ReceiptsSent))
 	if r.ServerCPUSeconds > 0 {
 		row("server CPU", fmt.Sprintf("%.2f s, RSS %d kB", r.ServerCPUSeconds, r.ServerRSSKB))
@@ -227,4 +232,17 @@ func WriteTable(w io.Writer, r *Result) {
 	for _, n := range r.Notes {
 		row("note", n)
 	}
+}
+
+// metricsURL is the /metrics to scrape: flag as given, the first server's
+// when not given, none for "none".
+func metricsURL(flag, addrs string) string {
+	switch flag {
+	case "none":
+		return ""
+	case "":
+		first, _, _ := strings.Cut(addrs, ",")
+		return "http://" + first + "/metrics"
+	}
+	return flag
 }

@@ -38,6 +38,10 @@ type Options struct {
 	CredResp     string    // sign-up: the response that validates it, when the server asks
 	Protobuf     bool      // speak the parley-protobuf subprotocol instead of JSON
 	Progress     io.Writer // once-a-second progress line; nil for none
+	// MetricsURL is the server's /metrics, scraped at the start of the
+	// measured window and after the drain for the server's own share of
+	// delivery latency (fanout); "" scrapes nothing.
+	MetricsURL string
 }
 
 // Result is what a scenario measured.
@@ -57,6 +61,9 @@ type Result struct {
 	MsgPerSec        float64  `json:"msg_per_sec,omitempty"`        // acked pubs per second
 	DeliveriesPerSec float64  `json:"deliveries_per_sec,omitempty"` // received per second
 	Latency          *Latency `json:"latency,omitempty"`
+	// ServerDelivery is the server's share of Latency: commit to socket
+	// write, from its histogram (Options.MetricsURL).
+	ServerDelivery *ServerLatency `json:"server_delivery,omitempty"`
 
 	Lost        int64 `json:"lost"`
 	Duplicates  int64 `json:"duplicates"`

@@ -196,12 +196,14 @@ func (r *run) fanout(ctx context.Context, res *Result) error {
 	go r.progress(pctx, res.Scenario, r.rates())
 	start := time.Now()
 	from, end := r.measure(start)
+	dw := watchDeliveries(ctx, r.o.MetricsURL, from)
 	window := r.o.Window
 	if r.o.Rate > 0 {
 		window = 1 << 16
 	}
 	r.sender(ctx, snd, grp, st, end, window, r.o.Rate, padding(r.o.Size), start)
 	r.endRun(ctx, res)
+	dw.done(ctx, res)
 	stop()
 	res.Seconds = end.Sub(from).Seconds()
 	r.finish(res)
