@@ -203,6 +203,9 @@ func WriteTable(w io.Writer, r *Result) {
 	if l := r.ServerDelivery; l != nil {
 		row("server share p50/p99", fmt.Sprintf("%.2f / %.2f ms, mean %.2f ms (%d deliveries, commit to socket)", l.P50, l.P99, l.Mean, l.Count))
 	}
+	if l := r.ServerQueued; l != nil {
+		row("  of it queued p50/p99", fmt.Sprintf("%.2f / %.2f ms, mean %.2f ms (commit to the writer taking it)", l.P50, l.P99, l.Mean))
+	}
 	row("receipts", fmt.Sprintf("%s (%d sent)", r.Receipts, r.ReceiptsSent))
 	if r.ServerCPUSeconds > 0 {
 		row("server CPU", fmt.Sprintf("%.2f s, RSS %d kB", r.ServerCPUSeconds, r.ServerRSSKB))

@@ -64,6 +64,10 @@ type Result struct {
 	// ServerDelivery is the server's share of Latency: commit to socket
 	// write, from its histogram (Options.MetricsURL).
 	ServerDelivery *ServerLatency `json:"server_delivery,omitempty"`
+	// ServerQueued is the part of ServerDelivery before the connection's
+	// writer took the frame; the rest is the write itself, which waits
+	// when the receiver does not read.
+	ServerQueued *ServerLatency `json:"server_queued,omitempty"`
 
 	Lost        int64 `json:"lost"`
 	Duplicates  int64 `json:"duplicates"`

@@ -14,8 +14,12 @@ import (
 )
 
 // deliveryMetric is the server's histogram of its own share of each
-// delivery: from the message's commit to the frame written to the socket.
-const deliveryMetric = "parley_delivery_seconds"
+// delivery: from the message's commit to the frame written to the socket;
+// queuedMetric the part before the connection's writer took the frame.
+const (
+	deliveryMetric = "parley_delivery_seconds"
+	queuedMetric   = "parley_delivery_queued_seconds"
+)
 
 // ServerLatency is the server's share of delivery latency over the
 // measured window, from the difference of two scrapes of its /metrics.
@@ -36,9 +40,9 @@ type deliveryHist struct {
 	sum    float64
 }
 
-// scrapeDeliveries reads the histogram from a Prometheus text endpoint.
-func scrapeDeliveries(ctx context.Context, url string) (*deliveryHist, error) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+// scrapeDeliveries reads the histogram name from a Prometheus text endpoint.
+func scrapeDeliveries(ctx context.Context, url, name string) (*deliveryHist, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second) // the load tool may hold its core
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
@@ -52,11 +56,11 @@ func scrapeDeliveries(ctx context.Context, url string) (*deliveryHist, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("%s: %s", url, resp.Status)
 	}
-	return parseDeliveries(resp.Body)
+	return parseDeliveries(resp.Body, name)
 }
 
-// parseDeliveries picks the delivery histogram out of the text format.
-func parseDeliveries(r io.Reader) (*deliveryHist, error) {
+// parseDeliveries picks the histogram name out of the text format.
+func parseDeliveries(r io.Reader, deliveryMetric string) (*deliveryHist, error) {
 	h := &deliveryHist{}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -139,12 +143,27 @@ func (h *deliveryHist) summary() *ServerLatency {
 		Mean: round(h.sum / n)}
 }
 
-// deliveryWatch scrapes the server's histogram when measuring starts; done
-// scrapes it again and returns the difference.
+// deliveryWatch scrapes the server's histograms when measuring starts; done
+// scrapes them again and returns the differences.
 type deliveryWatch struct {
 	url    string
-	before chan *deliveryHist // nil on a failed scrape
+	before chan []*deliveryHist
 	err    chan error
+}
+
+var watchedMetrics = []string{deliveryMetric, queuedMetric}
+
+// scrapeAll scrapes each of watchedMetrics.
+func scrapeAll(ctx context.Context, url string) ([]*deliveryHist, error) {
+	out := make([]*deliveryHist, len(watchedMetrics))
+	for i, name := range watchedMetrics {
+		h, err := scrapeDeliveries(ctx, url, name)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = h
+	}
+	return out, nil
 }
 
 // watchDeliveries starts the first scrape at from; url "" watches nothing.
@@ -152,7 +171,7 @@ func watchDeliveries(ctx context.Context, url string, from time.Time) *deliveryW
 	if url == "" {
 		return nil
 	}
-	w := &deliveryWatch{url: url, before: make(chan *deliveryHist, 1), err: make(chan error, 1)}
+	w := &deliveryWatch{url: url, before: make(chan []*deliveryHist, 1), err: make(chan error, 1)}
 	go func() {
 		t := time.NewTimer(time.Until(from))
 		defer t.Stop()
@@ -162,36 +181,42 @@ func watchDeliveries(ctx context.Context, url string, from time.Time) *deliveryW
 			return
 		case <-t.C:
 		}
-		h, err := scrapeDeliveries(ctx, url)
+		hs, err := scrapeAll(ctx, url)
 		if err != nil {
-			w.err <- err
+			w.err <- fmt.Errorf("at the start: %w", err)
 			return
 		}
-		w.before <- h
+		w.before <- hs
 	}()
 	return w
 }
 
-// done scrapes again and fills res.ServerDelivery, or notes why not.
+// done scrapes again and fills res.ServerDelivery and res.ServerQueued, or
+// notes why not.
 func (w *deliveryWatch) done(ctx context.Context, res *Result) {
 	if w == nil {
 		return
 	}
-	var before *deliveryHist
+	var before []*deliveryHist
 	select {
 	case before = <-w.before:
 	case err := <-w.err:
 		res.Notes = append(res.Notes, "server delivery histogram: "+err.Error())
 		return
 	}
-	after, err := scrapeDeliveries(ctx, w.url)
-	var d *deliveryHist
-	if err == nil {
-		d, err = after.since(before)
-	}
+	after, err := scrapeAll(ctx, w.url)
 	if err != nil {
-		res.Notes = append(res.Notes, "server delivery histogram: "+err.Error())
+		res.Notes = append(res.Notes, "server delivery histogram: at the end: "+err.Error())
 		return
 	}
-	res.ServerDelivery = d.summary()
+	var out [2]*ServerLatency
+	for i := range after {
+		d, err := after[i].since(before[i])
+		if err != nil {
+			res.Notes = append(res.Notes, "server delivery histogram: "+err.Error())
+			return
+		}
+		out[i] = d.summary()
+	}
+	res.ServerDelivery, res.ServerQueued = out[0], out[1]
 }

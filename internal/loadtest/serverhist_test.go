@@ -17,7 +17,7 @@ import (
 func TestServerDeliveryFromScrapes(t *testing.T) {
 	d := metrics.NewDeliveries()
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(d.Collector())
+	reg.MustRegister(d.Collectors()...)
 	srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	defer srv.Close()
 	now := time.Now()
@@ -26,16 +26,16 @@ func TestServerDeliveryFromScrapes(t *testing.T) {
 		for i := range stamps {
 			stamps[i] = now.Add(-time.Duration(ms * float64(time.Millisecond)))
 		}
-		d.ObserveWritten(stamps, now)
+		d.ObserveWritten(stamps, now, now)
 	}
 	observe(5000, 10) // before the window: must not count
-	before, err := scrapeDeliveries(t.Context(), srv.URL)
+	before, err := scrapeDeliveries(t.Context(), srv.URL, deliveryMetric)
 	if err != nil {
 		t.Fatal(err)
 	}
 	observe(3, 98)  // bucket (1.6 ms, 3.2 ms]
 	observe(150, 2) // bucket (102.4 ms, 204.8 ms]
-	after, err := scrapeDeliveries(t.Context(), srv.URL)
+	after, err := scrapeDeliveries(t.Context(), srv.URL, deliveryMetric)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestServerDeliveryFromScrapes(t *testing.T) {
 func TestServerDeliveryMissing(t *testing.T) {
 	srv := httptest.NewServer(promhttp.HandlerFor(prometheus.NewRegistry(), promhttp.HandlerOpts{}))
 	defer srv.Close()
-	if _, err := scrapeDeliveries(t.Context(), srv.URL); err == nil {
+	if _, err := scrapeDeliveries(t.Context(), srv.URL, deliveryMetric); err == nil {
 		t.Fatal("no error for a /metrics without the delivery histogram")
 	}
 }

@@ -103,7 +103,7 @@ func (s *Server) Desk() *desk.Desk { return s.desk }
 
 // deskCollectors are the routing metrics for /metrics.
 func (s *Server) deskCollectors() []prometheus.Collector {
-	cs := []prometheus.Collector{s.deps.Deliveries.Collector()}
+	cs := s.deps.Deliveries.Collectors()
 	if s.router == nil {
 		return cs
 	}

@@ -15,11 +15,20 @@ import (
 )
 
 // deliveryCount returns how many deliveries d observed and their sum in
-// seconds.
+// seconds, commit to write.
 func deliveryCount(t *testing.T, d *metrics.Deliveries) (uint64, float64) {
+	return histCount(t, d, 0)
+}
+
+// queuedCount is the same for commit to the writer taking the frames.
+func queuedCount(t *testing.T, d *metrics.Deliveries) (uint64, float64) {
+	return histCount(t, d, 1)
+}
+
+func histCount(t *testing.T, d *metrics.Deliveries, i int) (uint64, float64) {
 	t.Helper()
 	var m dto.Metric
-	if err := d.Collector().(prometheus.Metric).Write(&m); err != nil {
+	if err := d.Collectors()[i].(prometheus.Metric).Write(&m); err != nil {
 		t.Fatal(err)
 	}
 	return m.GetHistogram().GetSampleCount(), m.GetHistogram().GetSampleSum()
@@ -63,6 +72,9 @@ func TestDeliveryObservedOnceAtWrite(t *testing.T) {
 		n, sum := deliveryCount(t, d)
 		if n != 2 || math.Abs(sum-2*0.050) > 1e-9 {
 			t.Fatalf("observed %d deliveries summing %.6fs, want 2 of 50ms each", n, sum)
+		}
+		if n, sum := queuedCount(t, d); n != 2 || math.Abs(sum-2*0.030) > 1e-9 {
+			t.Fatalf("observed %d queued summing %.6fs, want 2 of 30ms each (taken at the drain)", n, sum)
 		}
 		// Another push with no commit time (history, a reply) adds nothing.
 		s.Send(hub.Frame{Bytes: []byte("d3"), Topic: "grpA", Seq: 3})

@@ -20,11 +20,12 @@ type outbox struct {
 	stamps []time.Time // per frame: when its message was stored, zero if not a first delivery
 	// handed holds the stamps of the frames the last drain handed out,
 	// until the writer reports them written (or drains again).
-	handed []time.Time
-	size   int
-	limit  int
-	bye    *proto.Disconnect
-	wake   func() // called after ready is signalled by a producer, if set
+	handed   []time.Time
+	handedAt time.Time // when they were handed out, if any are stamped
+	size     int
+	limit    int
+	bye      *proto.Disconnect
+	wake     func() // called after ready is signalled by a producer, if set
 }
 
 func newOutbox(limit int) *outbox {
@@ -141,6 +142,7 @@ func (o *outbox) take(n int) [][]byte {
 	if n == len(o.frames) {
 		out := o.frames
 		o.frames, o.handed, o.stamps = nil, o.stamps, nil
+		o.stampHanded()
 		return out
 	}
 	o.handed = nil
@@ -148,6 +150,7 @@ func (o *outbox) take(n int) [][]byte {
 		o.handed = append([]time.Time(nil), o.stamps[:n]...)
 		o.stamps = o.stamps[n:]
 	}
+	o.stampHanded()
 	out := make([][]byte, n)
 	copy(out, o.frames)
 	clear(o.frames[:n])
@@ -155,14 +158,22 @@ func (o *outbox) take(n int) [][]byte {
 	return out
 }
 
-// written returns the stamps of the frames the last drain handed out, once:
-// the writer calls it after they reached the socket.
-func (o *outbox) written() []time.Time {
+// stampHanded notes when handed was handed out: one clock read per drain,
+// and only when something handed out is measured.
+func (o *outbox) stampHanded() {
+	if o.handed != nil {
+		o.handedAt = time.Now()
+	}
+}
+
+// written returns the stamps of the frames the last drain handed out and
+// when it did, once: the writer calls it after they reached the socket.
+func (o *outbox) written() ([]time.Time, time.Time) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	h := o.handed
 	o.handed = nil
-	return h
+	return h, o.handedAt
 }
 
 // queueStamps queues the stamps of n frames about to be queued, keeping

@@ -324,8 +324,8 @@ func (s *Session) Written() {
 	if s.deps.Deliveries == nil {
 		return
 	}
-	if stamps := s.out.written(); stamps != nil {
-		s.deps.Deliveries.ObserveWritten(stamps, time.Now())
+	if stamps, taken := s.out.written(); stamps != nil {
+		s.deps.Deliveries.ObserveWritten(stamps, taken, time.Now())
 	}
 }
 
