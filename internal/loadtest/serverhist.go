@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -40,8 +41,9 @@ type deliveryHist struct {
 	sum    float64
 }
 
-// scrapeDeliveries reads the histogram name from a Prometheus text endpoint.
-func scrapeDeliveries(ctx context.Context, url, name string) (*deliveryHist, error) {
+// scrapeDeliveries reads the histograms names from one scrape of a
+// Prometheus text endpoint (one scrape, so they cover the same moment).
+func scrapeDeliveries(ctx context.Context, url string, names ...string) ([]*deliveryHist, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second) // the load tool may hold its core
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -56,7 +58,17 @@ func scrapeDeliveries(ctx context.Context, url, name string) (*deliveryHist, err
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("%s: %s", url, resp.Status)
 	}
-	return parseDeliveries(resp.Body, name)
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*deliveryHist, len(names))
+	for i, name := range names {
+		if out[i], err = parseDeliveries(bytes.NewReader(body), name); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // parseDeliveries picks the histogram name out of the text format.
@@ -153,19 +165,6 @@ type deliveryWatch struct {
 
 var watchedMetrics = []string{deliveryMetric, queuedMetric}
 
-// scrapeAll scrapes each of watchedMetrics.
-func scrapeAll(ctx context.Context, url string) ([]*deliveryHist, error) {
-	out := make([]*deliveryHist, len(watchedMetrics))
-	for i, name := range watchedMetrics {
-		h, err := scrapeDeliveries(ctx, url, name)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = h
-	}
-	return out, nil
-}
-
 // watchDeliveries starts the first scrape at from; url "" watches nothing.
 func watchDeliveries(ctx context.Context, url string, from time.Time) *deliveryWatch {
 	if url == "" {
@@ -181,7 +180,7 @@ func watchDeliveries(ctx context.Context, url string, from time.Time) *deliveryW
 			return
 		case <-t.C:
 		}
-		hs, err := scrapeAll(ctx, url)
+		hs, err := scrapeDeliveries(ctx, url, watchedMetrics...)
 		if err != nil {
 			w.err <- fmt.Errorf("at the start: %w", err)
 			return
@@ -204,7 +203,7 @@ func (w *deliveryWatch) done(ctx context.Context, res *Result) {
 		res.Notes = append(res.Notes, "server delivery histogram: "+err.Error())
 		return
 	}
-	after, err := scrapeAll(ctx, w.url)
+	after, err := scrapeDeliveries(ctx, w.url, watchedMetrics...)
 	if err != nil {
 		res.Notes = append(res.Notes, "server delivery histogram: at the end: "+err.Error())
 		return

@@ -29,17 +29,17 @@ func TestServerDeliveryFromScrapes(t *testing.T) {
 		d.ObserveWritten(stamps, now, now)
 	}
 	observe(5000, 10) // before the window: must not count
-	before, err := scrapeDeliveries(t.Context(), srv.URL, deliveryMetric)
+	bs, err := scrapeDeliveries(t.Context(), srv.URL, deliveryMetric)
 	if err != nil {
 		t.Fatal(err)
 	}
 	observe(3, 98)  // bucket (1.6 ms, 3.2 ms]
 	observe(150, 2) // bucket (102.4 ms, 204.8 ms]
-	after, err := scrapeDeliveries(t.Context(), srv.URL, deliveryMetric)
+	as, err := scrapeDeliveries(t.Context(), srv.URL, deliveryMetric)
 	if err != nil {
 		t.Fatal(err)
 	}
-	diff, err := after.since(before)
+	diff, err := as[0].since(bs[0])
 	if err != nil {
 		t.Fatal(err)
 	}
