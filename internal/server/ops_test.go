@@ -79,7 +79,8 @@ func TestMetricsEndpoint(t *testing.T) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
-	for _, want := range []string{"\nparley_topics ", "\ngo_goroutines ", "# TYPE parley_messages_total counter"} {
+	for _, want := range []string{"\nparley_topics ", "\ngo_goroutines ", "# TYPE parley_messages_total counter",
+		"# TYPE parley_delivery_seconds histogram", "# TYPE parley_delivery_queued_seconds histogram"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
