@@ -72,6 +72,17 @@ func deskHolds(d msgT, agent string, topics ...string) bool {
 	return false
 }
 
+// deskStatus is agent's status in the desk.state answer d.
+func deskStatus(d msgT, agent string) any {
+	agents, _ := d.Get("params.agents").([]any)
+	for _, a := range agents {
+		if m, _ := a.(map[string]any); m["user"] == agent {
+			return m["status"]
+		}
+	}
+	return nil
+}
+
 // untilDesk asks desk.state until ok accepts the answer, for up to ten
 // seconds (the router may be moving to another node).
 func untilDesk(t *testing.T, sup *servertest.Client, what string, ok func(msgT) bool) msgT {
@@ -147,12 +158,14 @@ func TestClusterDeskRoutesAcrossNodes(t *testing.T) {
 	frankTopic := openService(t, frank, "queued", 1)
 
 	// The router's node stops; another node takes the router over and
-	// rebuilds it from the store.
+	// rebuilds it from the store. Ann's node tells it she is online (her
+	// session, attached to nothing of the stopped node, lives on).
 	router.Stop()
 	sue := staffLogin(t, b, "sue")
-	untilDesk(t, sue, "the queue and assignments after the takeover", func(d msgT) bool {
+	untilDesk(t, sue, "the queue, assignments and statuses after the takeover", func(d msgT) bool {
 		queued, _ := d.Get("params.queued").(map[string]any)
-		return queued["sales"] == float64(1) && deskHolds(d, ann.User, erinTopic) && deskHolds(d, cy.User, daveTopic)
+		return queued["sales"] == float64(1) && deskHolds(d, ann.User, erinTopic) && deskHolds(d, cy.User, daveTopic) &&
+			deskStatus(d, ann.User) == "online"
 	})
 	cy = staffLogin(t, a, "cy") // its session may have gone with a topic of the stopped node
 	mustCode(t, "cy's close on the new router", act(cy, daveTopic, "conv.close", nil), 200)

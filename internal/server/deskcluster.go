@@ -38,12 +38,19 @@ type routerLeader struct {
 
 	mu sync.Mutex
 	rt *desk.Router // nil unless this node holds the lease
+	// statuses are the last agent.status each user set through this
+	// node: a new router starts with every agent offline, so each node
+	// tells it again those of its users still online.
+	statuses map[proto.Uid]remoteAction
+	// routerNode is where the router ran at the last look.
+	routerNode string
 }
 
 // startRouterLeader wires the desk actions and hooks to whichever node
 // runs the router, and starts trying to be that node.
 func (s *Server) startRouterLeader(cfg desk.RouterConfig) error {
-	l := &routerLeader{s: s, cfg: cfg, stop: make(chan struct{}), done: make(chan struct{})}
+	l := &routerLeader{s: s, cfg: cfg, stop: make(chan struct{}), done: make(chan struct{}),
+		statuses: map[proto.Uid]remoteAction{}}
 	l.cfg.HookedByCaller = true
 	handlers := map[string]func(context.Context, []byte) []byte{
 		deskAction: l.answerAction, deskNote: l.takeNote, deskEnded: l.takeEnded, deskDeleted: l.takeDeleted,
@@ -98,6 +105,51 @@ func (l *routerLeader) tryLead() {
 		l.s.log.Warn("the router's lease is lost; stopping the conversation router")
 		l.stopRouter()
 	}
+	l.noticeMove(holds)
+}
+
+// noticeMove tells a router that moved the statuses of this node's
+// agents who are still online.
+func (l *routerLeader) noticeMove(holds bool) {
+	node := l.s.node.ID()
+	if !holds {
+		node = l.s.node.RouterNode()
+	}
+	l.mu.Lock()
+	moved := node != "" && node != l.routerNode
+	if node != "" {
+		l.routerNode = node
+	}
+	var again []remoteAction
+	if moved {
+		online := map[proto.Uid]bool{}
+		for _, uid := range l.s.hub.LocalOnlineUsers() {
+			online[uid] = true
+		}
+		for uid, a := range l.statuses {
+			if online[uid] {
+				again = append(again, a)
+			}
+		}
+	}
+	l.mu.Unlock()
+	for _, a := range again {
+		r := &action.Request{Caller: remoteCaller{sid: a.SID, user: a.User, auth: a.Auth}, What: a.What, Params: a.Params}
+		if res := l.act(a.What, r); res.Code != proto.CodeOK {
+			l.s.log.Warn("telling the new router an agent's status", "user", a.User.UserID(), "code", res.Code)
+		}
+	}
+}
+
+// remember keeps an agent's status the router accepted.
+func (l *routerLeader) remember(r *action.Request, res action.Result) {
+	if r.What != "agent.status" || res.Code != proto.CodeOK {
+		return
+	}
+	l.mu.Lock()
+	l.statuses[r.Caller.UserID()] = remoteAction{What: r.What, Params: r.Params,
+		SID: r.Caller.SessionID(), User: r.Caller.UserID(), Auth: r.Caller.AuthLevel()}
+	l.mu.Unlock()
 }
 
 func (l *routerLeader) router() *desk.Router {
@@ -156,6 +208,12 @@ var routerUnavailable = action.Result{Code: proto.CodeUnavailable, Text: "the co
 // act answers a desk action: on the router if it runs here, else on the
 // router's node.
 func (l *routerLeader) act(what string, r *action.Request) action.Result {
+	res := l.actOnRouter(what, r)
+	l.remember(r, res)
+	return res
+}
+
+func (l *routerLeader) actOnRouter(what string, r *action.Request) action.Result {
 	if rt := l.router(); rt != nil {
 		return rt.Handlers()[what](r)
 	}
