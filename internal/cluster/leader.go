@@ -112,3 +112,29 @@ func (n *Node) SendDesk(node, kind string, data []byte) {
 		n.log.Debug("cluster: desk note", "kind", kind, "err", err)
 	}
 }
+
+// broadcastSubject is where every node hears messages of kind.
+func broadcastSubject(kind string) string { return "parley.all." + kind }
+
+// HandleBroadcast runs fn, on a goroutine of its own, for every message
+// of kind another node broadcasts.
+func (n *Node) HandleBroadcast(kind string, fn func(data []byte)) error {
+	_, err := n.nc.Subscribe(broadcastSubject(kind), func(m *nats.Msg) {
+		if m.Header.Get("From") == n.id {
+			return
+		}
+		go fn(m.Data)
+	})
+	return err
+}
+
+// Broadcast sends data to every other node's handler of kind, without
+// waiting.
+func (n *Node) Broadcast(kind string, data []byte) {
+	m := nats.NewMsg(broadcastSubject(kind))
+	m.Header.Set("From", n.id)
+	m.Data = data
+	if err := n.nc.PublishMsg(m); err != nil {
+		n.log.Debug("cluster: broadcast", "kind", kind, "err", err)
+	}
+}

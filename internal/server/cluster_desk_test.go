@@ -172,3 +172,57 @@ func TestClusterDeskRoutesAcrossNodes(t *testing.T) {
 	mustCode(t, "cy's status on the new router", act(cy, "", "agent.status", msgT{"status": "online"}), 200)
 	untilDesk(t, sue, "frank assigned to cy", func(d msgT) bool { return deskHolds(d, cy.User, frankTopic) })
 }
+
+// deskAgent is agent's entry in the desk.state answer d, nil if absent.
+func deskAgent(d msgT, agent string) map[string]any {
+	agents, _ := d.Get("params.agents").([]any)
+	for _, a := range agents {
+		if m, _ := a.(map[string]any); m["user"] == agent {
+			return m
+		}
+	}
+	return nil
+}
+
+// Teams and staff changed through the admin API of a node that does not
+// run the router reach the router and the other nodes' directories.
+func TestClusterDeskDirectoryChanges(t *testing.T) {
+	t.Parallel()
+	nodes := startDeskCluster(t)
+	a, b := nodes[1], nodes[2]
+	if code, body := adminDo(t, b.Addr, deskToken, "PATCH", "/v0/admin/staff/ann", `{"capacity":2}`); code != 200 {
+		t.Fatalf("ann's capacity on node 2: %d %v", code, body)
+	}
+	if code, body := adminDo(t, a.Addr, deskToken, "POST", "/v0/admin/teams", `{"name":"support"}`); code != 201 {
+		t.Fatalf("team on node 1: %d %v", code, body)
+	}
+	if code, body := adminDo(t, a.Addr, deskToken, "POST", "/v0/admin/staff",
+		`{"login":"dan","password":"pass123","role":"agent","teams":["support"],"capacity":3}`); code != 201 {
+		t.Fatalf("staff on node 1: %d %v", code, body)
+	}
+	ann := staffLogin(t, nodes[0], "ann")
+	dan := staffLogin(t, b, "dan") // node 2's directory knows dan only by the broadcast
+	sue := staffLogin(t, b, "sue")
+	untilDesk(t, sue, "the changes on the router", func(d msgT) bool {
+		an, dn := deskAgent(d, ann.User), deskAgent(d, dan.User)
+		return an != nil && an["capacity"] == float64(2) && dn != nil && dn["capacity"] == float64(3)
+	})
+	// Node 2 refuses the login of staff disabled through node 1.
+	if code, body := adminDo(t, a.Addr, deskToken, "PATCH", "/v0/admin/staff/dan", `{"disabled":true}`); code != 200 {
+		t.Fatalf("disabling dan on node 1: %d %v", code, body)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c := b.Dial(t)
+		c.Hi()
+		ctrl := c.Login("dan", "pass123")
+		c.Close()
+		if ctrl.Code() != 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node 2 still lets disabled dan in: %v", ctrl)
+		}
+		time.Sleep(50 * time.Millisecond) // polling node 2's directory, with a deadline
+	}
+}

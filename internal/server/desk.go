@@ -39,6 +39,7 @@ func (s *Server) setupDesk(st store.Store) error {
 		},
 		CloseUser:   func(uid proto.Uid, d proto.Disconnect) { s.closeUser(uid, nil, d) },
 		UserChanged: s.hub.ReloadUser,
+		Saved:       s.directorySaved,
 	})
 	if err != nil {
 		return fmt.Errorf("staff directory: %w", err)

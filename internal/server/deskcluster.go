@@ -27,6 +27,9 @@ const (
 	deskNote    = "note"    // a message written in a service topic
 	deskEnded   = "ended"   // a session of a user ended
 	deskDeleted = "deleted" // an account was deleted
+	// deskDirectory, broadcast to every node, says a node saved a change
+	// of teams or staff: the others read the directory again.
+	deskDirectory = "desk.directory"
 )
 
 // routerLeader runs the router on this node while it holds the lease.
@@ -59,6 +62,9 @@ func (s *Server) startRouterLeader(cfg desk.RouterConfig) error {
 		if err := s.node.HandleDesk(kind, fn); err != nil {
 			return err
 		}
+	}
+	if err := s.node.HandleBroadcast(deskDirectory, l.reloadDirectory); err != nil {
+		return err
 	}
 	for _, what := range desk.ActionNames() {
 		s.deps.Actions.Register(what, func(r *action.Request) action.Result { return l.act(what, r) })
@@ -337,5 +343,23 @@ func (c *leaderCollector) Describe(chan<- *prometheus.Desc) {}
 func (c *leaderCollector) Collect(ch chan<- prometheus.Metric) {
 	if rt := (*routerLeader)(c).router(); rt != nil {
 		rt.Collector().Collect(ch)
+	}
+}
+
+// directorySaved tells the other nodes that this one saved a change of
+// the staff directory (the desk's Saved hook; alone, nothing to tell).
+func (s *Server) directorySaved() {
+	if s.node != nil {
+		s.node.Broadcast(deskDirectory, nil)
+	}
+}
+
+// reloadDirectory reads the staff directory again after another node
+// changed it; the router, if it runs here, hears every team and member.
+func (l *routerLeader) reloadDirectory([]byte) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := l.s.desk.Reload(ctx); err != nil {
+		l.s.log.Warn("reading the staff directory again", "err", err)
 	}
 }
