@@ -1,7 +1,10 @@
 package server_test
 
 import (
+	"io"
+	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,6 +73,21 @@ func deskHolds(d msgT, agent string, topics ...string) bool {
 		return true
 	}
 	return false
+}
+
+// metricsOf is node's /metrics page.
+func metricsOf(t *testing.T, node *servertest.Server) string {
+	t.Helper()
+	res, err := http.Get("http://" + node.Addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("/metrics: %d %v", res.StatusCode, err)
+	}
+	return string(body)
 }
 
 // deskStatus is agent's status in the desk.state answer d.
@@ -156,6 +174,12 @@ func TestClusterDeskRoutesAcrossNodes(t *testing.T) {
 	}
 	frank := a.Connect(t, "frank")
 	frankTopic := openService(t, frank, "queued", 1)
+	if m := metricsOf(t, router); !strings.Contains(m, "parley_cs_conversation_events_total") {
+		t.Errorf("the router's node exports no routing metrics")
+	}
+	if m := metricsOf(t, a); strings.Contains(m, "parley_cs_") {
+		t.Errorf("a node without the router exports routing metrics")
+	}
 
 	// The router's node stops; another node takes the router over and
 	// rebuilds it from the store. Ann's node tells it she is online (her
