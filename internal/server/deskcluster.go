@@ -93,6 +93,12 @@ func (l *routerLeader) run() {
 // tryLead takes or keeps the lease and starts or stops the router to
 // match.
 func (l *routerLeader) tryLead() {
+	if !l.s.node.HoldsRouter() && l.router() != nil {
+		// The lease lapsed: another router may have run meanwhile, so
+		// this one's state is stale even if the lease comes back.
+		l.s.log.Warn("the router's lease is lost; stopping the conversation router")
+		l.stopRouter()
+	}
 	holds := l.s.node.TakeRouter()
 	rt := l.router()
 	switch {
