@@ -195,6 +195,41 @@ func TestClusterDeskRoutesAcrossNodes(t *testing.T) {
 	mustCode(t, "cy's close on the new router", act(cy, daveTopic, "conv.close", nil), 200)
 	mustCode(t, "cy's status on the new router", act(cy, "", "agent.status", msgT{"status": "online"}), 200)
 	untilDesk(t, sue, "frank assigned to cy", func(d msgT) bool { return deskHolds(d, cy.User, frankTopic) })
+
+	// Cy answers frank through the node without the router, which then
+	// owns frank's topic: the router hears of the message from there.
+	other := a
+	if strings.Contains(metricsOf(t, a), "parley_cs_") {
+		other = b
+	}
+	cy = staffLogin(t, other, "cy")
+	// The router decided before it let cy in: she may have to ask again.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		ctrl := cy.Sub(frankTopic)
+		if ctrl.Code() == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cy's sub to frank's topic: %v", ctrl)
+		}
+		time.Sleep(50 * time.Millisecond) // polling the membership, with a deadline
+	}
+	mustCode(t, "cy's answer", cy.Pub(frankTopic, "hello frank", "cy1"), 202)
+	mustCode(t, "cy's close of frank's", act(cy, frankTopic, "conv.close", nil), 200)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		rep := act(sue, "", "desk.metrics", nil)
+		agents, _ := rep.Get("params.report.agents").([]any)
+		for _, ag := range agents {
+			if m, _ := ag.(map[string]any); m["user"] == cy.User && m["messages"] == 1.0 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cy's answer is not counted: %v", rep)
+		}
+		time.Sleep(50 * time.Millisecond) // polling the report, with a deadline
+	}
 }
 
 // deskAgent is agent's entry in the desk.state answer d, nil if absent.
