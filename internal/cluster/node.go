@@ -57,6 +57,7 @@ type Node struct {
 	id     string
 	nc     *nats.Conn
 	sub    *nats.Subscription
+	calls  *nats.Subscription // service calls (calls.go)
 	leases store.Leases
 	hub    *hub.Hub
 	ttl    time.Duration
@@ -117,6 +118,9 @@ func Start(cfg Config) (*Node, error) {
 	n.nc = nc
 	if n.sub, err = nc.Subscribe(subjectOf(n.id), n.receive); err == nil {
 		err = n.sub.SetPendingLimits(1<<20, 256<<20)
+	}
+	if err == nil {
+		n.calls, err = nc.Subscribe(callSubjectOf(n.id), n.serveCall)
 	}
 	if err == nil {
 		err = n.heartbeat()

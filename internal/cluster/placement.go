@@ -63,8 +63,10 @@ func (n *Node) noteOther(l store.Lease) {
 
 // ownerOf is the node that owns name's shard as far as this node knows,
 // reading the lease again when what it knows is older than ownerCacheFor.
-func (n *Node) ownerOf(name string) string {
-	k := shardOf(name)
+func (n *Node) ownerOf(name string) string { return n.ownerOfShard(shardOf(name)) }
+
+// ownerOfShard is ownerOf for shard k.
+func (n *Node) ownerOfShard(k int) string {
 	n.mu.Lock()
 	if o, ok := n.owned[k]; ok && time.Now().Before(o.validUntil) {
 		n.mu.Unlock()

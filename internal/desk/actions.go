@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -24,19 +25,40 @@ const maxReason = 256
 // caller's role first (403), then the topic (404 when there is no open
 // conversation), as docs/security.md's table says.
 func (rt *Router) Register(reg *action.Registry) {
-	reg.Register("service.open", rt.serviceOpen)
-	reg.Register("conv.human", rt.convHuman)
-	reg.Register("agent.status", rt.agentStatus)
-	reg.Register("conv.transfer", rt.convTransfer)
-	reg.Register("conv.close", rt.convClose)
-	reg.Register("queue.position", rt.queuePosition)
-	reg.Register("desk.state", rt.deskState)
-	reg.Register("conv.join", rt.convJoin)
-	reg.Register("desk.metrics", rt.deskMetrics)
-	reg.Register("conv.label", rt.convLabel)
-	reg.Register("reply.list", rt.replyList)
-	reg.Register("reply.save", rt.replySave)
-	reg.Register("reply.delete", rt.replyDelete)
+	for what, h := range rt.Handlers() {
+		reg.Register(what, h)
+	}
+}
+
+// Handlers are the customer-service actions by name: what Register adds.
+// A cluster's other nodes hand the router's node their requests for them.
+func (rt *Router) Handlers() map[string]action.Handler {
+	return map[string]action.Handler{
+		"service.open":   rt.serviceOpen,
+		"conv.human":     rt.convHuman,
+		"agent.status":   rt.agentStatus,
+		"conv.transfer":  rt.convTransfer,
+		"conv.close":     rt.convClose,
+		"queue.position": rt.queuePosition,
+		"desk.state":     rt.deskState,
+		"conv.join":      rt.convJoin,
+		"desk.metrics":   rt.deskMetrics,
+		"conv.label":     rt.convLabel,
+		"reply.list":     rt.replyList,
+		"reply.save":     rt.replySave,
+		"reply.delete":   rt.replyDelete,
+	}
+}
+
+// ActionNames are the names of the customer-service actions, sorted.
+func ActionNames() []string {
+	var none *Router // method values of a nil router are never called
+	names := make([]string, 0, 16)
+	for what := range none.Handlers() {
+		names = append(names, what)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // maxReportAge bounds how far back desk.metrics reads.

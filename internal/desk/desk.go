@@ -59,6 +59,9 @@ type Deps struct {
 	UserChanged func(uid proto.Uid)
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+	// Saved, if set, is called after every change the directory saved:
+	// in a cluster it tells the other nodes to Reload.
+	Saved func()
 }
 
 // Desk is the staff directory. It is safe for concurrent use.
@@ -90,6 +93,46 @@ func (d *Desk) setListener(l listener) []store.StaffMember {
 		out = append(out, m)
 	}
 	return out
+}
+
+// saved tells Deps.Saved of a change; it must not block.
+func (d *Desk) saved() {
+	if d.deps.Saved != nil {
+		d.deps.Saved()
+	}
+}
+
+// Reload reads the directory from the store again, for the changes made
+// through another node, and tells the listener of every team and member
+// (applying one that did not change is harmless).
+func (d *Desk) Reload(ctx context.Context) error {
+	// Under the lock, as every change: one made here while the store is
+	// read is then either in what is read or made after it.
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	teams, err := d.deps.Staff.Teams(ctx)
+	if err != nil {
+		return fmt.Errorf("load teams: %w", err)
+	}
+	staff, err := d.deps.Staff.ListStaff(ctx)
+	if err != nil {
+		return fmt.Errorf("load staff: %w", err)
+	}
+	d.teams = make(map[string]store.Team, len(teams))
+	for _, t := range teams {
+		d.teams[t.Name] = t
+		if d.listener != nil {
+			d.listener.teamChanged(t)
+		}
+	}
+	d.members = make(map[proto.Uid]store.StaffMember, len(staff))
+	for _, m := range staff {
+		d.members[m.User] = m
+		if d.listener != nil {
+			d.listener.staffChanged(m)
+		}
+	}
+	return nil
 }
 
 // New loads the directory from the store.
@@ -214,6 +257,7 @@ func (d *Desk) AddTeam(ctx context.Context, name, onOffline string) (store.Team,
 	if d.listener != nil {
 		d.listener.teamChanged(t)
 	}
+	d.saved()
 	return t, nil
 }
 
@@ -237,6 +281,7 @@ func (d *Desk) SetTeam(ctx context.Context, name, onOffline string) (store.Team,
 	if d.listener != nil {
 		d.listener.teamChanged(t)
 	}
+	d.saved()
 	return t, nil
 }
 

@@ -62,6 +62,11 @@ type RouterConfig struct {
 	Bot Bot
 	// Watcher, if set, hears every conversation event and message.
 	Watcher Watcher
+	// HookedByCaller says the caller hands the router the messages the
+	// hub publishes (Published) itself: in a cluster they are written on
+	// whichever node owns the topic. Otherwise the router installs its own
+	// hook on Hub.
+	HookedByCaller bool
 }
 
 // Bot is the robot, as routing sees it.
@@ -137,7 +142,9 @@ func StartRouter(ctx context.Context, cfg RouterConfig) (*Router, error) {
 	}
 	rt.r.take() // a rebuild decides nothing new: every agent is offline
 	rt.r.takeMoved()
-	cfg.Hub.SetPublishHook(rt.published)
+	if !cfg.HookedByCaller {
+		cfg.Hub.SetPublishHook(rt.Published)
+	}
 	rt.wg.Add(1)
 	go rt.run()
 	go rt.carryOut()
@@ -259,10 +266,10 @@ func (rt *Router) startGrace(uid proto.Uid) {
 	})
 }
 
-// published hears every new message of a group topic (in the topic's
+// Published hears every new message of a group topic (in the topic's
 // actor: it must not block, so a full buffer drops the note — a message
 // count, or a reopening the customer's next message makes instead).
-func (rt *Router) published(topic string, from proto.Uid, seq int, head map[string]any) {
+func (rt *Router) Published(topic string, from proto.Uid, seq int, head map[string]any) {
 	if from == proto.ZeroUid || head["private"] == true {
 		return // the server's own events; staff's private notes are no response
 	}

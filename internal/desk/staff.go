@@ -196,6 +196,7 @@ func (d *Desk) save(ctx context.Context, m store.StaffMember) error {
 	if d.deps.UserChanged != nil {
 		d.deps.UserChanged(m.User)
 	}
+	d.saved()
 	return nil
 }
 

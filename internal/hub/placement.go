@@ -40,8 +40,9 @@ type Remote struct {
 }
 
 // ErrNotForwardable is logged when an event that only a local actor can
-// take (a service post, a member change by the customer-service desk) is
-// meant for a topic another node owns.
+// take is meant for a topic another node owns: a service post or member
+// change whose topic moved between the look at its owner, which sends it
+// there as a ServiceCall, and its routing.
 var ErrNotForwardable = errors.New("hub: event cannot be forwarded to another node")
 
 // closer is a subscriber that can be disconnected: a session, or the proxy

@@ -67,6 +67,10 @@ func (h *Hub) OpenServiceTopic(ctx context.Context, customer proto.Uid, public j
 // sessions. uid's sessions hear {pres what=acs} on me, with actor as the
 // one who changed it.
 func (h *Hub) SetMember(ctx context.Context, topic string, uid proto.Uid, mode proto.AccessMode, actor proto.Uid) error {
+	if c, remote := h.remoteOwner(topic); remote {
+		_, err := c.Call(ctx, topic, ServiceCall{Member: &MemberCall{User: uid, Mode: mode, Actor: actor}})
+		return err
+	}
 	done := make(chan error, 1)
 	if !h.route(topic, &setMember{uid: uid, mode: mode, actor: actor, done: done}) {
 		return errBusy
@@ -138,6 +142,14 @@ func (h *Hub) Post(ctx context.Context, topic string, from proto.Uid, msgID stri
 	if err != nil {
 		return 0, err
 	}
+	if c, remote := h.remoteOwner(topic); remote {
+		return c.Call(ctx, topic, ServiceCall{Post: &PostCall{From: from, MsgID: msgID, Head: head, Content: raw}})
+	}
+	return h.postRaw(ctx, topic, from, msgID, head, raw)
+}
+
+// postRaw is Post on this node, with content already JSON.
+func (h *Hub) postRaw(ctx context.Context, topic string, from proto.Uid, msgID string, head map[string]any, raw json.RawMessage) (int, error) {
 	if msgID != "" {
 		if head == nil {
 			head = map[string]any{}
@@ -203,7 +215,16 @@ func (h *Hub) TopicInfo(topic, what string, payload any) {
 	if err != nil {
 		return
 	}
-	h.routeLoaded(topic, &topicInfo{what: what, payload: raw})
+	if !h.routeLoadedLocal(topic, &topicInfo{what: what, payload: raw}) && h.place != nil && h.place.Remote(topic) {
+		if c, ok := h.place.(ServiceCaller); ok {
+			go c.Call(h.ctx, topic, ServiceCall{Info: &InfoCall{What: what, Payload: raw}})
+		}
+	}
+}
+
+// topicInfoRaw is TopicInfo on this node, with the payload already JSON.
+func (h *Hub) topicInfoRaw(topic, what string, raw json.RawMessage) {
+	h.routeLoadedLocal(topic, &topicInfo{what: what, payload: raw})
 }
 
 type topicInfo struct {

@@ -39,6 +39,7 @@ func (s *Server) setupDesk(st store.Store) error {
 		},
 		CloseUser:   func(uid proto.Uid, d proto.Disconnect) { s.closeUser(uid, nil, d) },
 		UserChanged: s.hub.ReloadUser,
+		Saved:       s.directorySaved,
 	})
 	if err != nil {
 		return fmt.Errorf("staff directory: %w", err)
@@ -54,9 +55,18 @@ func (s *Server) setupDesk(st store.Store) error {
 		s.watcher = webhook.NewDeskWatcher(s.outbox, st, s.log)
 		watcher = s.watcher
 	}
-	rt, err := desk.StartRouter(context.Background(), desk.RouterConfig{Desk: d, Hub: s.hub,
+	rcfg := desk.RouterConfig{Desk: d, Hub: s.hub,
 		Conversations: staff, Replies: staff, Log: s.log, OfflineGrace: time.Duration(s.cfg.OfflineGrace),
-		Bot: s.robot, Watcher: watcher})
+		Bot: s.robot, Watcher: watcher}
+	if s.node != nil {
+		if err := s.startRouterLeader(rcfg); err != nil {
+			s.stopRobot()
+			return fmt.Errorf("conversation router: %w", err)
+		}
+		s.endConversationsOfDeleted(s.leader.accountDeleted)
+		return nil
+	}
+	rt, err := desk.StartRouter(context.Background(), rcfg)
 	if err != nil {
 		s.stopRobot()
 		return fmt.Errorf("conversation router: %w", err)
@@ -64,23 +74,33 @@ func (s *Server) setupDesk(st store.Store) error {
 	s.robot.SetHandOff(rt.HandOff)
 	s.router = rt
 	rt.Register(s.deps.Actions)
-	// A deleted account's open conversation ends with it: nobody is left
-	// to answer, and its slot or queue place goes to the next customer.
+	s.endConversationsOfDeleted(rt.AccountDeleted)
+	return nil
+}
+
+// endConversationsOfDeleted ends a deleted account's open conversation
+// with it: nobody is left to answer, and its slot or queue place goes to
+// the next customer.
+func (s *Server) endConversationsOfDeleted(end func(proto.Uid)) {
 	closeUser := s.deps.CloseUser
 	s.deps.CloseUser = func(uid proto.Uid, keep *session.Session, d proto.Disconnect) {
 		closeUser(uid, keep, d)
 		if d == proto.DisconnectDeleted {
-			rt.AccountDeleted(uid)
+			end(uid)
 		}
 	}
-	return nil
 }
 
 // deskSessionEnded starts an agent's offline grace period when their
 // last session ends.
 func (s *Server) deskSessionEnded(sess *session.Session) {
-	if uid := sess.UserID(); uid != proto.ZeroUid && s.router != nil {
+	uid := sess.UserID()
+	switch {
+	case uid == proto.ZeroUid:
+	case s.router != nil:
 		s.router.SessionEnded(uid)
+	case s.leader != nil:
+		s.leader.sessionEnded(uid)
 	}
 }
 
@@ -88,6 +108,9 @@ func (s *Server) deskSessionEnded(sess *session.Session) {
 func (s *Server) stopDesk() {
 	if s.router != nil {
 		s.router.Stop()
+	}
+	if s.leader != nil {
+		s.leader.close()
 	}
 	s.stopRobot()
 }
@@ -101,11 +124,14 @@ func (s *Server) deskRoutes(mux *http.ServeMux) {
 // Desk is the staff directory, for tests.
 func (s *Server) Desk() *desk.Desk { return s.desk }
 
-// deskCollectors are the routing metrics for /metrics.
+// deskCollectors are the delivery and routing metrics for /metrics.
 func (s *Server) deskCollectors() []prometheus.Collector {
 	cs := s.deps.Deliveries.Collectors()
-	if s.router == nil {
-		return cs
+	switch {
+	case s.router != nil:
+		return append(cs, s.router.Collector())
+	case s.leader != nil:
+		return append(cs, (*leaderCollector)(s.leader))
 	}
-	return append(cs, s.router.Collector())
+	return cs
 }

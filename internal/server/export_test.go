@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"log/slog"
 	"time"
+
+	"github.com/parley-im/parley/internal/hub"
 )
 
 // NewCertFiles gives the external tests the certificate reloader with a
@@ -20,3 +22,7 @@ func NewCertFiles(certPath, keyPath string, every time.Duration, now func() time
 // HealthHandler is /healthz over any key store, so a test can make the
 // store fail.
 var HealthHandler = healthHandler
+
+// HubForTest is the server's hub, for the cluster tests that drive the
+// customer-service layer's writes directly.
+func (s *Server) HubForTest() *hub.Hub { return s.hub }

@@ -54,7 +54,8 @@ type Server struct {
 	gate    *gate           // per-address and long-polling limits
 	files   *fileService    // uploads and downloads (files.go)
 	desk    *desk.Desk      // staff, roles and teams (desk.go)
-	router  *desk.Router    // conversations, queues and routing (desk.go)
+	router  *desk.Router    // conversations, queues and routing (desk.go); nil in a cluster
+	leader  *routerLeader   // in a cluster: the router, wherever it runs (deskcluster.go)
 	robot   *robot.Robot    // answers conversations before a person (robot.go)
 	outbox  *webhook.Outbox // the merchant's webhooks (robot.go)
 	watcher *webhook.DeskWatcher

@@ -1,0 +1,371 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/parley-im/parley/internal/action"
+	"github.com/parley-im/parley/internal/desk"
+	"github.com/parley-im/parley/internal/proto"
+)
+
+// In a cluster one node at a time runs the customer-service router: the
+// holder of the router's lease (cluster.RouterShard). Every node tries to
+// take it every tenth of the lease; the holder starts a router rebuilt
+// from the store, and stops it when the lease is lost, before another
+// node can take it. The other nodes hand the router's node their
+// sessions' desk actions (and wait for the answer), the messages written
+// in the service topics they own, and their sessions' ends.
+
+// Kinds of desk message between nodes.
+const (
+	deskAction  = "action"  // a desk action; answered with its result
+	deskNote    = "note"    // a message written in a service topic
+	deskEnded   = "ended"   // a session of a user ended
+	deskDeleted = "deleted" // an account was deleted
+	// deskDirectory, broadcast to every node, says a node saved a change
+	// of teams or staff: the others read the directory again.
+	deskDirectory = "desk.directory"
+)
+
+// routerLeader runs the router on this node while it holds the lease.
+type routerLeader struct {
+	s    *Server
+	cfg  desk.RouterConfig
+	stop chan struct{}
+	done chan struct{}
+
+	mu sync.Mutex
+	rt *desk.Router // nil unless this node holds the lease
+	// statuses are the last agent.status each user set through this
+	// node: a new router starts with every agent offline, so each node
+	// tells it again those of its users still online.
+	statuses map[proto.Uid]remoteAction
+	// routerNode is where the router ran at the last look.
+	routerNode string
+}
+
+// startRouterLeader wires the desk actions and hooks to whichever node
+// runs the router, and starts trying to be that node.
+func (s *Server) startRouterLeader(cfg desk.RouterConfig) error {
+	l := &routerLeader{s: s, cfg: cfg, stop: make(chan struct{}), done: make(chan struct{}),
+		statuses: map[proto.Uid]remoteAction{}}
+	l.cfg.HookedByCaller = true
+	handlers := map[string]func(context.Context, []byte) []byte{
+		deskAction: l.answerAction, deskNote: l.takeNote, deskEnded: l.takeEnded, deskDeleted: l.takeDeleted,
+	}
+	for kind, fn := range handlers {
+		if err := s.node.HandleDesk(kind, fn); err != nil {
+			return err
+		}
+	}
+	if err := s.node.HandleBroadcast(deskDirectory, l.reloadDirectory); err != nil {
+		return err
+	}
+	for _, what := range desk.ActionNames() {
+		s.deps.Actions.Register(what, func(r *action.Request) action.Result { return l.act(what, r) })
+	}
+	s.hub.SetPublishHook(l.published)
+	s.leader = l
+	l.tryLead()
+	go l.run()
+	return nil
+}
+
+func (l *routerLeader) run() {
+	defer close(l.done)
+	tick := time.NewTicker(max(time.Duration(l.s.cfg.ClusterLease)/10, 10*time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-tick.C:
+			l.tryLead()
+		}
+	}
+}
+
+// tryLead takes or keeps the lease and starts or stops the router to
+// match.
+func (l *routerLeader) tryLead() {
+	if !l.s.node.HoldsRouter() && l.router() != nil {
+		// The lease lapsed: another router may have run meanwhile, so
+		// this one's state is stale even if the lease comes back.
+		l.s.log.Warn("the router's lease is lost; stopping the conversation router")
+		l.stopRouter()
+	}
+	holds := l.s.node.TakeRouter()
+	rt := l.router()
+	switch {
+	case holds && rt == nil:
+		rt, err := desk.StartRouter(context.Background(), l.cfg)
+		if err != nil {
+			l.s.log.Warn("starting the conversation router", "err", err)
+			return
+		}
+		l.s.robot.SetHandOff(rt.HandOff)
+		l.mu.Lock()
+		l.rt = rt
+		l.mu.Unlock()
+		l.s.log.Info("this node runs the conversation router", "node", l.s.node.ID())
+	case !holds && rt != nil:
+		l.s.log.Warn("the router's lease is lost; stopping the conversation router")
+		l.stopRouter()
+	}
+	l.noticeMove(holds)
+}
+
+// noticeMove tells a router that moved the statuses of this node's
+// agents who are still online.
+func (l *routerLeader) noticeMove(holds bool) {
+	node := l.s.node.ID()
+	if !holds {
+		node = l.s.node.RouterNode()
+	}
+	l.mu.Lock()
+	moved := node != "" && node != l.routerNode
+	if node != "" {
+		l.routerNode = node
+	}
+	var again []remoteAction
+	if moved {
+		online := map[proto.Uid]bool{}
+		for _, uid := range l.s.hub.LocalOnlineUsers() {
+			online[uid] = true
+		}
+		for uid, a := range l.statuses {
+			if online[uid] {
+				again = append(again, a)
+			}
+		}
+	}
+	l.mu.Unlock()
+	for _, a := range again {
+		r := &action.Request{Caller: remoteCaller{sid: a.SID, user: a.User, auth: a.Auth}, What: a.What, Params: a.Params}
+		if res := l.act(a.What, r); res.Code != proto.CodeOK {
+			l.s.log.Warn("telling the new router an agent's status", "user", a.User.UserID(), "code", res.Code)
+		}
+	}
+}
+
+// remember keeps an agent's status the router accepted.
+func (l *routerLeader) remember(r *action.Request, res action.Result) {
+	if r.What != "agent.status" || res.Code != proto.CodeOK {
+		return
+	}
+	l.mu.Lock()
+	l.statuses[r.Caller.UserID()] = remoteAction{What: r.What, Params: r.Params,
+		SID: r.Caller.SessionID(), User: r.Caller.UserID(), Auth: r.Caller.AuthLevel()}
+	l.mu.Unlock()
+}
+
+func (l *routerLeader) router() *desk.Router {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.rt
+}
+
+func (l *routerLeader) stopRouter() {
+	l.mu.Lock()
+	rt := l.rt
+	l.rt = nil
+	l.mu.Unlock()
+	if rt != nil {
+		rt.Stop()
+	}
+}
+
+// close stops trying to lead, then the router if it runs here.
+func (l *routerLeader) close() {
+	close(l.stop)
+	<-l.done
+	l.stopRouter()
+}
+
+// remoteAction is a desk action on its way to the router's node.
+type remoteAction struct {
+	What   string          `json:"what"`
+	Topic  string          `json:"topic,omitempty"`
+	Params json.RawMessage `json:"params,omitempty"`
+	SID    string          `json:"sid"`
+	User   proto.Uid       `json:"user"`
+	Auth   int             `json:"auth"`
+}
+
+// remoteResult is its answer.
+type remoteResult struct {
+	Code   int            `json:"code"`
+	Text   string         `json:"text"`
+	Params map[string]any `json:"params,omitempty"`
+}
+
+// remoteCaller is the caller of a forwarded action.
+type remoteCaller struct {
+	sid  string
+	user proto.Uid
+	auth int
+}
+
+func (c remoteCaller) SessionID() string { return c.sid }
+func (c remoteCaller) UserID() proto.Uid { return c.user }
+func (c remoteCaller) AuthLevel() int    { return c.auth }
+
+var routerUnavailable = action.Result{Code: proto.CodeUnavailable, Text: "the conversation router is moving, retry"}
+
+// act answers a desk action: on the router if it runs here, else on the
+// router's node.
+func (l *routerLeader) act(what string, r *action.Request) action.Result {
+	res := l.actOnRouter(what, r)
+	l.remember(r, res)
+	return res
+}
+
+func (l *routerLeader) actOnRouter(what string, r *action.Request) action.Result {
+	if rt := l.router(); rt != nil {
+		return rt.Handlers()[what](r)
+	}
+	node := l.s.node.RouterNode()
+	if node == "" {
+		return routerUnavailable
+	}
+	b, err := json.Marshal(remoteAction{What: what, Topic: r.Topic, Params: r.Params,
+		SID: r.Caller.SessionID(), User: r.Caller.UserID(), Auth: r.Caller.AuthLevel()})
+	if err != nil {
+		return routerUnavailable
+	}
+	out, err := l.s.node.AskDesk(context.Background(), node, deskAction, b)
+	var res remoteResult
+	if err == nil {
+		err = json.Unmarshal(out, &res)
+	}
+	if err != nil || res.Code == 0 {
+		l.s.log.Warn("desk action on the router's node", "what", what, "node", node, "err", err)
+		return routerUnavailable
+	}
+	return action.Result{Code: res.Code, Text: res.Text, Params: res.Params}
+}
+
+// answerAction runs an action another node handed over.
+func (l *routerLeader) answerAction(_ context.Context, data []byte) []byte {
+	var a remoteAction
+	res := routerUnavailable
+	if err := json.Unmarshal(data, &a); err == nil {
+		if rt := l.router(); rt != nil {
+			if h := rt.Handlers()[a.What]; h != nil {
+				res = h(&action.Request{Caller: remoteCaller{sid: a.SID, user: a.User, auth: a.Auth},
+					Topic: a.Topic, What: a.What, Params: a.Params})
+			}
+		}
+	}
+	b, _ := json.Marshal(remoteResult{Code: res.Code, Text: res.Text, Params: res.Params})
+	return b
+}
+
+// publishedNote is a message written in a service topic, for the router.
+type publishedNote struct {
+	Topic string         `json:"topic"`
+	From  proto.Uid      `json:"from"`
+	Seq   int            `json:"seq"`
+	Head  map[string]any `json:"head,omitempty"`
+}
+
+// published is the hub's hook (in a topic's actor: it must not block).
+func (l *routerLeader) published(topic string, from proto.Uid, seq int, head map[string]any) {
+	if rt := l.router(); rt != nil {
+		rt.Published(topic, from, seq, head)
+		return
+	}
+	if from == proto.ZeroUid || head["private"] == true {
+		return // the router ignores them
+	}
+	l.toRouter(deskNote, publishedNote{Topic: topic, From: from, Seq: seq, Head: head})
+}
+
+// toRouter sends v to the router's node without waiting.
+func (l *routerLeader) toRouter(kind string, v any) {
+	node := l.s.node.RouterNode()
+	if node == "" {
+		return
+	}
+	if b, err := json.Marshal(v); err == nil {
+		l.s.node.SendDesk(node, kind, b)
+	}
+}
+
+func (l *routerLeader) takeNote(_ context.Context, data []byte) []byte {
+	var n publishedNote
+	if rt := l.router(); rt != nil && json.Unmarshal(data, &n) == nil {
+		rt.Published(n.Topic, n.From, n.Seq, n.Head)
+	}
+	return nil
+}
+
+// sessionEnded starts uid's grace period on the router.
+func (l *routerLeader) sessionEnded(uid proto.Uid) {
+	if rt := l.router(); rt != nil {
+		rt.SessionEnded(uid)
+		return
+	}
+	l.toRouter(deskEnded, uid)
+}
+
+func (l *routerLeader) takeEnded(_ context.Context, data []byte) []byte {
+	var uid proto.Uid
+	if rt := l.router(); rt != nil && json.Unmarshal(data, &uid) == nil {
+		rt.SessionEnded(uid)
+	}
+	return nil
+}
+
+// accountDeleted ends uid's open conversation on the router.
+func (l *routerLeader) accountDeleted(uid proto.Uid) {
+	if rt := l.router(); rt != nil {
+		rt.AccountDeleted(uid)
+		return
+	}
+	l.toRouter(deskDeleted, uid)
+}
+
+func (l *routerLeader) takeDeleted(_ context.Context, data []byte) []byte {
+	var uid proto.Uid
+	if rt := l.router(); rt != nil && json.Unmarshal(data, &uid) == nil {
+		rt.AccountDeleted(uid)
+	}
+	return nil
+}
+
+// leaderCollector exports the routing metrics of the router while it
+// runs on this node, nothing otherwise (an unchecked collector: what it
+// describes changes with the lease).
+type leaderCollector routerLeader
+
+func (c *leaderCollector) Describe(chan<- *prometheus.Desc) {}
+
+func (c *leaderCollector) Collect(ch chan<- prometheus.Metric) {
+	if rt := (*routerLeader)(c).router(); rt != nil {
+		rt.Collector().Collect(ch)
+	}
+}
+
+// directorySaved tells the other nodes that this one saved a change of
+// the staff directory (the desk's Saved hook; alone, nothing to tell).
+func (s *Server) directorySaved() {
+	if s.node != nil {
+		s.node.Broadcast(deskDirectory, nil)
+	}
+}
+
+// reloadDirectory reads the staff directory again after another node
+// changed it; the router, if it runs here, hears every team and member.
+func (l *routerLeader) reloadDirectory([]byte) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := l.s.desk.Reload(ctx); err != nil {
+		l.s.log.Warn("reading the staff directory again", "err", err)
+	}
+}
