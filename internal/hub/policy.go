@@ -127,15 +127,7 @@ func maskedParams(params map[string]any, content json.RawMessage) {
 // topic's write pipeline, and returns its seq (policy.Releaser).
 func (h *Hub) Release(ctx context.Context, held *store.HeldMessage) (int, error) {
 	done := make(chan store.AppendResult, 1)
-	if !h.route(held.Topic, &release{held: held, done: done}) {
-		return 0, errBusy
-	}
-	select {
-	case res := <-done:
-		return res.SeqID, res.Err
-	case <-ctx.Done():
-		return 0, ctx.Err()
-	}
+	return h.appendThrough(ctx, held.Topic, &release{held: held, done: done}, done)
 }
 
 type release struct {

@@ -157,7 +157,13 @@ func (h *Hub) postRaw(ctx context.Context, topic string, from proto.Uid, msgID s
 		head["msgid"] = msgID
 	}
 	done := make(chan store.AppendResult, 1)
-	if !h.route(topic, &post{from: from, msgID: msgID, head: head, content: raw, done: done}) {
+	return h.appendThrough(ctx, topic, &post{from: from, msgID: msgID, head: head, content: raw, done: done}, done)
+}
+
+// appendThrough hands req, a write for topic's pipeline that answers on
+// done, to the topic and waits for its seq.
+func (h *Hub) appendThrough(ctx context.Context, topic string, req event, done <-chan store.AppendResult) (int, error) {
+	if !h.route(topic, req) {
 		return 0, errBusy
 	}
 	select {

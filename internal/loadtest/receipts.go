@@ -166,17 +166,7 @@ func (r *run) flushAcks(done <-chan struct{}) {
 		rs := append([]*recv(nil), r.recvs...)
 		r.rmu.Unlock()
 		for _, rv := range rs {
-			rv.mu.Lock()
-			ack := 0
-			if c := rv.chk.Contiguous(); c > rv.lastAck && !rv.paging {
-				rv.lastAck, ack = c, c
-			}
-			c := rv.c
-			rv.mu.Unlock()
-			if ack > 0 {
-				r.receiptsSent.Add(1)
-				c.note(rv.topic, ack)
-			}
+			r.fireReceipt(rv)
 		}
 	}
 }
