@@ -61,6 +61,35 @@ func (n *Node) HoldsRouter() bool {
 // does (or this node cannot tell).
 func (n *Node) RouterNode() string {
 	owner := n.ownerOfShard(RouterShard)
+	if owner != "" && !n.live(owner) && n.forgetStale(RouterShard) {
+		// What this node read names a node that has left: the router
+		// may have moved since, so read the lease again rather than
+		// answer "no router" for the rest of ownerCacheFor.
+		owner = n.ownerOfShard(RouterShard)
+	}
+	if owner == "" || !n.live(owner) {
+		return ""
+	}
+	return owner
+}
+
+// forgetStale drops what this node read of shard k's owner if it was read
+// more than refreshEvery ago, so the next look reads the lease again, and
+// reports whether it did (at most one read per refreshEvery).
+func (n *Node) forgetStale(k int) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if o, ok := n.others[k]; ok && time.Since(o.read) >= refreshEvery {
+		delete(n.others, k)
+		return true
+	}
+	return false
+}
+
+// OwnerOf is the live node owning topic's shard, as far as this node
+// knows: this node's id, another's, or "" when none does.
+func (n *Node) OwnerOf(topic string) string {
+	owner := n.ownerOf(topic)
 	if owner == "" || !n.live(owner) {
 		return ""
 	}
@@ -72,7 +101,7 @@ func deskSubject(node, kind string) string { return subjectOf(node) + ".desk." +
 
 // HandleDesk answers the desk messages of kind sent to this node with fn,
 // each on a goroutine of its own (fn may wait for the router and the
-// store). A message sent with SendDesk expects no answer: fn's is dropped.
+// store).
 func (n *Node) HandleDesk(kind string, fn func(ctx context.Context, data []byte) []byte) error {
 	_, err := n.nc.Subscribe(deskSubject(n.id, kind), func(m *nats.Msg) {
 		go func() {
@@ -102,15 +131,6 @@ func (n *Node) AskDesk(ctx context.Context, node, kind string, data []byte) ([]b
 		return nil, fmt.Errorf("cluster: desk request to %s: %w", node, err)
 	}
 	return m.Data, nil
-}
-
-// SendDesk sends data to node's handler of kind without waiting: notes
-// that may be lost with NATS or the node (a message count, a session's
-// end).
-func (n *Node) SendDesk(node, kind string, data []byte) {
-	if err := n.nc.Publish(deskSubject(node, kind), data); err != nil {
-		n.log.Debug("cluster: desk note", "kind", kind, "err", err)
-	}
 }
 
 // broadcastSubject is where every node hears messages of kind.

@@ -36,7 +36,7 @@ type Router struct {
 	watch   Watcher
 
 	cmds    chan func()
-	notes   chan note // messages written in topics (published)
+	notes   chan note // messages counted, for the watcher, the robot and reopening
 	metrics *routerMetrics
 	effects chan effects
 	wrote   chan struct{} // closed when the effects goroutine exits
@@ -116,7 +116,7 @@ func StartRouter(ctx context.Context, cfg RouterConfig) (*Router, error) {
 	rctx, cancel := context.WithCancel(context.Background())
 	rt := &Router{desk: cfg.Desk, hub: cfg.Hub, convs: cfg.Conversations, replies: cfg.Replies, log: cfg.Log, grace: cfg.OfflineGrace,
 		bot: cfg.Bot, watch: cfg.Watcher,
-		cmds: make(chan func(), 1024), effects: make(chan effects, 4096), notes: make(chan note, 4096),
+		cmds: make(chan func(), 4096), effects: make(chan effects, 4096), notes: make(chan note, 4096),
 		metrics: newRouterMetrics(), wrote: make(chan struct{}),
 		stop: cancel, ctx: rctx, r: newRouting(time.Now), timers: map[proto.Uid]*time.Timer{}}
 	// The listener goes in first: a change made while the rebuild runs
@@ -169,13 +169,22 @@ const drainTimeout = 5 * time.Second
 // far are carried out.
 func (rt *Router) Stop() {
 	done := make(chan struct{})
+	// In the actor, after every message counted so far has been handed
+	// to takeNotes.
+	flush := func() {
+		select {
+		case rt.notes <- note{flushed: done}:
+		default: // the buffer is full: what is in it is lost to the watcher
+			close(done)
+		}
+	}
 	select {
-	case rt.notes <- note{flushed: done}:
+	case rt.cmds <- flush:
 		select {
 		case <-done:
 		case <-time.After(drainTimeout):
 		}
-	default: // the buffer is full: what is in it is lost to the watcher
+	case <-time.After(drainTimeout):
 	}
 	rt.stop()
 	rt.wg.Wait()
@@ -267,17 +276,65 @@ func (rt *Router) startGrace(uid proto.Uid) {
 }
 
 // Published hears every new message of a group topic (in the topic's
-// actor: it must not block, so a full buffer drops the note — a message
+// actor: it must not block, so a full queue drops the note — a message
 // count, or a reopening the customer's next message makes instead).
+//
+// The message is counted in the routing actor, in the order it arrives
+// among the actions: an action that comes after it (a conv.close sent
+// once the message was acknowledged) is decided after the count, so the
+// closed conversation carries it.
 func (rt *Router) Published(topic string, from proto.Uid, seq int, head map[string]any) {
-	if from == proto.ZeroUid || head["private"] == true {
-		return // the server's own events; staff's private notes are no response
+	if ignored(from, head) {
+		return
 	}
 	select {
-	case rt.notes <- note{topic: topic, from: from, seq: seq, head: head}:
+	case rt.cmds <- rt.counter(note{topic: topic, from: from, seq: seq, head: head}):
 	default:
 		if rt.log != nil {
 			rt.log.Warn("customer-service message note dropped: router busy", "topic", topic)
+		}
+	}
+}
+
+// Noted is Published for a message another node heard of: it waits for
+// room in the routing actor's queue (until ctx ends) instead of dropping
+// the note. When it returns nil the message is queued for counting ahead
+// of every action that arrives afterwards.
+func (rt *Router) Noted(ctx context.Context, topic string, from proto.Uid, seq int, head map[string]any) error {
+	if ignored(from, head) {
+		return nil
+	}
+	select {
+	case rt.cmds <- rt.counter(note{topic: topic, from: from, seq: seq, head: head}):
+		return nil
+	case <-rt.ctx.Done():
+		return errStopped
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// ignored reports whether the router leaves a message out: the server's
+// own events, and staff's private notes, which are no response.
+func ignored(from proto.Uid, head map[string]any) bool {
+	return from == proto.ZeroUid || head["private"] == true
+}
+
+// counter returns the command that counts n in the actor and hands what
+// follows from it (the watcher, the robot, a reopening, which wait for
+// the store or the actor) to takeNotes.
+func (rt *Router) counter(n note) func() {
+	return func() {
+		if cv := rt.r.convs[n.topic]; cv != nil {
+			n.open, n.conv = true, *cv
+		}
+		rt.r.message(n.topic, n.from)
+		select {
+		case rt.notes <- n:
+		default: // never block the actor: takeNotes may be waiting for it
+			if rt.log != nil {
+				rt.log.Warn("customer-service message note not passed on: router busy", "topic", n.topic)
+			}
 		}
 	}
 }
@@ -288,13 +345,18 @@ type note struct {
 	from  proto.Uid
 	seq   int
 	head  map[string]any
+	// open and conv are the topic's open conversation when the message
+	// was counted.
+	open bool
+	conv conv
 	// flushed, if set, marks no message: it is closed once every note
 	// before it was taken (Stop).
 	flushed chan struct{}
 }
 
-// takeNotes counts messages and reopens conversations: a customer writing
-// in their service topic with no open conversation opens one.
+// takeNotes tells the watcher and the robot of counted messages and
+// reopens conversations: a customer writing in their service topic with
+// no open conversation opens one.
 func (rt *Router) takeNotes() {
 	for {
 		var n note
@@ -307,16 +369,7 @@ func (rt *Router) takeNotes() {
 			close(n.flushed)
 			continue
 		}
-		var open bool
-		var c conv
-		if err := rt.do(rt.ctx, func() {
-			if cv := rt.r.convs[n.topic]; cv != nil {
-				open, c = true, *cv
-			}
-			rt.r.message(n.topic, n.from)
-		}); err != nil {
-			return
-		}
+		open, c := n.open, n.conv
 		if rt.watch != nil {
 			rt.watch.MessageCreated(n.topic, n.from, n.seq, n.head)
 		}

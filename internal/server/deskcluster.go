@@ -18,15 +18,15 @@ import (
 // take it every tenth of the lease; the holder starts a router rebuilt
 // from the store, and stops it when the lease is lost, before another
 // node can take it. The other nodes hand the router's node their
-// sessions' desk actions (and wait for the answer), the messages written
-// in the service topics they own, and their sessions' ends.
+// sessions' desk actions (and wait for the answer), and notes of the
+// messages written in the service topics they own, of their sessions'
+// ends and of deleted accounts (desknotes.go).
 
 // Kinds of desk message between nodes.
 const (
-	deskAction  = "action"  // a desk action; answered with its result
-	deskNote    = "note"    // a message written in a service topic
-	deskEnded   = "ended"   // a session of a user ended
-	deskDeleted = "deleted" // an account was deleted
+	deskAction = "action" // a desk action; answered with its result
+	deskNote   = "note"   // a batch of notes; acknowledged once applied
+	deskFlush  = "flush"  // answered once the notes queued before it are delivered
 	// deskDirectory, broadcast to every node, says a node saved a change
 	// of teams or staff: the others read the directory again.
 	deskDirectory = "desk.directory"
@@ -47,6 +47,9 @@ type routerLeader struct {
 	statuses map[proto.Uid]remoteAction
 	// routerNode is where the router ran at the last look.
 	routerNode string
+
+	notes    *noteSender  // this node's notes for the router
+	received noteReceiver // other nodes' notes, while the router runs here
 }
 
 // startRouterLeader wires the desk actions and hooks to whichever node
@@ -54,9 +57,10 @@ type routerLeader struct {
 func (s *Server) startRouterLeader(cfg desk.RouterConfig) error {
 	l := &routerLeader{s: s, cfg: cfg, stop: make(chan struct{}), done: make(chan struct{}),
 		statuses: map[proto.Uid]remoteAction{}}
+	l.notes = newNoteSender(l)
 	l.cfg.HookedByCaller = true
 	handlers := map[string]func(context.Context, []byte) []byte{
-		deskAction: l.answerAction, deskNote: l.takeNote, deskEnded: l.takeEnded, deskDeleted: l.takeDeleted,
+		deskAction: l.answerAction, deskNote: l.takeNotes, deskFlush: l.flushNotes,
 	}
 	for kind, fn := range handlers {
 		if err := s.node.HandleDesk(kind, fn); err != nil {
@@ -73,6 +77,7 @@ func (s *Server) startRouterLeader(cfg desk.RouterConfig) error {
 	s.leader = l
 	l.tryLead()
 	go l.run()
+	go l.notes.run(l.stop)
 	return nil
 }
 
@@ -180,8 +185,12 @@ func (l *routerLeader) stopRouter() {
 	}
 }
 
-// close stops trying to lead, then the router if it runs here.
+// close delivers the notes still queued (for a moment), stops trying to
+// lead, then stops the router if it runs here.
 func (l *routerLeader) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), flushWait)
+	_ = l.notes.flush(ctx)
+	cancel()
 	close(l.stop)
 	<-l.done
 	l.stopRouter()
@@ -227,6 +236,7 @@ func (l *routerLeader) act(what string, r *action.Request) action.Result {
 
 func (l *routerLeader) actOnRouter(what string, r *action.Request) action.Result {
 	if rt := l.router(); rt != nil {
+		l.awaitNotesOf(r.Topic)
 		return rt.Handlers()[what](r)
 	}
 	node := l.s.node.RouterNode()
@@ -257,6 +267,7 @@ func (l *routerLeader) answerAction(_ context.Context, data []byte) []byte {
 	if err := json.Unmarshal(data, &a); err == nil {
 		if rt := l.router(); rt != nil {
 			if h := rt.Handlers()[a.What]; h != nil {
+				l.awaitNotesOf(a.Topic)
 				res = h(&action.Request{Caller: remoteCaller{sid: a.SID, user: a.User, auth: a.Auth},
 					Topic: a.Topic, What: a.What, Params: a.Params})
 			}
@@ -264,14 +275,6 @@ func (l *routerLeader) answerAction(_ context.Context, data []byte) []byte {
 	}
 	b, _ := json.Marshal(remoteResult{Code: res.Code, Text: res.Text, Params: res.Params})
 	return b
-}
-
-// publishedNote is a message written in a service topic, for the router.
-type publishedNote struct {
-	Topic string         `json:"topic"`
-	From  proto.Uid      `json:"from"`
-	Seq   int            `json:"seq"`
-	Head  map[string]any `json:"head,omitempty"`
 }
 
 // published is the hub's hook (in a topic's actor: it must not block).
@@ -283,26 +286,7 @@ func (l *routerLeader) published(topic string, from proto.Uid, seq int, head map
 	if from == proto.ZeroUid || head["private"] == true {
 		return // the router ignores them
 	}
-	l.toRouter(deskNote, publishedNote{Topic: topic, From: from, Seq: seq, Head: head})
-}
-
-// toRouter sends v to the router's node without waiting.
-func (l *routerLeader) toRouter(kind string, v any) {
-	node := l.s.node.RouterNode()
-	if node == "" {
-		return
-	}
-	if b, err := json.Marshal(v); err == nil {
-		l.s.node.SendDesk(node, kind, b)
-	}
-}
-
-func (l *routerLeader) takeNote(_ context.Context, data []byte) []byte {
-	var n publishedNote
-	if rt := l.router(); rt != nil && json.Unmarshal(data, &n) == nil {
-		rt.Published(n.Topic, n.From, n.Seq, n.Head)
-	}
-	return nil
+	l.notes.add(routerNote{Kind: noteMessage, Topic: topic, User: from, Seq: seq, Head: head})
 }
 
 // sessionEnded starts uid's grace period on the router.
@@ -311,15 +295,7 @@ func (l *routerLeader) sessionEnded(uid proto.Uid) {
 		rt.SessionEnded(uid)
 		return
 	}
-	l.toRouter(deskEnded, uid)
-}
-
-func (l *routerLeader) takeEnded(_ context.Context, data []byte) []byte {
-	var uid proto.Uid
-	if rt := l.router(); rt != nil && json.Unmarshal(data, &uid) == nil {
-		rt.SessionEnded(uid)
-	}
-	return nil
+	l.notes.add(routerNote{Kind: noteEnded, User: uid})
 }
 
 // accountDeleted ends uid's open conversation on the router.
@@ -328,15 +304,7 @@ func (l *routerLeader) accountDeleted(uid proto.Uid) {
 		rt.AccountDeleted(uid)
 		return
 	}
-	l.toRouter(deskDeleted, uid)
-}
-
-func (l *routerLeader) takeDeleted(_ context.Context, data []byte) []byte {
-	var uid proto.Uid
-	if rt := l.router(); rt != nil && json.Unmarshal(data, &uid) == nil {
-		rt.AccountDeleted(uid)
-	}
-	return nil
+	l.notes.add(routerNote{Kind: noteDeleted, User: uid})
 }
 
 // leaderCollector exports the routing metrics of the router while it
