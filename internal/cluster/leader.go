@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/parley-im/parley/internal/store"
 )
 
 // One node at a time runs the customer-service router: the holder of a
@@ -55,6 +57,30 @@ func (n *Node) HoldsRouter() bool {
 	defer n.mu.Unlock()
 	o, ok := n.owned[RouterShard]
 	return ok && time.Now().Before(o.validUntil)
+}
+
+// RouterFence is the lease this node holds on the router's row, for the
+// router's writes to carry (store.WithFence): false when it holds none.
+func (n *Node) RouterFence() (store.Fence, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	o, ok := n.owned[RouterShard]
+	if !ok || !time.Now().Before(o.validUntil) {
+		return store.Fence{}, false
+	}
+	return store.Fence{Shard: RouterShard, Node: n.id, Epoch: o.epoch}, true
+}
+
+// LostRouter forgets the router's lease of epoch after the store refused
+// a write under it (store.ErrFenced): another node took the router over,
+// whatever this node's renewals said, so the next TakeRouter asks the
+// database instead of vouching for the lease.
+func (n *Node) LostRouter(epoch int64) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if o, ok := n.owned[RouterShard]; ok && o.epoch == epoch {
+		delete(n.owned, RouterShard)
+	}
 }
 
 // RouterNode is the live node holding the router's lease, "" when none

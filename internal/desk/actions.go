@@ -122,6 +122,9 @@ func errorResult(err error) action.Result {
 		return fail(proto.CodeConflict, "the agent is not online with a free slot")
 	case errors.Is(err, ErrNotAgent):
 		return fail(proto.CodeForbidden, "not in the staff")
+	case errors.Is(err, store.ErrFenced):
+		// Another node runs the router now: the client asks again.
+		return fail(proto.CodeUnavailable, "the conversation router is moving, retry")
 	}
 	return fail(proto.CodeInternal, "internal error")
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"time"
 
 	"github.com/parley-im/parley/internal/proto"
+	"github.com/parley-im/parley/internal/store"
 )
 
 // effectTimeout bounds one store write or topic request of an effect; a
@@ -20,11 +22,19 @@ const effectTimeout = 10 * time.Second
 func (rt *Router) carryOut() {
 	defer close(rt.wrote)
 	for batch := range rt.effects {
+		if rt.fenced.Load() {
+			continue // a newer router decides now: drop what this one decided
+		}
 		for _, e := range batch.events {
-			rt.apply(e)
+			if !rt.apply(e) {
+				break
+			}
 			if rt.watch != nil && e.Kind != EvStatus && e.Kind != EvResponded {
 				rt.watch.ConversationEvent(e)
 			}
+		}
+		if rt.fenced.Load() {
+			continue
 		}
 		rt.tellSupervisors(batch.events)
 		for _, m := range batch.moved {
@@ -33,14 +43,22 @@ func (rt *Router) carryOut() {
 	}
 }
 
-func (rt *Router) apply(e Event) {
+// apply carries out one event. It reports false when the store refused
+// the conversation's save under the router's fence: then nothing of it is
+// done (no membership, no message), so a router that lost its lease
+// without knowing it yet cannot give an agent more than the capacity the
+// new router counts.
+func (rt *Router) apply(e Event) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), effectTimeout)
 	defer cancel()
 	topic := e.Conv.Topic
 	if e.Kind == EvStatus {
-		return // no conversation changed
+		return true // no conversation changed
 	}
-	if err := rt.convs.SaveConversation(ctx, &e.Conv); err != nil {
+	if err := rt.convs.SaveConversation(rt.fenceCtx(ctx), &e.Conv); errors.Is(err, store.ErrFenced) {
+		rt.wasFenced(topic)
+		return false
+	} else if err != nil {
 		rt.warn("saving a conversation", topic, err)
 	}
 	rt.metrics.observe(e)
@@ -82,6 +100,30 @@ func (rt *Router) apply(e Event) {
 		}
 	case EvReopened:
 		rt.post(ctx, topic, map[string]any{"event": EvReopened}, "Conversation reopened")
+	}
+	return true
+}
+
+// fenceCtx returns ctx carrying the router's fence, if it has one: what
+// the router writes under it is refused once its lease moved on.
+func (rt *Router) fenceCtx(ctx context.Context) context.Context {
+	if rt.fence == nil {
+		return ctx
+	}
+	return store.WithFence(ctx, *rt.fence)
+}
+
+// wasFenced stops carrying out decisions and tells the owner of the
+// router, once.
+func (rt *Router) wasFenced(topic string) {
+	if !rt.fenced.CompareAndSwap(false, true) {
+		return
+	}
+	if rt.log != nil {
+		rt.log.Warn("the conversation router's lease moved on: its writes are refused, it stops", "topic", topic)
+	}
+	if rt.onFence != nil {
+		go rt.onFence(rt)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/parley-im/parley/internal/hub"
@@ -43,6 +44,11 @@ type Router struct {
 	stop    context.CancelFunc
 	ctx     context.Context
 	wg      sync.WaitGroup
+	fence   *store.Fence
+	onFence func(*Router)
+	// fenced is set once a write was refused under fence: nothing the
+	// router decides is carried out any more.
+	fenced atomic.Bool
 
 	// Owned by the actor goroutine.
 	r      *routing
@@ -62,6 +68,14 @@ type RouterConfig struct {
 	Bot Bot
 	// Watcher, if set, hears every conversation event and message.
 	Watcher Watcher
+	// Fence, if set, is the router's lease in a cluster: every write of
+	// the router (its conversation rows, quick replies) carries it, and
+	// the store refuses it once another node has taken the router over.
+	Fence *store.Fence
+	// Fenced, if set, is called (once, on a goroutine of its own) when
+	// the store refused a write under Fence: the router has stopped
+	// carrying out its decisions and must be stopped.
+	Fenced func(*Router)
 	// HookedByCaller says the caller hands the router the messages the
 	// hub publishes (Published) itself: in a cluster they are written on
 	// whichever node owns the topic. Otherwise the router installs its own
@@ -115,7 +129,7 @@ func StartRouter(ctx context.Context, cfg RouterConfig) (*Router, error) {
 	}
 	rctx, cancel := context.WithCancel(context.Background())
 	rt := &Router{desk: cfg.Desk, hub: cfg.Hub, convs: cfg.Conversations, replies: cfg.Replies, log: cfg.Log, grace: cfg.OfflineGrace,
-		bot: cfg.Bot, watch: cfg.Watcher,
+		bot: cfg.Bot, watch: cfg.Watcher, fence: cfg.Fence, onFence: cfg.Fenced,
 		cmds: make(chan func(), 4096), effects: make(chan effects, 4096), notes: make(chan note, 4096),
 		metrics: newRouterMetrics(), wrote: make(chan struct{}),
 		stop: cancel, ctx: rctx, r: newRouting(time.Now), timers: map[proto.Uid]*time.Timer{}}

@@ -180,9 +180,12 @@ func (rt *Router) replyChange(r *action.Request, save bool) action.Result {
 	c, cancel := ctx()
 	defer cancel()
 	if !save {
-		if err := rt.replies.DeleteReply(c, owner, p.Key); errors.Is(err, store.ErrNotFound) {
+		if err := rt.replies.DeleteReply(rt.fenceCtx(c), owner, p.Key); errors.Is(err, store.ErrNotFound) {
 			return fail(proto.CodeNotFound, "no such reply")
 		} else if err != nil {
+			if errors.Is(err, store.ErrFenced) {
+				rt.wasFenced("")
+			}
 			return errorResult(err)
 		}
 		return ok(nil)
@@ -196,7 +199,10 @@ func (rt *Router) replyChange(r *action.Request, save bool) action.Result {
 		return fail(proto.CodePolicy, "at most 200 quick replies per scope")
 	}
 	rep := store.Reply{Owner: owner, Key: p.Key, Text: p.Text, UpdatedAt: time.Now().UTC().Truncate(time.Millisecond)}
-	if err := rt.replies.SaveReply(c, &rep); err != nil {
+	if err := rt.replies.SaveReply(rt.fenceCtx(c), &rep); err != nil {
+		if errors.Is(err, store.ErrFenced) {
+			rt.wasFenced("")
+		}
 		return errorResult(err)
 	}
 	return ok(nil)

@@ -108,7 +108,13 @@ func (l *routerLeader) tryLead() {
 	rt := l.router()
 	switch {
 	case holds && rt == nil:
-		rt, err := desk.StartRouter(context.Background(), l.cfg)
+		fence, ok := l.s.node.RouterFence()
+		if !ok {
+			return // lapsed since TakeRouter: the next tick tries again
+		}
+		cfg := l.cfg
+		cfg.Fence, cfg.Fenced = &fence, func(rt *desk.Router) { l.routerFenced(rt, fence.Epoch) }
+		rt, err := desk.StartRouter(context.Background(), cfg)
 		if err != nil {
 			l.s.log.Warn("starting the conversation router", "err", err)
 			return
@@ -173,6 +179,24 @@ func (l *routerLeader) router() *desk.Router {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.rt
+}
+
+// routerFenced stops rt after the store refused one of its writes: another
+// node took the router over while this one still believed it held the
+// lease (a pause, a partition from PostgreSQL). The node forgets the lease,
+// so it runs a router again only if it takes the lease back.
+func (l *routerLeader) routerFenced(rt *desk.Router, epoch int64) {
+	l.s.node.LostRouter(epoch)
+	l.mu.Lock()
+	mine := l.rt == rt
+	if mine {
+		l.rt = nil
+	}
+	l.mu.Unlock()
+	if mine {
+		l.s.log.Warn("another node runs the conversation router: stopping this one")
+		rt.Stop()
+	}
 }
 
 func (l *routerLeader) stopRouter() {

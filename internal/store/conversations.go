@@ -48,7 +48,9 @@ type Conversation struct {
 // queue and the agents' loads can be rebuilt after a restart. It is a role
 // interface of its own, like Staff.
 type Conversations interface {
-	// SaveConversation creates or replaces the topic's conversation.
+	// SaveConversation creates or replaces the topic's conversation. In a
+	// cluster the router's saves carry its lease (WithFence): a router
+	// whose lease moved on gets ErrFenced and nothing is saved.
 	SaveConversation(ctx context.Context, c *Conversation) error
 	// GetConversation returns the topic's conversation or ErrNotFound.
 	GetConversation(ctx context.Context, topic string) (*Conversation, error)

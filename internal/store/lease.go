@@ -6,15 +6,19 @@ import (
 	"time"
 )
 
-// ErrFenced is returned by Append when the call carries a Fence that is no
-// longer the current lease of its shard: another node owns the topic now, so
-// nothing of the call was stored and the caller must not answer as owner.
+// ErrFenced is returned by a write (Append, SaveConversation, …) whose
+// context carries a Fence that is no longer the current lease of its shard:
+// another node owns the topic, or runs the customer-service router, now, so
+// nothing of the call was stored and the caller must not act as owner.
 var ErrFenced = errors.New("store: fenced: the writer's lease on the topic's shard is not current")
 
-// Fence is a topic owner's proof of ownership in a cluster: the lease it
-// holds on the topic's shard. A write that carries one is stored only if the
-// lease row still names this node with this epoch, checked in the write's
-// own transaction, so a stale owner can never assign a seq.
+// Fence is a writer's proof of ownership in a cluster: the lease it holds on
+// a topic's shard (a topic's owner), or on the router's reserved row (the
+// customer-service router, for its conversation rows and quick replies). A
+// write whose context carries one is stored only if the lease row still
+// names this node with this epoch, checked in the write's own transaction,
+// so a stale owner can never assign a seq and a stale router never saves a
+// decision. A store without leases (SQLite, one node) ignores fences.
 type Fence struct {
 	Shard int
 	Node  string
@@ -23,7 +27,7 @@ type Fence struct {
 
 type fenceKey struct{}
 
-// WithFence returns ctx carrying f: an Append under it is fenced.
+// WithFence returns ctx carrying f: a write under it is fenced.
 func WithFence(ctx context.Context, f Fence) context.Context {
 	return context.WithValue(ctx, fenceKey{}, f)
 }

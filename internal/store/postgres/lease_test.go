@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/store"
 	"github.com/parley-im/parley/internal/store/postgres/pgtest"
 )
@@ -130,4 +131,54 @@ func pollUntil(timeout time.Duration, cond func() bool) bool {
 		time.Sleep(5 * time.Millisecond) // polling with a deadline
 	}
 	return true
+}
+
+// The router's writes of conversation rows are fenced by its lease row as
+// appends are by a shard's: after another node took the router over, the
+// old router's save is refused and stores nothing, the new one's is stored.
+func TestStaleRouterFenceRefused(t *testing.T) {
+	s := openTest(t)
+	ctx := t.Context()
+	createTestTopic(t, s)
+	const routerRow = 256 // cluster.RouterShard: past every topic's shard
+	old, err := s.AcquireLease(ctx, routerRow, "old", time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cur store.Lease
+	if !pollUntil(2*time.Second, func() bool {
+		cur, err = s.AcquireLease(ctx, routerRow, "new", time.Hour)
+		return err == nil && cur.Node == "new"
+	}) {
+		t.Fatal("the router's lease never expired")
+	}
+	stale := store.WithFence(ctx, store.Fence{Shard: routerRow, Node: "old", Epoch: old.Epoch})
+	fresh := store.WithFence(ctx, store.Fence{Shard: routerRow, Node: "new", Epoch: cur.Epoch})
+	conv := func(agent proto.Uid) *store.Conversation {
+		return &store.Conversation{Topic: testTopic, Customer: 7, Team: "sales", State: store.ConvAssigned,
+			Agent: agent, LastAgent: agent, Ticket: 1, QueuedAt: time.Now(), AssignedAt: time.Now()}
+	}
+	// Both at once, so the committer is likely to put them in one batch.
+	var wg sync.WaitGroup
+	var staleErr, freshErr error
+	wg.Go(func() { staleErr = s.SaveConversation(stale, conv(100)) })
+	wg.Go(func() { freshErr = s.SaveConversation(fresh, conv(200)) })
+	wg.Wait()
+	if !errors.Is(staleErr, store.ErrFenced) {
+		t.Errorf("stale router's save: %v, want ErrFenced", staleErr)
+	}
+	if freshErr != nil {
+		t.Fatalf("current router's save: %v", freshErr)
+	}
+	got, err := s.GetConversation(ctx, testTopic)
+	if err != nil || got.Agent != 200 {
+		t.Fatalf("stored %+v, %v; want the current router's (agent 200)", got, err)
+	}
+	// A later save of the stale router, alone, changes nothing either.
+	if err := s.SaveConversation(stale, conv(100)); !errors.Is(err, store.ErrFenced) {
+		t.Errorf("stale router's second save: %v, want ErrFenced", err)
+	}
+	if got, err := s.GetConversation(ctx, testTopic); err != nil || got.Agent != 200 {
+		t.Fatalf("after the stale save: %+v, %v; want agent 200", got, err)
+	}
 }
