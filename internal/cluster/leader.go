@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -145,6 +146,10 @@ func (n *Node) HandleDesk(kind string, fn func(ctx context.Context, data []byte)
 	return err
 }
 
+// ErrNoResponder is AskDesk's error when nothing listens on node's
+// subject (the node has left): the request was certainly not handled.
+var ErrNoResponder = errors.New("cluster: no node answers there")
+
 // AskDesk sends data to node's handler of kind and returns its answer.
 func (n *Node) AskDesk(ctx context.Context, node, kind string, data []byte) ([]byte, error) {
 	if _, ok := ctx.Deadline(); !ok {
@@ -153,6 +158,9 @@ func (n *Node) AskDesk(ctx context.Context, node, kind string, data []byte) ([]b
 		defer cancel()
 	}
 	m, err := n.nc.RequestWithContext(ctx, deskSubject(node, kind), data)
+	if errors.Is(err, nats.ErrNoResponders) {
+		return nil, fmt.Errorf("%w: desk request to %s", ErrNoResponder, node)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cluster: desk request to %s: %w", node, err)
 	}

@@ -3,12 +3,14 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/parley-im/parley/internal/action"
+	"github.com/parley-im/parley/internal/cluster"
 	"github.com/parley-im/parley/internal/desk"
 	"github.com/parley-im/parley/internal/proto"
 )
@@ -57,7 +59,7 @@ type routerLeader struct {
 func (s *Server) startRouterLeader(cfg desk.RouterConfig) error {
 	l := &routerLeader{s: s, cfg: cfg, stop: make(chan struct{}), done: make(chan struct{}),
 		statuses: map[proto.Uid]remoteAction{}}
-	l.notes = newNoteSender(l)
+	l.notes = newNoteSender(s.node.ID(), l.sendNotes, s.log)
 	l.cfg.HookedByCaller = true
 	handlers := map[string]func(context.Context, []byte) []byte{
 		deskAction: l.answerAction, deskNote: l.takeNotes, deskFlush: l.flushNotes,
@@ -158,7 +160,15 @@ func (l *routerLeader) noticeMove(holds bool) {
 	l.mu.Unlock()
 	for _, a := range again {
 		r := &action.Request{Caller: remoteCaller{sid: a.SID, user: a.User, auth: a.Auth}, What: a.What, Params: a.Params}
-		if res := l.act(a.What, r); res.Code != proto.CodeOK {
+		if res := l.act(a.What, r); res.Code == proto.CodeUnavailable {
+			// The router moved again or has not started: tell it all
+			// again at the next tick (a status set twice is harmless).
+			l.mu.Lock()
+			l.routerNode = ""
+			l.mu.Unlock()
+			l.s.log.Warn("telling the new router an agent's status", "user", a.User.UserID(), "code", res.Code)
+			return
+		} else if res.Code != proto.CodeOK {
 			l.s.log.Warn("telling the new router an agent's status", "user", a.User.UserID(), "code", res.Code)
 		}
 	}
@@ -258,30 +268,65 @@ func (l *routerLeader) act(what string, r *action.Request) action.Result {
 	return res
 }
 
+// While the router moves, other nodes may for a moment know no router
+// node, or one that has not started its router yet. An action that
+// certainly did not run is tried again for up to routerWait before the
+// client is answered 503: a clean move (the next node takes the lease
+// within a tenth of it) is then not seen by clients.
+const (
+	routerWait  = 2 * time.Second
+	routerRetry = 50 * time.Millisecond
+)
+
 func (l *routerLeader) actOnRouter(what string, r *action.Request) action.Result {
+	deadline := time.Now().Add(routerWait)
+	for {
+		res, ran := l.actOnce(what, r)
+		if ran || time.Now().After(deadline) {
+			return res
+		}
+		select {
+		case <-l.stop:
+			return res
+		case <-time.After(routerRetry): // the router is moving: ask again
+		}
+	}
+}
+
+// actOnce runs the action on the router, here or on its node. ran is
+// false when it certainly did not run: no router was known or reachable,
+// or the router's node had none running.
+func (l *routerLeader) actOnce(what string, r *action.Request) (res action.Result, ran bool) {
 	if rt := l.router(); rt != nil {
 		l.awaitNotesOf(r.Topic)
-		return rt.Handlers()[what](r)
+		return rt.Handlers()[what](r), true
 	}
 	node := l.s.node.RouterNode()
-	if node == "" {
-		return routerUnavailable
+	if node == "" || node == l.s.node.ID() { // here: the lease is taken, the router not started yet
+		return routerUnavailable, false
 	}
 	b, err := json.Marshal(remoteAction{What: what, Topic: r.Topic, Params: r.Params,
 		SID: r.Caller.SessionID(), User: r.Caller.UserID(), Auth: r.Caller.AuthLevel()})
 	if err != nil {
-		return routerUnavailable
+		return routerUnavailable, true
 	}
 	out, err := l.s.node.AskDesk(context.Background(), node, deskAction, b)
-	var res remoteResult
+	if errors.Is(err, cluster.ErrNoResponder) {
+		return routerUnavailable, false // nothing listens there: the node has left
+	}
+	var rr remoteResult
 	if err == nil {
-		err = json.Unmarshal(out, &res)
+		err = json.Unmarshal(out, &rr)
 	}
-	if err != nil || res.Code == 0 {
+	if err != nil || rr.Code == 0 {
+		// Perhaps it ran and the answer was lost: not tried again.
 		l.s.log.Warn("desk action on the router's node", "what", what, "node", node, "err", err)
-		return routerUnavailable
+		return routerUnavailable, true
 	}
-	return action.Result{Code: res.Code, Text: res.Text, Params: res.Params}
+	if rr.Code == routerUnavailable.Code && rr.Text == routerUnavailable.Text {
+		return routerUnavailable, false // that node runs no router (yet, or any more)
+	}
+	return action.Result{Code: rr.Code, Text: rr.Text, Params: rr.Params}, true
 }
 
 // answerAction runs an action another node handed over.

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -68,7 +69,11 @@ const (
 
 // noteSender delivers this node's notes to the router's node, in order.
 type noteSender struct {
-	l    *routerLeader
+	node string // this node's id, which numbers its batches
+	// try sends one encoded batch and reports whether the router's node
+	// acknowledged it.
+	try  func(batch []byte) bool
+	log  *slog.Logger
 	wake chan struct{} // a buffer of one: there are notes to send
 
 	mu      sync.Mutex
@@ -85,8 +90,8 @@ type noteWaiter struct {
 	done chan struct{}
 }
 
-func newNoteSender(l *routerLeader) *noteSender {
-	return &noteSender{l: l, wake: make(chan struct{}, 1)}
+func newNoteSender(node string, try func([]byte) bool, log *slog.Logger) *noteSender {
+	return &noteSender{node: node, try: try, log: log, wake: make(chan struct{}, 1)}
 }
 
 // add queues n; it never blocks (the hub's hook runs in a topic's actor).
@@ -94,7 +99,7 @@ func (s *noteSender) add(n routerNote) {
 	s.mu.Lock()
 	if len(s.queue) >= maxQueuedNotes {
 		s.mu.Unlock()
-		s.l.s.log.Warn("customer-service note dropped: too many waiting for the router", "kind", n.Kind, "topic", n.Topic)
+		s.log.Warn("customer-service note dropped: too many waiting for the router", "kind", n.Kind, "topic", n.Topic)
 		return
 	}
 	s.queue = append(s.queue, n)
@@ -174,10 +179,9 @@ func (s *noteSender) settle(n uint64) {
 // deliver sends one batch to whichever node runs the router until that
 // node acknowledges it, stop is closed, or noteGiveUp passes.
 func (s *noteSender) deliver(stop <-chan struct{}, number uint64, notes []routerNote) {
-	l := s.l
-	b, err := json.Marshal(noteBatch{Node: l.s.node.ID(), Batch: number, Notes: notes})
+	b, err := json.Marshal(noteBatch{Node: s.node, Batch: number, Notes: notes})
 	if err != nil {
-		l.s.log.Warn("encoding customer-service notes", "err", err)
+		s.log.Warn("encoding customer-service notes", "err", err)
 		return
 	}
 	giveUp := time.Now().Add(noteGiveUp)
@@ -187,7 +191,7 @@ func (s *noteSender) deliver(stop <-chan struct{}, number uint64, notes []router
 			return
 		}
 		if time.Now().After(giveUp) {
-			l.s.log.Warn("customer-service notes dropped: no router acknowledged them", "notes", len(notes))
+			s.log.Warn("customer-service notes dropped: no router acknowledged them", "notes", len(notes))
 			return
 		}
 		select {
@@ -199,10 +203,9 @@ func (s *noteSender) deliver(stop <-chan struct{}, number uint64, notes []router
 	}
 }
 
-// try sends the encoded batch b once and reports whether the router's
-// node acknowledged it.
-func (s *noteSender) try(b []byte) bool {
-	l := s.l
+// sendNotes sends the encoded batch b once to the router's node and
+// reports whether it acknowledged it (noteSender's try).
+func (l *routerLeader) sendNotes(b []byte) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), noteTry)
 	defer cancel()
 	node := l.s.node.RouterNode()
@@ -246,32 +249,39 @@ func (l *routerLeader) takeNotes(ctx context.Context, data []byte) []byte {
 		l.s.log.Warn("undecodable customer-service notes", "err", err)
 		return noteAck // repeating it would not help
 	}
-	r := &l.received
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	rt := l.router()
 	if rt == nil {
 		return nil
 	}
+	if !l.received.take(rt, b, func(n routerNote) error { return applyNote(ctx, rt, n) }) {
+		return nil
+	}
+	return noteAck
+}
+
+// take applies the notes of b that rt has not had, in order, with apply,
+// and reports whether all of them are applied now.
+func (r *noteReceiver) take(rt *desk.Router, b noteBatch, apply func(routerNote) error) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.rt != rt {
 		r.rt, r.marks = rt, map[string]batchMark{}
 	}
 	m := r.marks[b.Node]
 	switch {
 	case b.Batch < m.batch:
-		return noteAck
+		return true
 	case b.Batch > m.batch:
 		m = batchMark{batch: b.Batch}
 	}
+	defer func() { r.marks[b.Node] = m }()
 	for _, n := range b.Notes[min(m.notes, len(b.Notes)):] {
-		if err := applyNote(ctx, rt, n); err != nil {
-			r.marks[b.Node] = m
-			return nil
+		if apply(n) != nil {
+			return false
 		}
 		m.notes++
 	}
-	r.marks[b.Node] = m
-	return noteAck
+	return true
 }
 
 // applyNote hands one note to the router.
