@@ -253,13 +253,6 @@ func (t *topic) published(pp *pendingPub, res store.AppendResult) {
 		stage = trace.Duplicate
 	}
 	t.record(stage, r, pp.msg, res.SeqID, "")
-	m := pp.msg
-	if !res.Duplicate && t.hub.published != nil && t.isService() {
-		// Before the sender hears that the message is stored: whatever
-		// the sender does next (a conv.close) reaches the router after
-		// the router's note of the message was sent on its way.
-		t.hub.published(t.name, m.From, res.SeqID, m.Head)
-	}
 	if id != "" {
 		params := map[string]any{"seq": res.SeqID}
 		if res.Duplicate {
@@ -273,11 +266,15 @@ func (t *topic) published(pp *pendingPub, res store.AppendResult) {
 	if res.Duplicate {
 		return
 	}
+	m := pp.msg
 	m.SeqID, m.CreatedAt = res.SeqID, res.CreatedAt
 	t.desc.SeqID, t.desc.TouchedAt = m.SeqID, m.CreatedAt
 	t.recent.add(m)
 	t.senderMarks(m.From, m.SeqID)
 	t.senderDeviceMark(r.Sess, m.SeqID)
+	if t.hub.published != nil && t.isService() {
+		t.hub.published(t.name, m.From, m.SeqID, m.Head)
+	}
 	var skip Subscriber
 	if r.Msg.Pub.NoEcho {
 		skip = r.Sess
