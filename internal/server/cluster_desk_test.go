@@ -21,11 +21,19 @@ import (
 // supervisor); the others load them from the store when they start.
 func startDeskCluster(t *testing.T) []*servertest.Server {
 	t.Helper()
+	nodes, _ := deskClusterWithLease(t, 2*time.Second)
+	return nodes
+}
+
+// deskClusterWithLease is startDeskCluster with cluster_lease lease; it
+// also returns the database's URL.
+func deskClusterWithLease(t *testing.T, lease time.Duration) ([]*servertest.Server, string) {
+	t.Helper()
 	db := pgtest.Database(t)
 	ns := natstest.Start(t)
 	start := func() *servertest.Server {
 		return servertest.Start(t, withAdmin, func(c *server.Config) {
-			c.Store, c.NATS, c.ClusterLease = db, ns.URL(), server.Duration(2*time.Second)
+			c.Store, c.NATS, c.ClusterLease = db, ns.URL(), server.Duration(lease)
 		})
 	}
 	first := start()
@@ -42,7 +50,7 @@ func startDeskCluster(t *testing.T) []*servertest.Server {
 			t.Fatalf("staff: %d %v", code, body)
 		}
 	}
-	return []*servertest.Server{first, start(), start()}
+	return []*servertest.Server{first, start(), start()}, db
 }
 
 // openService has a customer open a conversation and returns its topic.
