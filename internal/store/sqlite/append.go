@@ -21,8 +21,11 @@ const (
 		VALUES (?, ?, ?, ?, ?, ?, ?)`
 	sqlBumpTopic = `UPDATE topics SET seq = ?, touched = MAX(COALESCE(touched, 0), ?)
 		WHERE name = ?`
-	sqlRaiseSenderMarks = `UPDATE subscriptions SET recv = MAX(recv, ?), read = MAX(read, ?)
-		WHERE topic = ? AND user = ?`
+	// A sender's first run of messages moves each of their marks that
+	// stood right before it to its last seq (markRun).
+	sqlRaiseSenderMarks = `UPDATE subscriptions
+		SET recv = CASE WHEN recv = ?1 THEN ?2 ELSE recv END, read = CASE WHEN read = ?1 THEN ?2 ELSE read END
+		WHERE topic = ?3 AND user = ?4 AND (recv = ?1 OR read = ?1)`
 )
 
 // writeStmts holds the prepared statements of the write connection: the
@@ -96,6 +99,36 @@ type senderKey struct {
 	from  proto.Uid
 }
 
+// markRun is the first run of consecutive seqs of a topic that one
+// sender's messages took in a batch. The sender's marks follow their own
+// messages only where they stood right before them (docs/protocol.md, "The
+// sender's own marks"): a mark at first-1 moves to last, any other stays.
+// A later run of the same sender cannot move a mark: it would have to stand
+// at a seq of this batch that is not theirs.
+type markRun struct{ first, last int }
+
+// senderRuns collects each sender's first run in a batch.
+type senderRuns struct {
+	runs map[senderKey]*markRun
+	open map[string]senderKey // topic → sender of its latest seq
+}
+
+// add records that from's message took seq in topic.
+func (r *senderRuns) add(topic string, from proto.Uid, seq int) {
+	if r.runs == nil {
+		r.runs, r.open = map[senderKey]*markRun{}, map[string]senderKey{}
+	}
+	k := senderKey{topic, from}
+	run, ok := r.runs[k]
+	switch {
+	case !ok:
+		r.runs[k] = &markRun{seq, seq}
+	case r.open[topic] == k && run.last == seq-1:
+		run.last = seq
+	}
+	r.open[topic] = k
+}
+
 // appendAll stores msgs in order, writing each outcome to res, then moves
 // the topics' seq and the senders' marks once per topic and sender.
 func (w *writeTx) appendAll(msgs []*store.Message, res []store.AppendResult) error {
@@ -103,7 +136,7 @@ func (w *writeTx) appendAll(msgs []*store.Message, res []store.AppendResult) err
 	// order across concurrent callers.
 	now := time.Now()
 	touched := map[string]time.Time{}
-	marks := map[senderKey]int{}
+	var marks senderRuns
 	for i, m := range msgs {
 		r, err := w.appendOne(m, now)
 		if err != nil {
@@ -116,11 +149,9 @@ func (w *writeTx) appendAll(msgs []*store.Message, res []store.AppendResult) err
 		if at, ok := touched[m.Topic]; !ok || r.CreatedAt.After(at) {
 			touched[m.Topic] = r.CreatedAt
 		}
-		if m.From != proto.ZeroUid {
-			marks[senderKey{m.Topic, m.From}] = r.SeqID
-		}
+		marks.add(m.Topic, m.From, r.SeqID)
 	}
-	return w.flushAppend(touched, marks)
+	return w.flushAppend(touched, marks.runs)
 }
 
 // appendOne stores one message, or explains why not in the result. The
@@ -188,16 +219,19 @@ func (w *writeTx) findMsgID(topic, msgID string) (store.AppendResult, bool, erro
 	return r, true, nil
 }
 
-// flushAppend records the topics' new seq and touch time and raises the
-// senders' read marks: once per topic and sender rather than per message.
-func (w *writeTx) flushAppend(touched map[string]time.Time, marks map[senderKey]int) error {
+// flushAppend records the topics' new seq and touch time and moves the
+// senders' marks: once per topic and sender rather than per message.
+func (w *writeTx) flushAppend(touched map[string]time.Time, runs map[senderKey]*markRun) error {
 	for topic, at := range touched {
 		if _, err := w.stmt(w.stmts.bumpTopic).Exec(w.seqs[topic], millis(at), topic); err != nil {
 			return err
 		}
 	}
-	for k, seq := range marks {
-		if _, err := w.stmt(w.stmts.raiseMarks).Exec(seq, seq, k.topic, uidArg(k.from)); err != nil {
+	for k, r := range runs {
+		if k.from == proto.ZeroUid {
+			continue
+		}
+		if _, err := w.stmt(w.stmts.raiseMarks).Exec(r.first-1, r.last, k.topic, uidArg(k.from)); err != nil {
 			return err
 		}
 	}
