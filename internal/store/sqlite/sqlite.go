@@ -55,8 +55,8 @@ type Options struct {
 	// and so one fsync. 1 commits each request on its own.
 	MaxBatch int
 	// CommitWait is how long the committer may wait for more requests
-	// before committing a batch, while requests arrive closer together than
-	// that (writer.go, "linger"). 0 never waits.
+	// before committing a batch, waiting only for those due within it at
+	// the rate they arrive (linger.go). 0 never waits.
 	CommitWait time.Duration
 	// ReadConns is the number of connections for reads that may be large.
 	ReadConns int

@@ -129,9 +129,11 @@ func (s *Store) gather(batch []*job) []*job {
 }
 
 // waitForMore adds requests as they come until the batch is full, the
-// linger time is up or the queue is closed.
+// next request is not due within the linger time, the timer fires or the
+// queue is closed.
 func (s *Store) waitForMore(batch []*job) []*job {
-	timeout := s.linger.wait()
+	start := time.Now()
+	timeout := s.linger.wait(start)
 	defer s.linger.stop()
 	for len(batch) < s.maxBatch {
 		select {
@@ -139,7 +141,10 @@ func (s *Store) waitForMore(batch []*job) []*job {
 			if !ok {
 				return batch
 			}
-			batch = append(batch, j)
+			batch = s.fill(append(batch, j))
+			if !s.linger.more(start) {
+				return batch
+			}
 		case <-timeout:
 			return s.fill(batch)
 		}
