@@ -17,8 +17,10 @@ import (
 const (
 	sqlTopicSeq  = `SELECT seq FROM topics WHERE name = ?`
 	sqlFindMsgID = `SELECT seq, created FROM messages WHERE topic = ? AND msgid = ? AND msgid <> ''`
+	// A msgid stored before makes the insert do nothing; only then is the
+	// original looked up, so a new message costs no lookup of its own.
 	sqlInsertMsg = `INSERT INTO messages (topic, seq, msgid, sender, created, head, content)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (topic, msgid) WHERE msgid <> '' DO NOTHING`
 	sqlBumpTopic = `UPDATE topics SET seq = ?, touched = MAX(COALESCE(touched, 0), ?)
 		WHERE name = ?`
 	// A sender's first run of messages moves each of their marks that
@@ -164,12 +166,6 @@ func (w *writeTx) appendOne(m *store.Message, now time.Time) (store.AppendResult
 	if err != nil || seq < 0 {
 		return store.AppendResult{Err: store.ErrNotFound}, err
 	}
-	if m.MsgID != "" {
-		dup, found, err := w.findMsgID(m.Topic, m.MsgID)
-		if err != nil || found {
-			return dup, err
-		}
-	}
 	head, err := headArg(m.Head)
 	if err != nil {
 		return store.AppendResult{Err: err}, nil
@@ -178,10 +174,13 @@ func (w *writeTx) appendOne(m *store.Message, now time.Time) (store.AppendResult
 	if created.IsZero() {
 		created = stored(now)
 	}
-	_, err = w.stmt(w.stmts.insertMsg).Exec(m.Topic, seq+1, m.MsgID, uidArg(m.From),
+	res, err := w.stmt(w.stmts.insertMsg).Exec(m.Topic, seq+1, m.MsgID, uidArg(m.From),
 		millis(created), head, jsonArg(m.Content))
 	if err != nil {
 		return store.AppendResult{}, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return w.duplicate(m, err)
 	}
 	w.seqs[m.Topic] = seq + 1
 	return store.AppendResult{SeqID: seq + 1, CreatedAt: created}, nil
@@ -203,6 +202,19 @@ func (w *writeTx) lastSeq(topic string) (int, error) {
 	}
 	w.seqs[topic] = seq
 	return seq, nil
+}
+
+// duplicate answers for a message whose insert did nothing: its msgid was
+// stored before, maybe earlier in this transaction.
+func (w *writeTx) duplicate(m *store.Message, err error) (store.AppendResult, error) {
+	if err != nil {
+		return store.AppendResult{}, err
+	}
+	dup, found, err := w.findMsgID(m.Topic, m.MsgID)
+	if err == nil && !found {
+		err = errors.New("sqlite: a message was not stored and has no original")
+	}
+	return dup, err
 }
 
 // findMsgID looks for an earlier message with the same client id, including
