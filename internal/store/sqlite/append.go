@@ -192,6 +192,10 @@ func (w *writeTx) lastSeq(topic string) (int, error) {
 	if seq, ok := w.seqs[topic]; ok {
 		return seq, nil
 	}
+	if seq, ok := w.committed[topic]; ok && !w.stale {
+		w.seqs[topic] = seq
+		return seq, nil
+	}
 	var seq int
 	err := w.stmt(w.stmts.topicSeq).QueryRow(topic).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {

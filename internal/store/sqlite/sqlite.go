@@ -90,7 +90,8 @@ type Store struct {
 	ldb      *sql.DB // read-only pool for look-ups by key
 	stmts    *writeStmts
 	maxBatch int
-	linger   *linger // how long a small batch waits for company
+	linger   *linger  // how long a small batch waits for company
+	seqs     seqCache // the committer's committed seqs (seqcache.go)
 
 	mu     sync.RWMutex // closed and sends on jobs: Close must not race a send
 	closed bool
@@ -144,6 +145,7 @@ func Open(path string, opts Options) (*Store, error) {
 		stmts:    stmts,
 		maxBatch: opts.MaxBatch,
 		linger:   newLinger(opts.CommitWait),
+		seqs:     seqCache{},
 		jobs:     make(chan *job, opts.MaxBatch),
 		done:     make(chan struct{}),
 	}

@@ -26,6 +26,11 @@ type writeTx struct {
 	// transaction: a failed commit must not leave seqs that were never
 	// stored.
 	seqs map[string]int
+	// committed are the seqs earlier transactions committed (seqcache.go),
+	// read where seqs has none unless stale: once anything but Append ran
+	// in this transaction, they may no longer be true.
+	committed seqCache
+	stale     bool
 }
 
 // stmt returns the prepared statement bound to this transaction.
@@ -40,7 +45,7 @@ func (w *writeTx) stmt(s *sql.Stmt) *sql.Stmt {
 
 // forget drops the seq cache, after anything that may have changed topics
 // behind its back.
-func (w *writeTx) forget() { clear(w.seqs) }
+func (w *writeTx) forget() { clear(w.seqs); w.stale = true }
 
 // exec runs a statement in the transaction. Jobs run with no deadline of
 // their own: the batch is shared, and a caller that gave up is skipped
@@ -184,6 +189,19 @@ func (s *Store) runBatch(batch []*job, errs []error, live int) error {
 		return err
 	}
 	w := &writeTx{tx: tx, stmts: s.stmts, bound: map[*sql.Stmt]*sql.Stmt{}, seqs: map[string]int{}}
+	s.seqs.begin(w)
+	if err := s.runJobs(w, batch, errs, live); err != nil {
+		s.seqs.failed()
+		return err
+	}
+	s.seqs.committed(w)
+	s.commits.Add(1)
+	return nil
+}
+
+// runJobs runs the live jobs of batch in w's transaction and commits it.
+func (s *Store) runJobs(w *writeTx, batch []*job, errs []error, live int) error {
+	tx := w.tx
 	for i, j := range batch {
 		if errs[i] != nil {
 			continue
@@ -194,7 +212,7 @@ func (s *Store) runBatch(batch []*job, errs []error, live int) error {
 			// statements less per commit at light load, where most batches
 			// are one request).
 			if errs[i] = j.run(w); errs[i] != nil {
-				return tx.Rollback()
+				return errors.Join(errRolledBack, tx.Rollback())
 			}
 			continue
 		}
@@ -204,12 +222,12 @@ func (s *Store) runBatch(batch []*job, errs []error, live int) error {
 		}
 		errs[i] = jobErr
 	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	s.commits.Add(1)
-	return nil
+	return tx.Commit()
 }
+
+// errRolledBack ends a transaction whose one request failed: the request
+// keeps its own error, and nothing was committed.
+const errRolledBack = constError("sqlite: the request failed and its transaction was rolled back")
 
 // runJob runs one job under a savepoint and undoes it if it fails. txErr
 // means the transaction itself is broken.
