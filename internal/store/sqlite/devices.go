@@ -30,7 +30,7 @@ const (
 // SaveDeviceMarks raises the device marks on topic in one transaction and
 // forgets each named user's devices beyond the keep most recently seen.
 func (s *Store) SaveDeviceMarks(ctx context.Context, topic string, marks []store.DeviceMark, keep int) error {
-	return s.write(ctx, func(w *writeTx) error {
+	return s.writeMarks(ctx, func(w *writeTx) error {
 		users := map[proto.Uid]bool{}
 		for _, m := range marks {
 			res, err := w.exec(sqlSaveDeviceMark, topic, uidArg(m.User), m.Device, m.SeqID, topic, uidArg(m.User))

@@ -45,6 +45,16 @@ func TestCommittedSeqs(t *testing.T) {
 	if seq, ok := s.seqs[topic]; !ok || seq != 3 {
 		t.Fatalf("committed seqs %v, want %s at 3", s.seqs, topic)
 	}
+	// Receipts' marks leave topics alone, and the seqs with them.
+	if err := s.UpdateMarks(context.Background(), topic, 1, 3, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveDeviceMarks(context.Background(), topic, []store.DeviceMark{{User: 1, Device: "d", SeqID: 3}}, 4); err != nil {
+		t.Fatal(err)
+	}
+	if seq, ok := s.seqs[topic]; !ok || seq != 3 {
+		t.Fatalf("committed seqs after mark writes %v, want %s at 3", s.seqs, topic)
+	}
 	if err := s.DeleteTopic(context.Background(), topic); err != nil {
 		t.Fatal(err)
 	}

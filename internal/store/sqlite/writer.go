@@ -67,6 +67,12 @@ func (s *Store) write(ctx context.Context, fn func(*writeTx) error) error {
 	})
 }
 
+// writeMarks is write for the marks every receipt moves: they leave the
+// topics alone, so the committed seqs stay (seqcache.go).
+func (s *Store) writeMarks(ctx context.Context, fn func(*writeTx) error) error {
+	return s.submit(ctx, fn)
+}
+
 // submit queues run and waits for its outcome. Once queued, it waits even if
 // ctx ends, because the job may already be committing: returning early would
 // report a failure for a write that then succeeds.
