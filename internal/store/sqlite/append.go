@@ -39,14 +39,17 @@ type writeStmts struct {
 	topicSeq, findMsgID, insertMsg, bumpTopic, raiseMarks *sql.Stmt
 	updateMarks                                           *sql.Stmt
 	savepoint, release, rollbackTo                        *sql.Stmt
+	begin, commit, rollback                               *sql.Stmt
 }
 
 func (ws *writeStmts) all() []*sql.Stmt {
 	return []*sql.Stmt{ws.topicSeq, ws.findMsgID, ws.insertMsg, ws.bumpTopic, ws.raiseMarks,
-		ws.updateMarks, ws.savepoint, ws.release, ws.rollbackTo}
+		ws.updateMarks, ws.savepoint, ws.release, ws.rollbackTo, ws.begin, ws.commit, ws.rollback}
 }
 
-func prepareWriteStmts(db *sql.DB) (*writeStmts, error) {
+// prepareWriteStmts prepares the statements on the write connection, the
+// only one they run on.
+func prepareWriteStmts(conn *sql.Conn) (*writeStmts, error) {
 	ws := &writeStmts{}
 	targets := []struct {
 		dst   **sql.Stmt
@@ -61,9 +64,14 @@ func prepareWriteStmts(db *sql.DB) (*writeStmts, error) {
 		{&ws.savepoint, `SAVEPOINT job`},
 		{&ws.release, `RELEASE job`},
 		{&ws.rollbackTo, `ROLLBACK TO job`},
+		// IMMEDIATE takes the write lock at BEGIN, so a transaction never
+		// fails half-way for want of it.
+		{&ws.begin, `BEGIN IMMEDIATE`},
+		{&ws.commit, `COMMIT`},
+		{&ws.rollback, `ROLLBACK`},
 	}
 	for _, t := range targets {
-		st, err := db.Prepare(t.query)
+		st, err := conn.PrepareContext(context.Background(), t.query)
 		if err != nil {
 			return nil, errors.Join(err, ws.close())
 		}
@@ -174,7 +182,7 @@ func (w *writeTx) appendOne(m *store.Message, now time.Time) (store.AppendResult
 	if created.IsZero() {
 		created = stored(now)
 	}
-	res, err := w.stmt(w.stmts.insertMsg).Exec(m.Topic, seq+1, m.MsgID, uidArg(m.From),
+	res, err := w.stmts.insertMsg.Exec(m.Topic, seq+1, m.MsgID, uidArg(m.From),
 		millis(created), head, jsonArg(m.Content))
 	if err != nil {
 		return store.AppendResult{}, err
@@ -197,7 +205,7 @@ func (w *writeTx) lastSeq(topic string) (int, error) {
 		return seq, nil
 	}
 	var seq int
-	err := w.stmt(w.stmts.topicSeq).QueryRow(topic).Scan(&seq)
+	err := w.stmts.topicSeq.QueryRow(topic).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		seq, err = -1, nil
 	}
@@ -225,7 +233,7 @@ func (w *writeTx) duplicate(m *store.Message, err error) (store.AppendResult, er
 // ones stored earlier in this transaction.
 func (w *writeTx) findMsgID(topic, msgID string) (store.AppendResult, bool, error) {
 	r := store.AppendResult{Duplicate: true}
-	err := w.stmt(w.stmts.findMsgID).QueryRow(topic, msgID).Scan(&r.SeqID, intoTime{P: &r.CreatedAt})
+	err := w.stmts.findMsgID.QueryRow(topic, msgID).Scan(&r.SeqID, intoTime{P: &r.CreatedAt})
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.AppendResult{}, false, nil
 	}
@@ -239,7 +247,7 @@ func (w *writeTx) findMsgID(topic, msgID string) (store.AppendResult, bool, erro
 // senders' marks: once per topic and sender rather than per message.
 func (w *writeTx) flushAppend(touched map[string]time.Time, runs map[senderKey]*markRun) error {
 	for topic, at := range touched {
-		if _, err := w.stmt(w.stmts.bumpTopic).Exec(w.seqs[topic], millis(at), topic); err != nil {
+		if _, err := w.stmts.bumpTopic.Exec(w.seqs[topic], millis(at), topic); err != nil {
 			return err
 		}
 	}
@@ -247,7 +255,7 @@ func (w *writeTx) flushAppend(touched map[string]time.Time, runs map[senderKey]*
 		if k.from == proto.ZeroUid {
 			continue
 		}
-		if _, err := w.stmt(w.stmts.raiseMarks).Exec(r.first-1, r.last, k.topic, uidArg(k.from)); err != nil {
+		if _, err := w.stmts.raiseMarks.Exec(r.first-1, r.last, k.topic, uidArg(k.from)); err != nil {
 			return err
 		}
 	}

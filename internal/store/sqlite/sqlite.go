@@ -85,9 +85,10 @@ func (o Options) withDefaults() Options {
 
 // Store is the SQLite adapter. It is safe for concurrent use.
 type Store struct {
-	wdb      *sql.DB // exactly one connection, used only by the committer
-	rdb      *sql.DB // read-only pool for reads that may be large
-	ldb      *sql.DB // read-only pool for look-ups by key
+	wdb      *sql.DB   // exactly one connection, used only by the committer
+	wconn    *sql.Conn // that connection, held for the store's life
+	rdb      *sql.DB   // read-only pool for reads that may be large
+	ldb      *sql.DB   // read-only pool for look-ups by key
 	stmts    *writeStmts
 	maxBatch int
 	linger   *linger  // how long a small batch waits for company
@@ -131,8 +132,16 @@ func Open(path string, opts Options) (*Store, error) {
 		wdb.Close()
 		return nil, err
 	}
-	stmts, err := prepareWriteStmts(wdb)
+	wconn, err := wdb.Conn(context.Background())
 	if err != nil {
+		ldb.Close()
+		rdb.Close()
+		wdb.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	stmts, err := prepareWriteStmts(wconn)
+	if err != nil {
+		wconn.Close()
 		ldb.Close()
 		rdb.Close()
 		wdb.Close()
@@ -140,6 +149,7 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	s := &Store{
 		wdb:      wdb,
+		wconn:    wconn,
 		rdb:      rdb,
 		ldb:      ldb,
 		stmts:    stmts,
@@ -215,7 +225,7 @@ func (s *Store) Close() error {
 	close(s.jobs)
 	s.mu.Unlock()
 	<-s.done
-	return errors.Join(s.stmts.close(), s.ldb.Close(), s.rdb.Close(), s.wdb.Close())
+	return errors.Join(s.stmts.close(), s.wconn.Close(), s.ldb.Close(), s.rdb.Close(), s.wdb.Close())
 }
 
 // Commits reports how many write transactions have committed; comparing it

@@ -227,7 +227,7 @@ func (s *Store) UpdateSub(ctx context.Context, topic string, user proto.Uid, upd
 // subscription.
 func (s *Store) UpdateMarks(ctx context.Context, topic string, user proto.Uid, recv, read int) error {
 	return s.writeMarks(ctx, func(w *writeTx) error {
-		return mustAffect(w.stmt(w.stmts.updateMarks).Exec(recv, read, read, topic, uidArg(user)))
+		return mustAffect(w.stmts.updateMarks.Exec(recv, read, read, topic, uidArg(user)))
 	})
 }
 

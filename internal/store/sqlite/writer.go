@@ -18,9 +18,8 @@ type job struct {
 
 // writeTx is the state a batch's jobs share.
 type writeTx struct {
-	tx    *sql.Tx
+	conn  *sql.Conn // the write connection, inside the batch's transaction
 	stmts *writeStmts
-	bound map[*sql.Stmt]*sql.Stmt
 	// seqs caches each topic's last seq inside this transaction (-1: no such
 	// topic), so a batch reads it once per topic. It lives and dies with the
 	// transaction: a failed commit must not leave seqs that were never
@@ -33,16 +32,6 @@ type writeTx struct {
 	stale     bool
 }
 
-// stmt returns the prepared statement bound to this transaction.
-func (w *writeTx) stmt(s *sql.Stmt) *sql.Stmt {
-	if b, ok := w.bound[s]; ok {
-		return b
-	}
-	b := w.tx.Stmt(s)
-	w.bound[s] = b
-	return b
-}
-
 // forget drops the seq cache, after anything that may have changed topics
 // behind its back.
 func (w *writeTx) forget() { clear(w.seqs); w.stale = true }
@@ -51,12 +40,17 @@ func (w *writeTx) forget() { clear(w.seqs); w.stale = true }
 // their own: the batch is shared, and a caller that gave up is skipped
 // before its job starts.
 func (w *writeTx) exec(query string, args ...any) (sql.Result, error) {
-	return w.tx.ExecContext(context.Background(), query, args...)
+	return w.conn.ExecContext(context.Background(), query, args...)
 }
 
 // queryRow runs a one-row query in the transaction.
 func (w *writeTx) queryRow(query string, args ...any) *sql.Row {
-	return w.tx.QueryRowContext(context.Background(), query, args...)
+	return w.conn.QueryRowContext(context.Background(), query, args...)
+}
+
+// query runs a query in the transaction.
+func (w *writeTx) query(query string, args ...any) (*sql.Rows, error) {
+	return w.conn.QueryContext(context.Background(), query, args...)
 }
 
 // write runs fn in the committer and returns once its changes are durable.
@@ -189,12 +183,15 @@ func (s *Store) commit(batch []*job) {
 // runBatch runs the live jobs (those whose errs entry is nil), recording
 // each job's own failure there, and commits. An error return fails the
 // whole batch: nothing of it was stored.
+//
+// The transaction is run with prepared BEGIN IMMEDIATE, COMMIT and ROLLBACK
+// statements on the write connection rather than through database/sql's Tx,
+// whose driver parsed BEGIN and COMMIT again for every transaction.
 func (s *Store) runBatch(batch []*job, errs []error, live int) error {
-	tx, err := s.wdb.BeginTx(context.Background(), nil)
-	if err != nil {
+	if _, err := s.stmts.begin.Exec(); err != nil {
 		return err
 	}
-	w := &writeTx{tx: tx, stmts: s.stmts, bound: map[*sql.Stmt]*sql.Stmt{}, seqs: map[string]int{}}
+	w := &writeTx{conn: s.wconn, stmts: s.stmts, seqs: map[string]int{}}
 	s.seqs.begin(w)
 	if err := s.runJobs(w, batch, errs, live); err != nil {
 		s.seqs.failed()
@@ -207,7 +204,6 @@ func (s *Store) runBatch(batch []*job, errs []error, live int) error {
 
 // runJobs runs the live jobs of batch in w's transaction and commits it.
 func (s *Store) runJobs(w *writeTx, batch []*job, errs []error, live int) error {
-	tx := w.tx
 	for i, j := range batch {
 		if errs[i] != nil {
 			continue
@@ -218,17 +214,30 @@ func (s *Store) runJobs(w *writeTx, batch []*job, errs []error, live int) error 
 			// statements less per commit at light load, where most batches
 			// are one request).
 			if errs[i] = j.run(w); errs[i] != nil {
-				return errors.Join(errRolledBack, tx.Rollback())
+				return errors.Join(errRolledBack, w.rollback())
 			}
 			continue
 		}
 		jobErr, txErr := w.runJob(j)
 		if txErr != nil {
-			return errors.Join(txErr, tx.Rollback())
+			return errors.Join(txErr, w.rollback())
 		}
 		errs[i] = jobErr
 	}
-	return tx.Commit()
+	if _, err := w.stmts.commit.Exec(); err != nil {
+		// A COMMIT that failed may leave the transaction open (SQLITE_BUSY)
+		// or have rolled it back already (an I/O error): either way it must
+		// not be open when the next batch begins.
+		w.rollback()
+		return err
+	}
+	return nil
+}
+
+// rollback ends the transaction, undoing all of it.
+func (w *writeTx) rollback() error {
+	_, err := w.stmts.rollback.Exec()
+	return err
 }
 
 // errRolledBack ends a transaction whose one request failed: the request
@@ -238,17 +247,17 @@ const errRolledBack = constError("sqlite: the request failed and its transaction
 // runJob runs one job under a savepoint and undoes it if it fails. txErr
 // means the transaction itself is broken.
 func (w *writeTx) runJob(j *job) (jobErr, txErr error) {
-	if _, err := w.stmt(w.stmts.savepoint).Exec(); err != nil {
+	if _, err := w.stmts.savepoint.Exec(); err != nil {
 		return nil, err
 	}
 	if jobErr = j.run(w); jobErr == nil {
-		_, txErr = w.stmt(w.stmts.release).Exec()
+		_, txErr = w.stmts.release.Exec()
 		return nil, txErr
 	}
 	w.forget() // the cache may hold seqs the rollback undoes
-	if _, err := w.stmt(w.stmts.rollbackTo).Exec(); err != nil {
+	if _, err := w.stmts.rollbackTo.Exec(); err != nil {
 		return jobErr, err
 	}
-	_, txErr = w.stmt(w.stmts.release).Exec()
+	_, txErr = w.stmts.release.Exec()
 	return jobErr, txErr
 }
