@@ -47,7 +47,12 @@ func TestOwnSendDoesNotSkipReceipts(t *testing.T) {
 // countingMarks counts the store's mark writes.
 type countingMarks struct {
 	store.Store
-	updates atomic.Int64
+	updates, devices atomic.Int64
+}
+
+func (c *countingMarks) SaveDeviceMarks(ctx context.Context, topic string, marks []store.DeviceMark, keep int) error {
+	c.devices.Add(1)
+	return c.Store.SaveDeviceMarks(ctx, topic, marks, keep)
 }
 
 func (c *countingMarks) UpdateMarks(ctx context.Context, topic string, user proto.Uid, recv, read int) error {
@@ -96,5 +101,44 @@ func TestSenderMarksAreNotWrittenTwice(t *testing.T) {
 	}
 	if n := st.updates.Load(); n != 1 {
 		t.Errorf("%d mark writes, want the member's receipt alone", n)
+	}
+}
+
+// The same for the sending device's mark: it follows the device's own
+// messages in the store's Append, so 20 messages after an acknowledgement
+// are not 20 more device mark writes, and the stored mark ends at the last.
+func TestSenderDeviceMarkIsNotWrittenTwice(t *testing.T) {
+	const owner, member proto.Uid = 42, 43
+	st := &countingMarks{Store: openStore(t)}
+	name := newGroup(t, st, owner)
+	f := newFixture(t, st, name, hub.DefaultLimits)
+	o, m := f.attach("o", owner, "phone"), f.attach("m", member, "")
+	f.pub(m, 1)
+	wantSeqs(t, "owner", dataSeqs(t, o, 1), 1, 1)
+	f.note(o, "recv", 1)
+	waitDeviceMark(t, st, name, 1)
+	f.pub(o, 20)
+	waitDeviceMark(t, st, name, 21)
+	if n := st.devices.Load(); n > 2 {
+		t.Errorf("%d device mark writes for one acknowledgement and 20 messages, want the acknowledgement's (and at most one more, if it was still being written)", n)
+	}
+}
+
+// waitDeviceMark waits until the owner's phone's stored mark is seq.
+func waitDeviceMark(t *testing.T, st store.Store, topic string, seq int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		marks, err := st.DeviceMarks(t.Context(), topic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(marks) == 1 && marks[0].SeqID == seq {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("device marks %+v, want the phone at %d", marks, seq)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -90,7 +90,7 @@ func (t *topic) handlePub(r *Request) {
 		return
 	}
 	msg := &store.Message{Topic: t.name, MsgID: msgID, From: r.Sess.UserID(),
-		CreatedAt: now.Time, Head: pub.Head, Content: pub.Content}
+		CreatedAt: now.Time, Head: pub.Head, Content: pub.Content, Device: r.Sess.DeviceID()}
 	pp := pendingPub{req: r, msg: msg, files: fileIDs, replaces: replaces}
 	if !t.applyPolicy(r, &pp) {
 		return
@@ -278,7 +278,7 @@ func (t *topic) published(pp *pendingPub, res store.AppendResult, marksStored bo
 	t.desc.SeqID, t.desc.TouchedAt = m.SeqID, m.CreatedAt
 	t.recent.add(m)
 	t.senderMarks(m.From, m.SeqID, marksStored)
-	t.senderDeviceMark(r.Sess, m.SeqID)
+	t.senderDeviceMark(r.Sess, m.SeqID, marksStored)
 	if t.hub.published != nil && t.isService() {
 		t.hub.published(t.name, m.From, m.SeqID, m.Head)
 	}

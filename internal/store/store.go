@@ -142,7 +142,9 @@ type Messages interface {
 	// read marks follows their new message when it stood right before it
 	// (so a run of their messages carries it along), and stays otherwise:
 	// it must not jump over the others' messages (docs/protocol.md, "The
-	// sender's own marks"). Results are durable when Append returns.
+	// sender's own marks"). The mark of the sending device (Message.Device)
+	// on the topic follows by the same rule, when it has one. Results are
+	// durable when Append returns.
 	//
 	// Adapters may commit concurrent Append calls together (group commit);
 	// one call's failure (say, an unknown topic: ErrNotFound) must not fail

@@ -37,6 +37,10 @@ const (
 		FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v(name, seq, touched) WHERE t.name = v.name`
 	// A sender's first run of messages moves each of their marks that
 	// stood right before it to its last seq (markRun).
+	// The sending devices' marks, by the same rule.
+	sqlRaiseSenderDevices = `UPDATE device_marks d SET seq = v.last
+		FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[]) AS v(topic, uid, device, first, last)
+		WHERE d.topic = v.topic AND d.uid = v.uid AND d.device = v.device AND d.seq = v.first - 1`
 	sqlRaiseSenderMarks = `UPDATE subscriptions s
 		SET recv = CASE WHEN s.recv = v.first - 1 THEN v.last ELSE s.recv END,
 			read = CASE WHEN s.read = v.first - 1 THEN v.last ELSE s.read END
@@ -109,10 +113,12 @@ func (w *writeTx) mergeAppends(batch []*job, errs []error) (merged []bool, txErr
 // msgKey identifies a message by its client id.
 type msgKey struct{ topic, msgID string }
 
-// senderKey identifies a subscription whose marks a batch raises.
+// senderKey identifies a subscription whose marks a batch raises, or with
+// device set, one of its devices' marks.
 type senderKey struct {
-	topic string
-	from  proto.Uid
+	topic  string
+	from   proto.Uid
+	device string
 }
 
 // markRun is the first run of consecutive seqs of a topic that one
@@ -123,18 +129,20 @@ type senderKey struct {
 // at a seq of this batch that is not theirs.
 type markRun struct{ first, last int }
 
-// senderRuns collects each sender's first run in a batch.
+// senderRuns collects each sender's (or sending device's) first run in a
+// batch.
 type senderRuns struct {
 	runs map[senderKey]*markRun
 	open map[string]senderKey // topic → sender of its latest seq
 }
 
-// add records that from's message took seq in topic.
-func (r *senderRuns) add(topic string, from proto.Uid, seq int) {
+// add records that the message of k.from (from k.device, if set) took seq
+// in k.topic.
+func (r *senderRuns) add(k senderKey, seq int) {
 	if r.runs == nil {
 		r.runs, r.open = map[senderKey]*markRun{}, map[string]senderKey{}
 	}
-	k := senderKey{topic, from}
+	topic := k.topic
 	run, ok := r.runs[k]
 	switch {
 	case !ok:
@@ -143,6 +151,21 @@ func (r *senderRuns) add(topic string, from proto.Uid, seq int) {
 		run.last = seq
 	}
 	r.open[topic] = k
+}
+
+// queueDeviceRuns moves the sending devices' marks (sqlRaiseSenderDevices).
+func queueDeviceRuns(b *pgx.Batch, devices map[senderKey]*markRun) {
+	var topics, devs []string
+	var uids, firsts, lasts []int64
+	for k, run := range devices {
+		if k.from != proto.ZeroUid && k.device != "" {
+			topics, uids, devs = append(topics, k.topic), append(uids, uidArg(k.from)), append(devs, k.device)
+			firsts, lasts = append(firsts, int64(run.first)), append(lasts, int64(run.last))
+		}
+	}
+	if len(topics) > 0 {
+		b.Queue(sqlRaiseSenderDevices, topics, uids, devs, firsts, lasts)
+	}
 }
 
 // rows collects the columns of the messages to insert.
@@ -168,14 +191,15 @@ func (w *writeTx) appendAll(msgs []*store.Message, res []store.AppendResult, bef
 	}
 	var r rows
 	touched := map[string]int64{}
-	var marks senderRuns
+	var marks, devices senderRuns
 	for i, m := range msgs {
 		res[i] = w.place(m, now, known, &r)
 		if res[i].Err != nil || res[i].Duplicate {
 			continue
 		}
 		touched[m.Topic] = max(touched[m.Topic], res[i].CreatedAt.UnixMilli())
-		marks.add(m.Topic, m.From, res[i].SeqID)
+		marks.add(senderKey{m.Topic, m.From, ""}, res[i].SeqID)
+		devices.add(senderKey{m.Topic, m.From, m.Device}, res[i].SeqID)
 	}
 	if len(r.seqs) == 0 {
 		if after != "" {
@@ -184,7 +208,7 @@ func (w *writeTx) appendAll(msgs []*store.Message, res []store.AppendResult, bef
 		}
 		return nil
 	}
-	return w.store(&r, touched, marks.runs, after)
+	return w.store(&r, touched, marks.runs, devices.runs, after)
 }
 
 // place gives one message its seq, or explains in the result why it gets
@@ -299,7 +323,7 @@ func (w *writeTx) lookUp(msgs []*store.Message, before string) (map[msgKey]store
 // store inserts the rows, records the topics' new seq and touch time and
 // moves the senders' marks (once per topic and sender), then runs after
 // when set: one round trip.
-func (w *writeTx) store(r *rows, touched map[string]int64, marks map[senderKey]*markRun, after string) error {
+func (w *writeTx) store(r *rows, touched map[string]int64, marks, devices map[senderKey]*markRun, after string) error {
 	b := &pgx.Batch{}
 	b.Queue(sqlInsertMsgs, r.topics, r.seqs, r.msgIDs, r.senders, r.created, r.heads, r.contents)
 	var names []string
@@ -319,6 +343,7 @@ func (w *writeTx) store(r *rows, touched map[string]int64, marks map[senderKey]*
 	if len(topics) > 0 {
 		b.Queue(sqlRaiseSenderMarks, topics, uids, firsts, lasts)
 	}
+	queueDeviceRuns(b, devices)
 	if after != "" {
 		b.Queue(after)
 	}

@@ -25,6 +25,9 @@ const (
 		WHERE name = ?`
 	// A sender's first run of messages moves each of their marks that
 	// stood right before it to its last seq (markRun).
+	// The sending device's mark, by the same rule.
+	sqlRaiseSenderDevice = `UPDATE device_marks SET seq = ?2
+		WHERE topic = ?3 AND user = ?4 AND device = ?5 AND seq = ?1`
 	sqlRaiseSenderMarks = `UPDATE subscriptions
 		SET recv = CASE WHEN recv = ?1 THEN ?2 ELSE recv END, read = CASE WHEN read = ?1 THEN ?2 ELSE read END
 		WHERE topic = ?3 AND user = ?4 AND (recv = ?1 OR read = ?1)`
@@ -37,14 +40,14 @@ const (
 // were 7% of the server's CPU under bench pairs).
 type writeStmts struct {
 	topicSeq, findMsgID, insertMsg, bumpTopic, raiseMarks *sql.Stmt
-	updateMarks                                           *sql.Stmt
+	updateMarks, raiseDeviceMark                          *sql.Stmt
 	savepoint, release, rollbackTo                        *sql.Stmt
 	begin, commit, rollback                               *sql.Stmt
 }
 
 func (ws *writeStmts) all() []*sql.Stmt {
 	return []*sql.Stmt{ws.topicSeq, ws.findMsgID, ws.insertMsg, ws.bumpTopic, ws.raiseMarks,
-		ws.updateMarks, ws.savepoint, ws.release, ws.rollbackTo, ws.begin, ws.commit, ws.rollback}
+		ws.updateMarks, ws.raiseDeviceMark, ws.savepoint, ws.release, ws.rollbackTo, ws.begin, ws.commit, ws.rollback}
 }
 
 // prepareWriteStmts prepares the statements on the write connection, the
@@ -61,6 +64,7 @@ func prepareWriteStmts(conn *sql.Conn) (*writeStmts, error) {
 		{&ws.bumpTopic, sqlBumpTopic},
 		{&ws.raiseMarks, sqlRaiseSenderMarks},
 		{&ws.updateMarks, sqlUpdateMarks},
+		{&ws.raiseDeviceMark, sqlRaiseSenderDevice},
 		{&ws.savepoint, `SAVEPOINT job`},
 		{&ws.release, `RELEASE job`},
 		{&ws.rollbackTo, `ROLLBACK TO job`},
@@ -103,10 +107,12 @@ func (s *Store) Append(ctx context.Context, msgs []*store.Message) ([]store.Appe
 	return res, nil
 }
 
-// senderKey identifies a subscription whose marks a batch raises.
+// senderKey identifies a subscription whose marks a batch raises, or with
+// device set, one of its devices' marks.
 type senderKey struct {
-	topic string
-	from  proto.Uid
+	topic  string
+	from   proto.Uid
+	device string
 }
 
 // markRun is the first run of consecutive seqs of a topic that one
@@ -117,18 +123,20 @@ type senderKey struct {
 // at a seq of this batch that is not theirs.
 type markRun struct{ first, last int }
 
-// senderRuns collects each sender's first run in a batch.
+// senderRuns collects each sender's (or sending device's) first run in a
+// batch.
 type senderRuns struct {
 	runs map[senderKey]*markRun
 	open map[string]senderKey // topic → sender of its latest seq
 }
 
-// add records that from's message took seq in topic.
-func (r *senderRuns) add(topic string, from proto.Uid, seq int) {
+// add records that the message of k.from (from k.device, if set) took seq
+// in k.topic.
+func (r *senderRuns) add(k senderKey, seq int) {
 	if r.runs == nil {
 		r.runs, r.open = map[senderKey]*markRun{}, map[string]senderKey{}
 	}
-	k := senderKey{topic, from}
+	topic := k.topic
 	run, ok := r.runs[k]
 	switch {
 	case !ok:
@@ -146,7 +154,7 @@ func (w *writeTx) appendAll(msgs []*store.Message, res []store.AppendResult) err
 	// order across concurrent callers.
 	now := time.Now()
 	touched := map[string]time.Time{}
-	var marks senderRuns
+	var marks, devices senderRuns
 	for i, m := range msgs {
 		r, err := w.appendOne(m, now)
 		if err != nil {
@@ -159,9 +167,10 @@ func (w *writeTx) appendAll(msgs []*store.Message, res []store.AppendResult) err
 		if at, ok := touched[m.Topic]; !ok || r.CreatedAt.After(at) {
 			touched[m.Topic] = r.CreatedAt
 		}
-		marks.add(m.Topic, m.From, r.SeqID)
+		marks.add(senderKey{m.Topic, m.From, ""}, r.SeqID)
+		devices.add(senderKey{m.Topic, m.From, m.Device}, r.SeqID)
 	}
-	return w.flushAppend(touched, marks.runs)
+	return w.flushAppend(touched, marks.runs, devices.runs)
 }
 
 // appendOne stores one message, or explains why not in the result. The
@@ -245,17 +254,25 @@ func (w *writeTx) findMsgID(topic, msgID string) (store.AppendResult, bool, erro
 
 // flushAppend records the topics' new seq and touch time and moves the
 // senders' marks: once per topic and sender rather than per message.
-func (w *writeTx) flushAppend(touched map[string]time.Time, runs map[senderKey]*markRun) error {
+func (w *writeTx) flushAppend(touched map[string]time.Time, marks, devices map[senderKey]*markRun) error {
 	for topic, at := range touched {
 		if _, err := w.stmts.bumpTopic.Exec(w.seqs[topic], millis(at), topic); err != nil {
 			return err
 		}
 	}
-	for k, r := range runs {
+	for k, r := range marks {
 		if k.from == proto.ZeroUid {
 			continue
 		}
 		if _, err := w.stmts.raiseMarks.Exec(r.first-1, r.last, k.topic, uidArg(k.from)); err != nil {
+			return err
+		}
+	}
+	for k, r := range devices {
+		if k.from == proto.ZeroUid || k.device == "" {
+			continue
+		}
+		if _, err := w.stmts.raiseDeviceMark.Exec(r.first-1, r.last, k.topic, uidArg(k.from), k.device); err != nil {
 			return err
 		}
 	}
