@@ -122,13 +122,20 @@ func (t *topic) raiseDeviceMark(s Subscriber, seq int) {
 // when the device had everything before it: clients do not acknowledge
 // their own messages, and without this a device would be pushed back its
 // own sends on every attach. A device behind that point keeps its mark, so
-// it is still pushed what it has not acknowledged.
-func (t *topic) senderDeviceMark(s Subscriber, seq int) {
+// it is still pushed what it has not acknowledged. The store's Append moves
+// the stored mark by the same rule, so when it found the marks the actor
+// holds (stored, as for senderMarks) the mark is not written again.
+func (t *topic) senderDeviceMark(s Subscriber, seq int, stored bool) {
 	dev := s.DeviceID()
 	if dev == "" {
 		return
 	}
-	if cur, ok := t.devices.get(s.UserID(), dev); ok && cur == seq-1 {
+	cur, ok := t.devices.get(s.UserID(), dev)
+	switch {
+	case !ok || cur != seq-1:
+	case stored:
+		t.devices.raise(devKey{s.UserID(), dev}, seq, time.Now().UTC(), t.hub.limits.MaxDevices)
+	default:
 		t.raiseDeviceMark(s, seq)
 	}
 }

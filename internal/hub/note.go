@@ -68,7 +68,12 @@ func (t *topic) raiseMark(uid proto.Uid, what string, seq int) bool {
 // it says what the user has not yet received from the others, which is what
 // resume and the others' delivery receipts rely on. Nothing is forwarded,
 // as the others learn nothing new from it.
-func (t *topic) senderMarks(uid proto.Uid, seq int) {
+//
+// The store's Append moves the stored marks by the same rule, so when it
+// found the marks the actor holds (stored: no mark write pending or in
+// flight on the topic since the batch was sent) they are not written again:
+// at light load that write was a transaction of its own per message.
+func (t *topic) senderMarks(uid proto.Uid, seq int, stored bool) {
 	sub := t.subs[uid]
 	if sub == nil {
 		return
@@ -80,7 +85,7 @@ func (t *topic) senderMarks(uid proto.Uid, seq int) {
 	if sub.ReadSeqID == seq-1 {
 		sub.ReadSeqID, moved = seq, true
 	}
-	if moved {
+	if moved && !stored {
 		t.marks.mark(uid, sub.RecvSeqID, sub.ReadSeqID)
 		t.marks.flush(t)
 	}
@@ -129,9 +134,26 @@ type markFlusher struct {
 	dirty    map[proto.Uid][2]int
 	devices  map[devKey]devMark
 	flushing bool
+	started  int // flushes ever started
 }
 
 func (m *markFlusher) busy() bool { return m.flushing || len(m.dirty) > 0 || len(m.devices) > 0 }
+
+// marksSince is a point in the topic's mark writes.
+type marksSince struct {
+	started int
+	busy    bool
+}
+
+func (m *markFlusher) since() marksSince { return marksSince{m.started, m.busy()} }
+
+// unchangedSince reports that no mark write was pending or in flight at p
+// and none has started since: the store's marks were the actor's all along.
+// Every change to the actor's marks starts a write at once unless one is in
+// flight, so this also means none is waiting now.
+func (m *markFlusher) unchangedSince(p marksSince) bool {
+	return !p.busy && m.started == p.started && !m.busy()
+}
 
 func (m *markFlusher) markDevice(k devKey, v devMark) {
 	if m.devices == nil {
@@ -163,6 +185,7 @@ func (m *markFlusher) flush(t *topic) {
 	}
 	batch, devs := m.dirty, deviceBatch(m.devices)
 	m.dirty, m.devices, m.flushing = nil, nil, true
+	m.started++
 	go func() {
 		// Concurrent calls share one commit in a group-committing store; one
 		// after another they would cost a disk flush per member, and message

@@ -57,6 +57,9 @@ type appendDone struct {
 	batch []pendingPub
 	res   []store.AppendResult
 	err   error
+	// marks is what the topic's mark writes were when the batch was sent
+	// (marksSince): whether the store found the marks the actor holds.
+	marks marksSince
 }
 
 func (p *publisher) busy() bool { return p.inflight || len(p.queue) > 0 }
@@ -87,7 +90,7 @@ func (t *topic) handlePub(r *Request) {
 		return
 	}
 	msg := &store.Message{Topic: t.name, MsgID: msgID, From: r.Sess.UserID(),
-		CreatedAt: now.Time, Head: pub.Head, Content: pub.Content}
+		CreatedAt: now.Time, Head: pub.Head, Content: pub.Content, Device: r.Sess.DeviceID()}
 	pp := pendingPub{req: r, msg: msg, files: fileIDs, replaces: replaces}
 	if !t.applyPolicy(r, &pp) {
 		return
@@ -130,11 +133,12 @@ func (p *publisher) flush(t *topic) {
 	batch := p.queue[:n:n]
 	p.queue = p.queue[n:]
 	p.inflight = true
+	marks := t.marks.since()
 	// A write in flight finishes even during shutdown, so what the store
 	// accepted is acknowledged or, at worst, retried by the client.
 	go func() {
 		res, err := t.storeBatch(t.writeContext(), batch)
-		t.appended <- appendDone{batch: batch, res: res, err: err}
+		t.appended <- appendDone{batch: batch, res: res, err: err, marks: marks}
 	}()
 }
 
@@ -198,12 +202,13 @@ func (p *publisher) finish(t *topic, d appendDone) {
 		return
 	}
 	t.fan.begin()
+	stored := t.marks.unchangedSince(d.marks)
 	for i := range d.batch {
 		res := store.AppendResult{Err: d.err}
 		if d.err == nil {
 			res = d.res[i]
 		}
-		t.published(&d.batch[i], res)
+		t.published(&d.batch[i], res, stored)
 	}
 	t.fan.end(t)
 	p.done += len(d.batch)
@@ -228,7 +233,9 @@ func (p *publisher) afterWrites(fn func()) {
 }
 
 // published acknowledges one stored message to its sender and fans it out.
-func (t *topic) published(pp *pendingPub, res store.AppendResult) {
+// marksStored says the store moved the sender's marks as the actor does
+// (senderMarks).
+func (t *topic) published(pp *pendingPub, res store.AppendResult, marksStored bool) {
 	r := pp.req
 	id := r.Msg.Pub.ID
 	if pp.done != nil {
@@ -270,8 +277,8 @@ func (t *topic) published(pp *pendingPub, res store.AppendResult) {
 	m.SeqID, m.CreatedAt = res.SeqID, res.CreatedAt
 	t.desc.SeqID, t.desc.TouchedAt = m.SeqID, m.CreatedAt
 	t.recent.add(m)
-	t.senderMarks(m.From, m.SeqID)
-	t.senderDeviceMark(r.Sess, m.SeqID)
+	t.senderMarks(m.From, m.SeqID, marksStored)
+	t.senderDeviceMark(r.Sess, m.SeqID, marksStored)
 	if t.hub.published != nil && t.isService() {
 		t.hub.published(t.name, m.From, m.SeqID, m.Head)
 	}

@@ -100,8 +100,9 @@ type Config struct {
 	OutboxBytes         int     `json:"outbox_bytes"`           // PARLEY_OUTBOX_BYTES, before a slow-consumer close
 	GroupCommit         int     `json:"group_commit"`           // PARLEY_GROUP_COMMIT, writes per transaction (1 = off)
 	// GroupCommitWait is how long the SQLite committer may hold a small
-	// batch for more writes while they arrive closer together than that:
-	// at light load it spreads one commit over several messages.
+	// batch for more writes, waiting only for those due within it at the
+	// rate they arrive: at light load it spreads one commit over several
+	// messages.
 	GroupCommitWait Duration `json:"group_commit_wait"` // PARLEY_GROUP_COMMIT_WAIT, 0 = never wait
 	// Reads behind get requests (history, member lists, searches): at most
 	// ReadsPerSession of one session and MaxReads of all sessions run at
@@ -205,7 +206,7 @@ func Defaults() Config {
 		RateBurst:           2000,
 		OutboxBytes:         4 << 20,
 		GroupCommit:         256,
-		GroupCommitWait:     Duration(2 * time.Millisecond),
+		GroupCommitWait:     Duration(4 * time.Millisecond),
 		ClusterLease:        Duration(10 * time.Second),
 		ReadsPerSession:     2,
 		MaxReads:            4,

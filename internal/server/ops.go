@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/parley-im/parley/internal/admin"
 	"github.com/parley-im/parley/internal/metrics"
 	"github.com/parley-im/parley/internal/store"
@@ -27,9 +29,27 @@ func (s *Server) opsRoutes(mux *http.ServeMux) {
 		Sessions:        s.SessionCount,
 		Topics:          s.hub.TopicCount,
 		LaggingSessions: s.countLagging,
-		Collectors:      s.deskCollectors(),
+		Collectors:      append(s.deskCollectors(), storeCollectors(s.store)...),
 	}))
 	mux.Handle(admin.TracePath, admin.TraceHandler(s.trace, s.cfg.AdminToken, s.log))
+}
+
+// committer is a store that counts its write transactions (both SQL
+// adapters do).
+type committer interface{ Commits() int64 }
+
+// storeCollectors reports the store's commits, so commits per message
+// (against parley_messages_total{stage="stored"}) can be read from a
+// running server: the figure group commit exists to keep low.
+func storeCollectors(st store.Store) []prometheus.Collector {
+	c, ok := st.(committer)
+	if !ok {
+		return nil
+	}
+	return []prometheus.Collector{prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "parley_store_commits_total",
+		Help: "Write transactions the store committed (each a disk flush; group commit puts many writes in one).",
+	}, func() float64 { return float64(c.Commits()) })}
 }
 
 // healthHandler answers 200 "ok" when the store answers a read, and 503

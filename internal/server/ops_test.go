@@ -80,7 +80,8 @@ func TestMetricsEndpoint(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"\nparley_topics ", "\ngo_goroutines ", "# TYPE parley_messages_total counter",
-		"# TYPE parley_delivery_seconds histogram", "# TYPE parley_delivery_queued_seconds histogram"} {
+		"# TYPE parley_delivery_seconds histogram", "# TYPE parley_delivery_queued_seconds histogram",
+		"# TYPE parley_store_commits_total counter"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}

@@ -138,8 +138,13 @@ type Messages interface {
 	// (1, 2, 3 … with no gaps), in the order given. A message whose
 	// (Topic, MsgID) is already stored is not stored again: its result has
 	// Duplicate set and the original SeqID and CreatedAt. Messages with an
-	// empty MsgID are never deduplicated. The sender's recv and read marks
-	// are raised to the new seq. Results are durable when Append returns.
+	// empty MsgID are never deduplicated. Each of the sender's recv and
+	// read marks follows their new message when it stood right before it
+	// (so a run of their messages carries it along), and stays otherwise:
+	// it must not jump over the others' messages (docs/protocol.md, "The
+	// sender's own marks"). The mark of the sending device (Message.Device)
+	// on the topic follows by the same rule, when it has one. Results are
+	// durable when Append returns.
 	//
 	// Adapters may commit concurrent Append calls together (group commit);
 	// one call's failure (say, an unknown topic: ErrNotFound) must not fail

@@ -138,6 +138,10 @@ type Message struct {
 	DeletedAt time.Time
 	Head      map[string]any
 	Content   json.RawMessage
+	// Device is the sending device (hi.dev), if any: Append moves its
+	// device mark as it moves the sender's marks. Not stored with the
+	// message.
+	Device string
 }
 
 // AppendResult says where Append put a message.

@@ -35,9 +35,17 @@ const (
 			$6::bytea[], $7::bytea[])`
 	sqlBumpTopics = `UPDATE topics t SET seq = v.seq, touched = GREATEST(COALESCE(t.touched, 0), v.touched)
 		FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v(name, seq, touched) WHERE t.name = v.name`
-	sqlRaiseSenderMarks = `UPDATE subscriptions s SET recv = GREATEST(s.recv, v.seq), read = GREATEST(s.read, v.seq)
-		FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v(topic, uid, seq)
-		WHERE s.topic = v.topic AND s.uid = v.uid`
+	// A sender's first run of messages moves each of their marks that
+	// stood right before it to its last seq (markRun).
+	// The sending devices' marks, by the same rule.
+	sqlRaiseSenderDevices = `UPDATE device_marks d SET seq = v.last
+		FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[]) AS v(topic, uid, device, first, last)
+		WHERE d.topic = v.topic AND d.uid = v.uid AND d.device = v.device AND d.seq = v.first - 1`
+	sqlRaiseSenderMarks = `UPDATE subscriptions s
+		SET recv = CASE WHEN s.recv = v.first - 1 THEN v.last ELSE s.recv END,
+			read = CASE WHEN s.read = v.first - 1 THEN v.last ELSE s.read END
+		FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[]) AS v(topic, uid, first, last)
+		WHERE s.topic = v.topic AND s.uid = v.uid AND (s.recv = v.first - 1 OR s.read = v.first - 1)`
 )
 
 // Append queues the messages for the committer; see store.Messages. The
@@ -105,10 +113,59 @@ func (w *writeTx) mergeAppends(batch []*job, errs []error) (merged []bool, txErr
 // msgKey identifies a message by its client id.
 type msgKey struct{ topic, msgID string }
 
-// senderKey identifies a subscription whose marks a batch raises.
+// senderKey identifies a subscription whose marks a batch raises, or with
+// device set, one of its devices' marks.
 type senderKey struct {
-	topic string
-	from  proto.Uid
+	topic  string
+	from   proto.Uid
+	device string
+}
+
+// markRun is the first run of consecutive seqs of a topic that one
+// sender's messages took in a batch. The sender's marks follow their own
+// messages only where they stood right before them (docs/protocol.md, "The
+// sender's own marks"): a mark at first-1 moves to last, any other stays.
+// A later run of the same sender cannot move a mark: it would have to stand
+// at a seq of this batch that is not theirs.
+type markRun struct{ first, last int }
+
+// senderRuns collects each sender's (or sending device's) first run in a
+// batch.
+type senderRuns struct {
+	runs map[senderKey]*markRun
+	open map[string]senderKey // topic → sender of its latest seq
+}
+
+// add records that the message of k.from (from k.device, if set) took seq
+// in k.topic.
+func (r *senderRuns) add(k senderKey, seq int) {
+	if r.runs == nil {
+		r.runs, r.open = map[senderKey]*markRun{}, map[string]senderKey{}
+	}
+	topic := k.topic
+	run, ok := r.runs[k]
+	switch {
+	case !ok:
+		r.runs[k] = &markRun{seq, seq}
+	case r.open[topic] == k && run.last == seq-1:
+		run.last = seq
+	}
+	r.open[topic] = k
+}
+
+// queueDeviceRuns moves the sending devices' marks (sqlRaiseSenderDevices).
+func queueDeviceRuns(b *pgx.Batch, devices map[senderKey]*markRun) {
+	var topics, devs []string
+	var uids, firsts, lasts []int64
+	for k, run := range devices {
+		if k.from != proto.ZeroUid && k.device != "" {
+			topics, uids, devs = append(topics, k.topic), append(uids, uidArg(k.from)), append(devs, k.device)
+			firsts, lasts = append(firsts, int64(run.first)), append(lasts, int64(run.last))
+		}
+	}
+	if len(topics) > 0 {
+		b.Queue(sqlRaiseSenderDevices, topics, uids, devs, firsts, lasts)
+	}
 }
 
 // rows collects the columns of the messages to insert.
@@ -134,16 +191,15 @@ func (w *writeTx) appendAll(msgs []*store.Message, res []store.AppendResult, bef
 	}
 	var r rows
 	touched := map[string]int64{}
-	marks := map[senderKey]int{}
+	var marks, devices senderRuns
 	for i, m := range msgs {
 		res[i] = w.place(m, now, known, &r)
 		if res[i].Err != nil || res[i].Duplicate {
 			continue
 		}
 		touched[m.Topic] = max(touched[m.Topic], res[i].CreatedAt.UnixMilli())
-		if m.From != proto.ZeroUid {
-			marks[senderKey{m.Topic, m.From}] = res[i].SeqID
-		}
+		marks.add(senderKey{m.Topic, m.From, ""}, res[i].SeqID)
+		devices.add(senderKey{m.Topic, m.From, m.Device}, res[i].SeqID)
 	}
 	if len(r.seqs) == 0 {
 		if after != "" {
@@ -152,7 +208,7 @@ func (w *writeTx) appendAll(msgs []*store.Message, res []store.AppendResult, bef
 		}
 		return nil
 	}
-	return w.store(&r, touched, marks, after)
+	return w.store(&r, touched, marks.runs, devices.runs, after)
 }
 
 // place gives one message its seq, or explains in the result why it gets
@@ -265,9 +321,9 @@ func (w *writeTx) lookUp(msgs []*store.Message, before string) (map[msgKey]store
 }
 
 // store inserts the rows, records the topics' new seq and touch time and
-// raises the senders' read marks (once per topic and sender), then runs
-// after when set: one round trip.
-func (w *writeTx) store(r *rows, touched map[string]int64, marks map[senderKey]int, after string) error {
+// moves the senders' marks (once per topic and sender), then runs after
+// when set: one round trip.
+func (w *writeTx) store(r *rows, touched map[string]int64, marks, devices map[senderKey]*markRun, after string) error {
 	b := &pgx.Batch{}
 	b.Queue(sqlInsertMsgs, r.topics, r.seqs, r.msgIDs, r.senders, r.created, r.heads, r.contents)
 	var names []string
@@ -276,14 +332,18 @@ func (w *writeTx) store(r *rows, touched map[string]int64, marks map[senderKey]i
 		names, seqs, times = append(names, topic), append(seqs, int64(w.seqs[topic])), append(times, at)
 	}
 	b.Queue(sqlBumpTopics, names, seqs, times)
-	if len(marks) > 0 {
-		var topics []string
-		var uids, marked []int64
-		for k, seq := range marks {
-			topics, uids, marked = append(topics, k.topic), append(uids, uidArg(k.from)), append(marked, int64(seq))
+	var topics []string
+	var uids, firsts, lasts []int64
+	for k, run := range marks {
+		if k.from != proto.ZeroUid {
+			topics, uids = append(topics, k.topic), append(uids, uidArg(k.from))
+			firsts, lasts = append(firsts, int64(run.first)), append(lasts, int64(run.last))
 		}
-		b.Queue(sqlRaiseSenderMarks, topics, uids, marked)
 	}
+	if len(topics) > 0 {
+		b.Queue(sqlRaiseSenderMarks, topics, uids, firsts, lasts)
+	}
+	queueDeviceRuns(b, devices)
 	if after != "" {
 		b.Queue(after)
 	}

@@ -17,12 +17,20 @@ import (
 const (
 	sqlTopicSeq  = `SELECT seq FROM topics WHERE name = ?`
 	sqlFindMsgID = `SELECT seq, created FROM messages WHERE topic = ? AND msgid = ? AND msgid <> ''`
+	// A msgid stored before makes the insert do nothing; only then is the
+	// original looked up, so a new message costs no lookup of its own.
 	sqlInsertMsg = `INSERT INTO messages (topic, seq, msgid, sender, created, head, content)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (topic, msgid) WHERE msgid <> '' DO NOTHING`
 	sqlBumpTopic = `UPDATE topics SET seq = ?, touched = MAX(COALESCE(touched, 0), ?)
 		WHERE name = ?`
-	sqlRaiseSenderMarks = `UPDATE subscriptions SET recv = MAX(recv, ?), read = MAX(read, ?)
-		WHERE topic = ? AND user = ?`
+	// A sender's first run of messages moves each of their marks that
+	// stood right before it to its last seq (markRun).
+	// The sending device's mark, by the same rule.
+	sqlRaiseSenderDevice = `UPDATE device_marks SET seq = ?2
+		WHERE topic = ?3 AND user = ?4 AND device = ?5 AND seq = ?1`
+	sqlRaiseSenderMarks = `UPDATE subscriptions
+		SET recv = CASE WHEN recv = ?1 THEN ?2 ELSE recv END, read = CASE WHEN read = ?1 THEN ?2 ELSE read END
+		WHERE topic = ?3 AND user = ?4 AND (recv = ?1 OR read = ?1)`
 )
 
 // writeStmts holds the prepared statements of the write connection: the
@@ -32,16 +40,19 @@ const (
 // were 7% of the server's CPU under bench pairs).
 type writeStmts struct {
 	topicSeq, findMsgID, insertMsg, bumpTopic, raiseMarks *sql.Stmt
-	updateMarks                                           *sql.Stmt
+	updateMarks, raiseDeviceMark                          *sql.Stmt
 	savepoint, release, rollbackTo                        *sql.Stmt
+	begin, commit, rollback                               *sql.Stmt
 }
 
 func (ws *writeStmts) all() []*sql.Stmt {
 	return []*sql.Stmt{ws.topicSeq, ws.findMsgID, ws.insertMsg, ws.bumpTopic, ws.raiseMarks,
-		ws.updateMarks, ws.savepoint, ws.release, ws.rollbackTo}
+		ws.updateMarks, ws.raiseDeviceMark, ws.savepoint, ws.release, ws.rollbackTo, ws.begin, ws.commit, ws.rollback}
 }
 
-func prepareWriteStmts(db *sql.DB) (*writeStmts, error) {
+// prepareWriteStmts prepares the statements on the write connection, the
+// only one they run on.
+func prepareWriteStmts(conn *sql.Conn) (*writeStmts, error) {
 	ws := &writeStmts{}
 	targets := []struct {
 		dst   **sql.Stmt
@@ -53,12 +64,18 @@ func prepareWriteStmts(db *sql.DB) (*writeStmts, error) {
 		{&ws.bumpTopic, sqlBumpTopic},
 		{&ws.raiseMarks, sqlRaiseSenderMarks},
 		{&ws.updateMarks, sqlUpdateMarks},
+		{&ws.raiseDeviceMark, sqlRaiseSenderDevice},
 		{&ws.savepoint, `SAVEPOINT job`},
 		{&ws.release, `RELEASE job`},
 		{&ws.rollbackTo, `ROLLBACK TO job`},
+		// IMMEDIATE takes the write lock at BEGIN, so a transaction never
+		// fails half-way for want of it.
+		{&ws.begin, `BEGIN IMMEDIATE`},
+		{&ws.commit, `COMMIT`},
+		{&ws.rollback, `ROLLBACK`},
 	}
 	for _, t := range targets {
-		st, err := db.Prepare(t.query)
+		st, err := conn.PrepareContext(context.Background(), t.query)
 		if err != nil {
 			return nil, errors.Join(err, ws.close())
 		}
@@ -90,10 +107,44 @@ func (s *Store) Append(ctx context.Context, msgs []*store.Message) ([]store.Appe
 	return res, nil
 }
 
-// senderKey identifies a subscription whose marks a batch raises.
+// senderKey identifies a subscription whose marks a batch raises, or with
+// device set, one of its devices' marks.
 type senderKey struct {
-	topic string
-	from  proto.Uid
+	topic  string
+	from   proto.Uid
+	device string
+}
+
+// markRun is the first run of consecutive seqs of a topic that one
+// sender's messages took in a batch. The sender's marks follow their own
+// messages only where they stood right before them (docs/protocol.md, "The
+// sender's own marks"): a mark at first-1 moves to last, any other stays.
+// A later run of the same sender cannot move a mark: it would have to stand
+// at a seq of this batch that is not theirs.
+type markRun struct{ first, last int }
+
+// senderRuns collects each sender's (or sending device's) first run in a
+// batch.
+type senderRuns struct {
+	runs map[senderKey]*markRun
+	open map[string]senderKey // topic → sender of its latest seq
+}
+
+// add records that the message of k.from (from k.device, if set) took seq
+// in k.topic.
+func (r *senderRuns) add(k senderKey, seq int) {
+	if r.runs == nil {
+		r.runs, r.open = map[senderKey]*markRun{}, map[string]senderKey{}
+	}
+	topic := k.topic
+	run, ok := r.runs[k]
+	switch {
+	case !ok:
+		r.runs[k] = &markRun{seq, seq}
+	case r.open[topic] == k && run.last == seq-1:
+		run.last = seq
+	}
+	r.open[topic] = k
 }
 
 // appendAll stores msgs in order, writing each outcome to res, then moves
@@ -103,7 +154,7 @@ func (w *writeTx) appendAll(msgs []*store.Message, res []store.AppendResult) err
 	// order across concurrent callers.
 	now := time.Now()
 	touched := map[string]time.Time{}
-	marks := map[senderKey]int{}
+	var marks, devices senderRuns
 	for i, m := range msgs {
 		r, err := w.appendOne(m, now)
 		if err != nil {
@@ -116,11 +167,10 @@ func (w *writeTx) appendAll(msgs []*store.Message, res []store.AppendResult) err
 		if at, ok := touched[m.Topic]; !ok || r.CreatedAt.After(at) {
 			touched[m.Topic] = r.CreatedAt
 		}
-		if m.From != proto.ZeroUid {
-			marks[senderKey{m.Topic, m.From}] = r.SeqID
-		}
+		marks.add(senderKey{m.Topic, m.From, ""}, r.SeqID)
+		devices.add(senderKey{m.Topic, m.From, m.Device}, r.SeqID)
 	}
-	return w.flushAppend(touched, marks)
+	return w.flushAppend(touched, marks.runs, devices.runs)
 }
 
 // appendOne stores one message, or explains why not in the result. The
@@ -133,12 +183,6 @@ func (w *writeTx) appendOne(m *store.Message, now time.Time) (store.AppendResult
 	if err != nil || seq < 0 {
 		return store.AppendResult{Err: store.ErrNotFound}, err
 	}
-	if m.MsgID != "" {
-		dup, found, err := w.findMsgID(m.Topic, m.MsgID)
-		if err != nil || found {
-			return dup, err
-		}
-	}
 	head, err := headArg(m.Head)
 	if err != nil {
 		return store.AppendResult{Err: err}, nil
@@ -147,10 +191,13 @@ func (w *writeTx) appendOne(m *store.Message, now time.Time) (store.AppendResult
 	if created.IsZero() {
 		created = stored(now)
 	}
-	_, err = w.stmt(w.stmts.insertMsg).Exec(m.Topic, seq+1, m.MsgID, uidArg(m.From),
+	res, err := w.stmts.insertMsg.Exec(m.Topic, seq+1, m.MsgID, uidArg(m.From),
 		millis(created), head, jsonArg(m.Content))
 	if err != nil {
 		return store.AppendResult{}, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return w.duplicate(m, err)
 	}
 	w.seqs[m.Topic] = seq + 1
 	return store.AppendResult{SeqID: seq + 1, CreatedAt: created}, nil
@@ -162,8 +209,12 @@ func (w *writeTx) lastSeq(topic string) (int, error) {
 	if seq, ok := w.seqs[topic]; ok {
 		return seq, nil
 	}
+	if seq, ok := w.committed[topic]; ok && !w.stale {
+		w.seqs[topic] = seq
+		return seq, nil
+	}
 	var seq int
-	err := w.stmt(w.stmts.topicSeq).QueryRow(topic).Scan(&seq)
+	err := w.stmts.topicSeq.QueryRow(topic).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		seq, err = -1, nil
 	}
@@ -174,11 +225,24 @@ func (w *writeTx) lastSeq(topic string) (int, error) {
 	return seq, nil
 }
 
+// duplicate answers for a message whose insert did nothing: its msgid was
+// stored before, maybe earlier in this transaction.
+func (w *writeTx) duplicate(m *store.Message, err error) (store.AppendResult, error) {
+	if err != nil {
+		return store.AppendResult{}, err
+	}
+	dup, found, err := w.findMsgID(m.Topic, m.MsgID)
+	if err == nil && !found {
+		err = errors.New("sqlite: a message was not stored and has no original")
+	}
+	return dup, err
+}
+
 // findMsgID looks for an earlier message with the same client id, including
 // ones stored earlier in this transaction.
 func (w *writeTx) findMsgID(topic, msgID string) (store.AppendResult, bool, error) {
 	r := store.AppendResult{Duplicate: true}
-	err := w.stmt(w.stmts.findMsgID).QueryRow(topic, msgID).Scan(&r.SeqID, intoTime{P: &r.CreatedAt})
+	err := w.stmts.findMsgID.QueryRow(topic, msgID).Scan(&r.SeqID, intoTime{P: &r.CreatedAt})
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.AppendResult{}, false, nil
 	}
@@ -188,16 +252,27 @@ func (w *writeTx) findMsgID(topic, msgID string) (store.AppendResult, bool, erro
 	return r, true, nil
 }
 
-// flushAppend records the topics' new seq and touch time and raises the
-// senders' read marks: once per topic and sender rather than per message.
-func (w *writeTx) flushAppend(touched map[string]time.Time, marks map[senderKey]int) error {
+// flushAppend records the topics' new seq and touch time and moves the
+// senders' marks: once per topic and sender rather than per message.
+func (w *writeTx) flushAppend(touched map[string]time.Time, marks, devices map[senderKey]*markRun) error {
 	for topic, at := range touched {
-		if _, err := w.stmt(w.stmts.bumpTopic).Exec(w.seqs[topic], millis(at), topic); err != nil {
+		if _, err := w.stmts.bumpTopic.Exec(w.seqs[topic], millis(at), topic); err != nil {
 			return err
 		}
 	}
-	for k, seq := range marks {
-		if _, err := w.stmt(w.stmts.raiseMarks).Exec(seq, seq, k.topic, uidArg(k.from)); err != nil {
+	for k, r := range marks {
+		if k.from == proto.ZeroUid {
+			continue
+		}
+		if _, err := w.stmts.raiseMarks.Exec(r.first-1, r.last, k.topic, uidArg(k.from)); err != nil {
+			return err
+		}
+	}
+	for k, r := range devices {
+		if k.from == proto.ZeroUid || k.device == "" {
+			continue
+		}
+		if _, err := w.stmts.raiseDeviceMark.Exec(r.first-1, r.last, k.topic, uidArg(k.from), k.device); err != nil {
 			return err
 		}
 	}

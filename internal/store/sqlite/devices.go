@@ -30,7 +30,7 @@ const (
 // SaveDeviceMarks raises the device marks on topic in one transaction and
 // forgets each named user's devices beyond the keep most recently seen.
 func (s *Store) SaveDeviceMarks(ctx context.Context, topic string, marks []store.DeviceMark, keep int) error {
-	return s.write(ctx, func(w *writeTx) error {
+	return s.writeMarks(ctx, func(w *writeTx) error {
 		users := map[proto.Uid]bool{}
 		for _, m := range marks {
 			res, err := w.exec(sqlSaveDeviceMark, topic, uidArg(m.User), m.Device, m.SeqID, topic, uidArg(m.User))
@@ -57,7 +57,7 @@ func (s *Store) SaveDeviceMarks(ctx context.Context, topic string, marks []store
 // forgetStaleDevices removes uid's least recently seen devices beyond keep,
 // with their marks on every topic.
 func forgetStaleDevices(w *writeTx, uid proto.Uid, keep int) error {
-	rows, err := w.tx.QueryContext(context.Background(), sqlStaleDevices, uidArg(uid), max(keep, 0))
+	rows, err := w.query(sqlStaleDevices, uidArg(uid), max(keep, 0))
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (s *Store) DeviceMarks(ctx context.Context, topic string) ([]store.DeviceMa
 func (s *Store) RenewEpochs(ctx context.Context, fresh func() int64) (int, error) {
 	n := 0
 	err := s.write(ctx, func(w *writeTx) error {
-		rows, err := w.tx.QueryContext(context.Background(), `SELECT name FROM topics`)
+		rows, err := w.query(`SELECT name FROM topics`)
 		if err != nil {
 			return err
 		}

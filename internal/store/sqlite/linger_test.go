@@ -151,3 +151,48 @@ func TestSerialWriterIsNotDelayed(t *testing.T) {
 		t.Fatalf("%d of %d serial writes waited the whole 50ms", waited, n)
 	}
 }
+
+// At 300 writes a second (3.3ms apart) with a 4ms wait, batches of two keep
+// the wait engaged: the write a wait gathered counts in the next interval,
+// or the gap would read as 6.7ms and the pairs would fall apart. Each batch
+// waits for the next write only while it is due within the wait: the
+// first of a pair waits, the second commits at once.
+func TestLingerWaitsOnlyForWhatIsDue(t *testing.T) {
+	const gap = 3333 * time.Microsecond
+	l := newLinger(4 * time.Millisecond)
+	now := time.Unix(1000, 0)
+	engaged := 0
+	for range 30 {
+		// A batch that waits gathers the next write, and the one after
+		// it starts the next batch; one that does not wait is alone.
+		if l.observe(now, 1) {
+			engaged++
+			l.gathered(1)
+			now = now.Add(2 * gap)
+		} else {
+			now = now.Add(gap)
+		}
+	}
+	if engaged < 25 {
+		t.Fatalf("%d of 30 batches waited for writes 3.3ms apart (gap %v), want all but the first few", engaged, l.gap)
+	}
+	start := now
+	if d, ok := l.waitAfter(start, start); !ok || d < gap || d > 4*time.Millisecond {
+		t.Fatalf("first of a pair: waits %v (%v), want between the gap and the 4ms wait", d, ok)
+	}
+	if _, ok := l.waitAfter(start, start.Add(gap)); ok {
+		t.Fatalf("second of a pair: waits for a third due at 6.7ms, beyond the 4ms wait")
+	}
+	// One write a millisecond fills the wait, and no more.
+	for range 20 {
+		now = now.Add(time.Millisecond)
+		l.observe(now, 1)
+	}
+	start = now
+	if _, ok := l.waitAfter(start, start.Add(2*time.Millisecond)); !ok {
+		t.Fatalf("writes 1ms apart (gap %v): no wait for the next one at 3ms", l.gap)
+	}
+	if _, ok := l.waitAfter(start, start.Add(3500*time.Microsecond)); ok {
+		t.Fatalf("writes 1ms apart (gap %v): waits for one due after the 4ms wait", l.gap)
+	}
+}

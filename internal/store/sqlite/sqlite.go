@@ -55,8 +55,8 @@ type Options struct {
 	// and so one fsync. 1 commits each request on its own.
 	MaxBatch int
 	// CommitWait is how long the committer may wait for more requests
-	// before committing a batch, while requests arrive closer together than
-	// that (writer.go, "linger"). 0 never waits.
+	// before committing a batch, waiting only for those due within it at
+	// the rate they arrive (linger.go). 0 never waits.
 	CommitWait time.Duration
 	// ReadConns is the number of connections for reads that may be large.
 	ReadConns int
@@ -85,12 +85,14 @@ func (o Options) withDefaults() Options {
 
 // Store is the SQLite adapter. It is safe for concurrent use.
 type Store struct {
-	wdb      *sql.DB // exactly one connection, used only by the committer
-	rdb      *sql.DB // read-only pool for reads that may be large
-	ldb      *sql.DB // read-only pool for look-ups by key
+	wdb      *sql.DB   // exactly one connection, used only by the committer
+	wconn    *sql.Conn // that connection, held for the store's life
+	rdb      *sql.DB   // read-only pool for reads that may be large
+	ldb      *sql.DB   // read-only pool for look-ups by key
 	stmts    *writeStmts
 	maxBatch int
-	linger   *linger // how long a small batch waits for company
+	linger   *linger  // how long a small batch waits for company
+	seqs     seqCache // the committer's committed seqs (seqcache.go)
 
 	mu     sync.RWMutex // closed and sends on jobs: Close must not race a send
 	closed bool
@@ -130,8 +132,16 @@ func Open(path string, opts Options) (*Store, error) {
 		wdb.Close()
 		return nil, err
 	}
-	stmts, err := prepareWriteStmts(wdb)
+	wconn, err := wdb.Conn(context.Background())
 	if err != nil {
+		ldb.Close()
+		rdb.Close()
+		wdb.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	stmts, err := prepareWriteStmts(wconn)
+	if err != nil {
+		wconn.Close()
 		ldb.Close()
 		rdb.Close()
 		wdb.Close()
@@ -139,11 +149,13 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	s := &Store{
 		wdb:      wdb,
+		wconn:    wconn,
 		rdb:      rdb,
 		ldb:      ldb,
 		stmts:    stmts,
 		maxBatch: opts.MaxBatch,
 		linger:   newLinger(opts.CommitWait),
+		seqs:     seqCache{},
 		jobs:     make(chan *job, opts.MaxBatch),
 		done:     make(chan struct{}),
 	}
@@ -213,7 +225,7 @@ func (s *Store) Close() error {
 	close(s.jobs)
 	s.mu.Unlock()
 	<-s.done
-	return errors.Join(s.stmts.close(), s.ldb.Close(), s.rdb.Close(), s.wdb.Close())
+	return errors.Join(s.stmts.close(), s.wconn.Close(), s.ldb.Close(), s.rdb.Close(), s.wdb.Close())
 }
 
 // Commits reports how many write transactions have committed; comparing it

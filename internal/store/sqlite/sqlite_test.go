@@ -452,3 +452,32 @@ func TestTagIndexBackfill(t *testing.T) {
 		t.Errorf("after backfill: %+v", got)
 	}
 }
+
+// A request alone in its transaction runs without a savepoint: when it
+// fails, the rollback of the transaction must undo what it wrote, and the
+// next request must find the connection ready.
+func TestFailedLoneWriteLeavesNothing(t *testing.T) {
+	s := openTemp(t, Options{})
+	defer s.Close()
+	failed := errors.New("refused half-way")
+	err := s.write(t.Context(), func(w *writeTx) error {
+		if _, err := w.exec(`INSERT INTO kv (name, value) VALUES ('half', x'01')`); err != nil {
+			return err
+		}
+		return failed
+	})
+	if !errors.Is(err, failed) {
+		t.Fatalf("write: %v, want the request's own error", err)
+	}
+	var n int
+	if err := s.ldb.QueryRow(`SELECT COUNT(*) FROM kv WHERE name = 'half'`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("rows of the failed request: %d, %v; want 0", n, err)
+	}
+	err = s.write(t.Context(), func(w *writeTx) error {
+		_, err := w.exec(`INSERT INTO kv (name, value) VALUES ('whole', x'02')`)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("next write: %v", err)
+	}
+}

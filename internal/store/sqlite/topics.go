@@ -226,8 +226,8 @@ func (s *Store) UpdateSub(ctx context.Context, topic string, user proto.Uid, upd
 // UpdateMarks raises the read marks; ErrNotFound if there is no
 // subscription.
 func (s *Store) UpdateMarks(ctx context.Context, topic string, user proto.Uid, recv, read int) error {
-	return s.write(ctx, func(w *writeTx) error {
-		return mustAffect(w.stmt(w.stmts.updateMarks).Exec(recv, read, read, topic, uidArg(user)))
+	return s.writeMarks(ctx, func(w *writeTx) error {
+		return mustAffect(w.stmts.updateMarks.Exec(recv, read, read, topic, uidArg(user)))
 	})
 }
 

@@ -18,40 +18,39 @@ type job struct {
 
 // writeTx is the state a batch's jobs share.
 type writeTx struct {
-	tx    *sql.Tx
+	conn  *sql.Conn // the write connection, inside the batch's transaction
 	stmts *writeStmts
-	bound map[*sql.Stmt]*sql.Stmt
 	// seqs caches each topic's last seq inside this transaction (-1: no such
 	// topic), so a batch reads it once per topic. It lives and dies with the
 	// transaction: a failed commit must not leave seqs that were never
 	// stored.
 	seqs map[string]int
-}
-
-// stmt returns the prepared statement bound to this transaction.
-func (w *writeTx) stmt(s *sql.Stmt) *sql.Stmt {
-	if b, ok := w.bound[s]; ok {
-		return b
-	}
-	b := w.tx.Stmt(s)
-	w.bound[s] = b
-	return b
+	// committed are the seqs earlier transactions committed (seqcache.go),
+	// read where seqs has none unless stale: once anything but Append ran
+	// in this transaction, they may no longer be true.
+	committed seqCache
+	stale     bool
 }
 
 // forget drops the seq cache, after anything that may have changed topics
 // behind its back.
-func (w *writeTx) forget() { clear(w.seqs) }
+func (w *writeTx) forget() { clear(w.seqs); w.stale = true }
 
 // exec runs a statement in the transaction. Jobs run with no deadline of
 // their own: the batch is shared, and a caller that gave up is skipped
 // before its job starts.
 func (w *writeTx) exec(query string, args ...any) (sql.Result, error) {
-	return w.tx.ExecContext(context.Background(), query, args...)
+	return w.conn.ExecContext(context.Background(), query, args...)
 }
 
 // queryRow runs a one-row query in the transaction.
 func (w *writeTx) queryRow(query string, args ...any) *sql.Row {
-	return w.tx.QueryRowContext(context.Background(), query, args...)
+	return w.conn.QueryRowContext(context.Background(), query, args...)
+}
+
+// query runs a query in the transaction.
+func (w *writeTx) query(query string, args ...any) (*sql.Rows, error) {
+	return w.conn.QueryContext(context.Background(), query, args...)
 }
 
 // write runs fn in the committer and returns once its changes are durable.
@@ -60,6 +59,12 @@ func (s *Store) write(ctx context.Context, fn func(*writeTx) error) error {
 		defer w.forget() // fn may create or delete topics
 		return fn(w)
 	})
+}
+
+// writeMarks is write for the marks every receipt moves: they leave the
+// topics alone, so the committed seqs stay (seqcache.go).
+func (s *Store) writeMarks(ctx context.Context, fn func(*writeTx) error) error {
+	return s.submit(ctx, fn)
 }
 
 // submit queues run and waits for its outcome. Once queued, it waits even if
@@ -129,9 +134,11 @@ func (s *Store) gather(batch []*job) []*job {
 }
 
 // waitForMore adds requests as they come until the batch is full, the
-// linger time is up or the queue is closed.
+// next request is not due within the linger time, the timer fires or the
+// queue is closed.
 func (s *Store) waitForMore(batch []*job) []*job {
-	timeout := s.linger.wait()
+	start := time.Now()
+	timeout := s.linger.wait(start)
 	defer s.linger.stop()
 	for len(batch) < s.maxBatch {
 		select {
@@ -139,7 +146,10 @@ func (s *Store) waitForMore(batch []*job) []*job {
 			if !ok {
 				return batch
 			}
-			batch = append(batch, j)
+			batch = s.fill(append(batch, j))
+			if !s.linger.more(start) {
+				return batch
+			}
 		case <-timeout:
 			return s.fill(batch)
 		}
@@ -157,7 +167,7 @@ func (s *Store) commit(batch []*job) {
 		}
 	}
 	if live > 0 {
-		if err := s.runBatch(batch, errs); err != nil {
+		if err := s.runBatch(batch, errs, live); err != nil {
 			for i := range errs {
 				if errs[i] == nil {
 					errs[i] = err
@@ -170,46 +180,84 @@ func (s *Store) commit(batch []*job) {
 	}
 }
 
-// runBatch runs the jobs whose errs entry is nil, recording each job's own
-// failure there, and commits. An error return fails the whole batch: nothing
-// of it was stored.
-func (s *Store) runBatch(batch []*job, errs []error) error {
-	tx, err := s.wdb.BeginTx(context.Background(), nil)
-	if err != nil {
+// runBatch runs the live jobs (those whose errs entry is nil), recording
+// each job's own failure there, and commits. An error return fails the
+// whole batch: nothing of it was stored.
+//
+// The transaction is run with prepared BEGIN IMMEDIATE, COMMIT and ROLLBACK
+// statements on the write connection rather than through database/sql's Tx,
+// whose driver parsed BEGIN and COMMIT again for every transaction.
+func (s *Store) runBatch(batch []*job, errs []error, live int) error {
+	if _, err := s.stmts.begin.Exec(); err != nil {
 		return err
 	}
-	w := &writeTx{tx: tx, stmts: s.stmts, bound: map[*sql.Stmt]*sql.Stmt{}, seqs: map[string]int{}}
-	for i, j := range batch {
-		if errs[i] != nil {
-			continue
-		}
-		jobErr, txErr := w.runJob(j)
-		if txErr != nil {
-			return errors.Join(txErr, tx.Rollback())
-		}
-		errs[i] = jobErr
-	}
-	if err := tx.Commit(); err != nil {
+	w := &writeTx{conn: s.wconn, stmts: s.stmts, seqs: map[string]int{}}
+	s.seqs.begin(w)
+	if err := s.runJobs(w, batch, errs, live); err != nil {
+		s.seqs.failed()
 		return err
 	}
+	s.seqs.committed(w)
 	s.commits.Add(1)
 	return nil
 }
 
+// runJobs runs the live jobs of batch in w's transaction and commits it.
+func (s *Store) runJobs(w *writeTx, batch []*job, errs []error, live int) error {
+	for i, j := range batch {
+		if errs[i] != nil {
+			continue
+		}
+		if live == 1 {
+			// Alone in the transaction: its failure rolls the transaction
+			// back, which fails nothing else, so it needs no savepoint (two
+			// statements less per commit at light load, where most batches
+			// are one request).
+			if errs[i] = j.run(w); errs[i] != nil {
+				return errors.Join(errRolledBack, w.rollback())
+			}
+			continue
+		}
+		jobErr, txErr := w.runJob(j)
+		if txErr != nil {
+			return errors.Join(txErr, w.rollback())
+		}
+		errs[i] = jobErr
+	}
+	if _, err := w.stmts.commit.Exec(); err != nil {
+		// A COMMIT that failed may leave the transaction open (SQLITE_BUSY)
+		// or have rolled it back already (an I/O error): either way it must
+		// not be open when the next batch begins.
+		w.rollback()
+		return err
+	}
+	return nil
+}
+
+// rollback ends the transaction, undoing all of it.
+func (w *writeTx) rollback() error {
+	_, err := w.stmts.rollback.Exec()
+	return err
+}
+
+// errRolledBack ends a transaction whose one request failed: the request
+// keeps its own error, and nothing was committed.
+const errRolledBack = constError("sqlite: the request failed and its transaction was rolled back")
+
 // runJob runs one job under a savepoint and undoes it if it fails. txErr
 // means the transaction itself is broken.
 func (w *writeTx) runJob(j *job) (jobErr, txErr error) {
-	if _, err := w.stmt(w.stmts.savepoint).Exec(); err != nil {
+	if _, err := w.stmts.savepoint.Exec(); err != nil {
 		return nil, err
 	}
 	if jobErr = j.run(w); jobErr == nil {
-		_, txErr = w.stmt(w.stmts.release).Exec()
+		_, txErr = w.stmts.release.Exec()
 		return nil, txErr
 	}
 	w.forget() // the cache may hold seqs the rollback undoes
-	if _, err := w.stmt(w.stmts.rollbackTo).Exec(); err != nil {
+	if _, err := w.stmts.rollbackTo.Exec(); err != nil {
 		return jobErr, err
 	}
-	_, txErr = w.stmt(w.stmts.release).Exec()
+	_, txErr = w.stmts.release.Exec()
 	return jobErr, txErr
 }

@@ -13,6 +13,34 @@ func testDevices(t *testing.T, open Opener) {
 	t.Run("OnlySubscribed", func(t *testing.T) { testDeviceMarksNeedSub(t, open) })
 	t.Run("KeepMostRecentlySeen", func(t *testing.T) { testDeviceEviction(t, open) })
 	t.Run("DeletedWithSubAndTopic", func(t *testing.T) { testDeviceMarksDeleted(t, open) })
+	t.Run("FollowSendersOwnMessages", func(t *testing.T) { testDeviceMarksFollowSends(t, open) })
+}
+
+// The sending device's mark follows its own messages, by the rule of the
+// sender's marks: only from right before, and only a mark it has.
+func testDeviceMarksFollowSends(t *testing.T, open Opener) {
+	s := fresh(t, open)
+	mustCreateTopic(t, s, grpA, alice, bob)
+	mustSaveMarks(t, s, grpA, 10, devMark(alice, "tab", 0, 1), devMark(alice, "phone", 0, 1))
+	sent := func(from proto.Uid, dev, text string) *store.Message {
+		m := textMsg(grpA, from, "", text)
+		m.Device = dev
+		return m
+	}
+	// tab: 1, 2 its own; phone's 3 breaks the run; bob's 4; tab's 5 after
+	// a message it did not acknowledge; laptop has no mark to move.
+	mustAppend(t, s, sent(alice, "tab", "1"), sent(alice, "tab", "2"), sent(alice, "phone", "3"),
+		sent(bob, "", "4"), sent(alice, "tab", "5"), sent(alice, "laptop", "6"))
+	got := deviceSeqs(t, s, grpA, nil)
+	want := []store.DeviceMark{devMark(alice, "phone", 0, 0), devMark(alice, "tab", 2, 0)}
+	if !sameMarks(got, want...) {
+		t.Errorf("DeviceMarks = %+v, want %+v", got, want)
+	}
+	mustSaveMarks(t, s, grpA, 10, devMark(alice, "phone", 6, 2))
+	mustAppend(t, s, sent(alice, "phone", "7"))
+	if got := deviceSeqs(t, s, grpA, nil); !sameMarks(got, devMark(alice, "phone", 7, 0), devMark(alice, "tab", 2, 0)) {
+		t.Errorf("DeviceMarks = %+v, want phone at 7 after its own message", got)
+	}
 }
 
 func testEpochs(t *testing.T, open Opener) {
