@@ -29,6 +29,13 @@ type conn struct {
 	nc   net.Conn        // the socket itself, under any wrapper (see netConn)
 	raw  syscall.RawConn // the socket, to wait for bytes; nil if unavailable
 	pb   *pbCodec        // nil: Tinode JSON, one message per text frame
+	// readable is c.readableOnce, made once: RawConn.Read takes a func,
+	// and a method value made per wait would be an allocation per frame.
+	readable func(fd uintptr) bool
+
+	// waited is set by readableOnce once it has asked the socket during
+	// the current waitReadable; only the reading goroutine uses it.
+	waited bool
 
 	// writeBy is the write deadline the frame writer last set. Only the
 	// writer reads and sets it; writers follow one another under mu.
@@ -45,6 +52,7 @@ func newConn(h *Handler, ws *websocket.Conn, br *bufio.Reader, sess *session.Ses
 	if sc, ok := c.nc.(syscall.Conn); ok && br != nil {
 		c.raw, _ = sc.SyscallConn()
 	}
+	c.readable = c.readableOnce
 	return c
 }
 
@@ -124,7 +132,23 @@ func (c *conn) waitReadable() {
 	if c.raw == nil || c.br.Buffered() > 0 {
 		return
 	}
-	c.raw.Read(readable)
+	c.waited = false
+	c.raw.Read(c.readable)
+}
+
+// readableOnce is the test RawConn.Read makes before waiting for the poller
+// and again after each wake-up. Before, it must ask the socket: bytes may
+// have come before the wait began, and the poller reports only new ones.
+// After a wake-up it does not ask again — the poller saw bytes, an EOF or
+// an error, and the read that follows finds out which — which saves a
+// MSG_PEEK system call on every frame read after a wait, that is on nearly
+// every receipt.
+func (c *conn) readableOnce(fd uintptr) bool {
+	if c.waited {
+		return true
+	}
+	c.waited = true
+	return readable(fd)
 }
 
 // errInvalidText ends the read loop on a text frame that is not UTF-8: the
