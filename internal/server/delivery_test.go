@@ -11,12 +11,14 @@ import (
 )
 
 // A {data} frame the receiver does not acknowledge is sent again, byte for
-// byte (same seq, same msgid), until it is acknowledged.
+// byte (same seq, same msgid), until it is acknowledged, to a WebSocket
+// client that speaks {datares} (an empty one asks for it up front).
 func TestUnacknowledgedDataIsRetransmitted(t *testing.T) {
 	t.Parallel()
 	srv := servertest.Start(t, func(c *server.Config) { c.RetransmitAfter = server.Duration(50 * time.Millisecond) })
 	a, b := anon(t, srv), anon(t, srv)
 	p2p(t, a, b)
+	optInLive(t, b)
 	mustCode(t, "pub", a.Pub(b.User, "hello", "m-1"), 202)
 
 	first := b.Until("data", hasKey("data"))
@@ -36,6 +38,42 @@ func TestUnacknowledgedDataIsRetransmitted(t *testing.T) {
 			t.Fatalf("after the ack of seq 1 got %v", m)
 		}
 	}
+}
+
+// A WebSocket client that acknowledges with note recv only (tinode-sdk) is
+// not sent copies on a live connection, however late it acknowledges.
+func TestNoteRecvOnlyClientIsNotRetransmitted(t *testing.T) {
+	t.Parallel()
+	srv := servertest.Start(t, func(c *server.Config) { c.RetransmitAfter = server.Duration(20 * time.Millisecond) })
+	a, b := anon(t, srv), anon(t, srv)
+	p2p(t, a, b)
+	mustCode(t, "pub", a.Pub(b.User, "hello", "m-1"), 202)
+	b.Until("data", isData(1))
+	// Ten timeouts pass, enough for copies after 20, 40 and 80 ms.
+	deadline := time.Now().Add(200 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		id := b.ID()
+		b.Send(Msg{"get": Msg{"id": id, "topic": a.User, "what": "desc"}})
+		b.Until("desc", func(m Msg) bool {
+			if m.Int("data.seq") == 1 {
+				t.Fatalf("seq 1 sent again to a client that never sent datares")
+			}
+			return m.Get("meta.id") == id
+		})
+	}
+	b.Send(Msg{"note": Msg{"topic": a.User, "what": "recv", "seq": 1}})
+	mustCode(t, "pub 2", a.Pub(b.User, "next", "m-2"), 202)
+	if m := b.Until("data", hasKey("data")); m.Int("data.seq") != 2 {
+		t.Fatalf("after the late ack got %v, want seq 2", m)
+	}
+}
+
+// optInLive sends an empty {datares}, as a Parley client may right after
+// hi to be retransmitted to from its first message on.
+func optInLive(t *testing.T, c *servertest.Client) {
+	t.Helper()
+	id := c.ID()
+	mustCode(t, "datares", c.Request(id, Msg{"datares": Msg{"id": id}}), 200)
 }
 
 // A session coming back is pushed what its user has not acknowledged. When

@@ -59,6 +59,7 @@ func TestGRPCChatsWithJSONClient(t *testing.T) {
 		c.RetransmitAfter = server.Duration(200 * time.Millisecond)
 	})
 	alice := srv.Connect(t, "alice")
+	optInLive(t, alice) // speaks datares: retransmitted to on a live connection
 	bob := dialGRPC(t, srv)
 	if c := bob.hi("0.25.1.post3"); c.GetCode() != 201 {
 		t.Fatalf("hi: %v", c)

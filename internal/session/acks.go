@@ -31,9 +31,10 @@ func (s *Session) dataRes(d *proto.MsgClientDataRes) {
 		s.reply(proto.Ctrl(d.ID, "", proto.CodeMalformed, "too many acknowledgements", now))
 		return
 	}
-	// Any datares opts a gRPC session into reliable delivery, one with no
-	// acknowledgement in it too: that is how a client asks for it up front.
-	s.win.optIn()
+	// Any datares opts a session into retransmission (reliable.go), one
+	// with no acknowledgement in it too: that is how a client asks for it
+	// up front.
+	s.win.optInLive()
 	acks := mergeAcks(d.Acks)
 	// Receive took one token for the frame; the other topics pay theirs.
 	if extra := len(acks) - 1; extra > 0 && !s.limit.AllowN(time.Now(), extra) {

@@ -23,6 +23,10 @@ func (s *Session) Receive(frame []byte) {
 		s.out.push([]byte(probeAck))
 		return
 	}
+	if msg, ok := decodeNote(frame); ok {
+		s.ReceiveDecoded(msg, nil, len(frame))
+		return
+	}
 	msg, err := proto.DecodeClient(frame)
 	s.ReceiveDecoded(msg, err, len(frame))
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/parley-im/parley/internal/hub"
+	"github.com/parley-im/parley/internal/proto"
 )
 
 // measured returns a window whose session acks in 50ms (srtt 50ms, rttvar
@@ -141,6 +142,7 @@ func TestSessionResendsLostFrameBeforeNewPush(t *testing.T) {
 		s := New(&Deps{}, &Config{OutboxBytes: 1 << 20, RatePerSecond: 1, RateBurst: 1,
 			RetransmitMin: 10 * time.Millisecond, RetransmitAfter: 5 * time.Second}, KindWebSocket, "test")
 		defer s.win.stop()
+		s.dataRes(&proto.MsgClientDataRes{}) // a Parley client: retransmission on
 		push := func(seq int) {
 			f := frame("usrA", seq)
 			f.Bytes = []byte{byte('0' + seq)}

@@ -178,6 +178,7 @@ func New(deps *Deps, cfg *Config, kind, remote string) *Session {
 	}
 	s.win = newWindow(floor, rto, limit, s.retransmit, s.gaveUp)
 	s.win.waitAck = kind == KindGRPC
+	s.win.quiet = kind == KindWebSocket
 	s.dl.start(cfg.HiTimeout, proto.DisconnectNoHi, s.Close)
 	return s
 }

@@ -30,9 +30,12 @@ type window struct {
 	timerAt time.Time // when timer fires
 	lagging bool
 	stopped bool
-	// waitAck holds retransmission off until the session's first
-	// acknowledgement (reliable.go).
+	// waitAck holds tracking off until the session's first
+	// acknowledgement, and quiet holds retransmission off (frames are
+	// tracked, and given up after their whole retransmission schedule)
+	// until the session's first {datares} (reliable.go).
 	waitAck bool
+	quiet   bool
 }
 
 // topicWindow holds one topic's unacknowledged frames, ordered by seq.
@@ -114,13 +117,17 @@ func (w *window) trackLocked(f hub.Frame, now time.Time, again *[]retry) bool {
 	if i < len(tw.pending) && tw.pending[i].frame.Seq == f.Seq {
 		return false // already pending: the copy on its way is enough
 	}
-	rto := w.clock.rto()
-	*again = w.overdueLocked(tw, i, now, *again)
+	wait := w.clock.rto()
+	if w.quiet {
+		wait = w.quietLife()
+	} else {
+		*again = w.overdueLocked(tw, i, now, *again)
+	}
 	tw.pending = append(tw.pending, nil)
 	copy(tw.pending[i+1:], tw.pending[i:])
-	tw.pending[i] = &inflight{frame: f, sent: now, due: now.Add(rto)}
+	tw.pending[i] = &inflight{frame: f, sent: now, due: now.Add(wait)}
 	tw.fresh = min(tw.fresh, f.Seq)
-	w.armLocked(now, rto)
+	w.armLocked(now, wait)
 	return true
 }
 
@@ -246,6 +253,12 @@ func (w *window) fire() {
 		w.mu.Unlock()
 		return
 	}
+	if w.quiet {
+		lost = w.expireQuietLocked(now)
+		w.mu.Unlock()
+		w.reportLost(lost)
+		return
+	}
 	rto := w.clock.rto()
 	next := time.Duration(0)
 	for _, tw := range w.topics {
@@ -278,6 +291,11 @@ func (w *window) fire() {
 	for _, p := range resend {
 		w.resend(p.frame, p.attempts)
 	}
+	w.reportLost(lost)
+}
+
+// reportLost tells the session of the frames given up, without w.mu held.
+func (w *window) reportLost(lost []inflight) {
 	for _, p := range lost {
 		w.giveUp(p.frame, p.attempts)
 	}

@@ -40,6 +40,11 @@ func TestRetransmissionsBoundedAfterFastAcks(t *testing.T) {
 		}
 	}
 	isData := func(m servertest.Msg) bool { return m["data"] != nil }
+	// b speaks datares (an empty one, as a Parley client may send up front),
+	// so it is retransmitted to on a live connection.
+	if id := b.ID(); b.Request(id, servertest.Msg{"datares": servertest.Msg{"id": id}}).Code() != 200 {
+		t.Fatal("datares not answered 200")
+	}
 
 	// One prompt ack: the session's timeout is now the 20 ms floor.
 	if ctrl := a.Pub(b.User, "first", "m-1"); ctrl.Code() != 202 {
