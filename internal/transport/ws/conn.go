@@ -16,8 +16,8 @@ import (
 	"github.com/parley-im/parley/internal/session"
 )
 
-// conn is one WebSocket connection and its session. Reading has a goroutine
-// for the life of the connection; writing has one only while the session has
+// conn is one WebSocket connection and its session. Reading has one
+// goroutine at a time for the life of the connection (see wait); writing has one only while the session has
 // something to send, and pings come from a timer. So an idle connection parks
 // one goroutine, not two, and holds no write buffer.
 type conn struct {
@@ -53,6 +53,7 @@ func newConn(h *Handler, ws *websocket.Conn, br *bufio.Reader, sess *session.Ses
 		c.raw, _ = sc.SyscallConn()
 	}
 	c.readable = c.readableOnce
+	h.stacks.init()
 	return c
 }
 
@@ -83,22 +84,37 @@ func (c *conn) start() {
 	c.mu.Lock()
 	c.ping = time.AfterFunc(c.h.PingEvery, c.sendPing)
 	c.mu.Unlock()
-	go c.read()
+	go c.wait()
 }
 
 // extend pushes the idle deadline back: the client said something.
 func (c *conn) extend() { c.ws.SetReadDeadline(time.Now().Add(c.h.IdleTimeout)) }
 
-// read waits for a frame and hands it to the session, and so on while the
-// next frame is already buffered; before it has to wait again it continues
-// on a fresh goroutine. Handling a frame (JSON decoding, login, routing)
-// grows a goroutine's stack to 8–16 KB, and a stack shrinks only slowly, at
-// garbage collections; the goroutine that then waits for the next frame would
-// keep it for as long as the client stays idle. A fresh goroutine waits on a
-// stack sized for waiting. Frames are still handled one at a time, in order.
-func (c *conn) read() {
+// wait is how every reader goroutine of the connection begins: fresh, on a
+// stack sized for waiting, it waits until the socket is readable. A stack
+// grows while a frame is decoded and handled (JSON decoding, login,
+// routing) to 8–16 KB and shrinks only slowly, at garbage collections, so
+// the goroutine that waits must not be one that handled frames: an idle
+// connection would pin that stack for as long as the client stays quiet.
+// Once the socket is readable, a goroutine whose stack earlier frames grew
+// takes over (grownStacks), so a busy connection does not grow a fresh
+// stack for every frame; when none is free this one handles the frames and
+// becomes one.
+func (c *conn) wait() {
+	c.waitReadable()
+	if c.raw != nil && peeks && c.h.stacks.handOff(c) {
+		return
+	}
+	c.burst()
+	c.h.stacks.park()
+}
+
+// burst reads frames and hands them to the session, one at a time and in
+// order, while the next frame is already buffered; then it starts a fresh
+// goroutine to wait for the next one. Until it does, no other goroutine
+// reads the connection.
+func (c *conn) burst() {
 	for {
-		c.waitReadable()
 		kind, frame, err := c.readMessage()
 		if err != nil {
 			c.end(err)
@@ -119,7 +135,7 @@ func (c *conn) read() {
 			break
 		}
 	}
-	go c.read()
+	go c.wait()
 }
 
 // waitReadable returns when the socket has bytes or the connection failed

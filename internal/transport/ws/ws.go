@@ -46,6 +46,9 @@ type Handler struct {
 	// a pool gorilla would give every connection a 4 KB write buffer of its
 	// own at the upgrade; with one it borrows only to write a message.
 	writeBufs sync.Pool
+	// stacks keeps goroutines with grown stacks to handle the frames of
+	// busy connections (stacks.go).
+	stacks grownStacks
 }
 
 // readBufferSize is each connection's read buffer, held for its lifetime.
