@@ -106,7 +106,9 @@ func (c *conn) wait() {
 		return
 	}
 	c.burst()
-	c.h.stacks.park()
+	if peeks { // else no connection is ever handed off: nothing to keep it for
+		c.h.stacks.park()
+	}
 }
 
 // burst reads frames and hands them to the session, one at a time and in
