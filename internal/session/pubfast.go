@@ -202,10 +202,17 @@ func flatHead(b []byte) (map[string]any, []byte, bool) {
 	}
 }
 
+// maxPubDepth bounds the nesting of a head or content read here.
+// encoding/json refuses a document nested more than 10,000 deep, and that
+// counts the two levels of {"pub":{…}}, so a value validated on its own
+// could pass where the whole frame fails; deep values go to DecodeClient.
+const maxPubDepth = 100
+
 // valueEnd returns the length of the string, object or array b starts
 // with, found by counting brackets outside strings. It does not validate:
 // the caller does, on exactly that slice, and a valid JSON document that
 // starts with a quote or bracket and ends with one is that one value.
+// Nesting deeper than maxPubDepth refuses.
 func valueEnd(b []byte) (int, bool) {
 	depth := 0
 	inString := false
@@ -227,7 +234,9 @@ func valueEnd(b []byte) (int, bool) {
 		case '"':
 			inString = true
 		case '{', '[':
-			depth++
+			if depth++; depth > maxPubDepth {
+				return 0, false
+			}
 		case '}', ']':
 			depth--
 			if depth <= 0 {

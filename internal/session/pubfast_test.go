@@ -3,6 +3,7 @@ package session
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/parley-im/parley/internal/proto"
@@ -56,6 +57,11 @@ var pubSeeds = []string{
 	`{"pub":{"topic":"grpX","content":{"a":1}}}}`,
 	`{"pub":{"topic":"grpX","content":"x}}`,
 	`{"pub":{"topic":"grpX","content":"a\qb"}}`,
+	// encoding/json's nesting limit counts {"pub":{…}}: refused by DecodeClient.
+	`{"pub":{"topic":"grpX","content":` + strings.Repeat("[", 9999) + strings.Repeat("]", 9999) + `}}`,
+	`{"pub":{"topic":"grpX","head":` + strings.Repeat(`{"a":`, 9999) + `1` + strings.Repeat("}", 9999) + `}}`,
+	// Decoded by DecodeClient, but deeper than this path reads.
+	`{"pub":{"topic":"grpX","content":` + strings.Repeat("[", maxPubDepth+1) + strings.Repeat("]", maxPubDepth+1) + `}}`,
 }
 
 const pubFastSeeds = 15
@@ -86,7 +92,7 @@ func TestDecodePubTakesOnlyItsShapes(t *testing.T) {
 	for i, s := range pubSeeds {
 		_, ok := decodePub([]byte(s))
 		if want := i < pubFastSeeds; ok != want {
-			t.Errorf("%s: fast path %v, want %v", s, ok, want)
+			t.Errorf("%.200s: fast path %v, want %v", s, ok, want)
 		}
 	}
 	m, _ := decodePub([]byte(pubSeeds[2]))
