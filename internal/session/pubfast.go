@@ -16,9 +16,9 @@ import (
 // `parley bench` sends noecho true and no head. A {pub} in that family is
 // read here, anything else (another key, a repeated key — encoding/json
 // merges repeated head objects —, an escape in id or topic, a null,
-// spaces, a second message, text that is not valid) goes to
-// proto.DecodeClient. Whatever this accepts, DecodeClient decodes to the
-// same message (FuzzDecodePub checks it).
+// spaces, a second message, nesting deeper than maxPubDepth, text that is
+// not valid) goes to proto.DecodeClient. Whatever this accepts,
+// DecodeClient decodes to the same message (FuzzDecodePub checks it).
 //
 // Content is kept as the raw JSON it was sent as (json.RawMessage), so it is
 // only validated, with json.Valid. Head is a map[string]any: an object of
