@@ -85,6 +85,7 @@ chaos:
 FUZZTIME ?= 1000000x
 FUZZ_TARGETS := internal/proto:FuzzDecodeClient internal/proto:FuzzParseMode internal/proto:FuzzApplyMode \
 	internal/proto:FuzzParseUserID internal/proto:FuzzTimeUnmarshal internal/session:FuzzSessionReceive \
+	internal/session:FuzzDecodeNote internal/session:FuzzDecodePub \
 	internal/server:FuzzWireFrames internal/auth:FuzzJWTVerify internal/pbx:FuzzDecodeProtobufClient internal/pbx:FuzzSplitBatch
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \

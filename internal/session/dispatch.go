@@ -27,6 +27,10 @@ func (s *Session) Receive(frame []byte) {
 		s.ReceiveDecoded(msg, nil, len(frame))
 		return
 	}
+	if msg, ok := decodePub(frame); ok {
+		s.ReceiveDecoded(msg, nil, len(frame))
+		return
+	}
 	msg, err := proto.DecodeClient(frame)
 	s.ReceiveDecoded(msg, err, len(frame))
 }
