@@ -12,6 +12,7 @@ import (
 
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/internal/store/sqlcodec"
 )
 
 // The Append path costs a fixed number of round trips per call, however
@@ -36,7 +37,7 @@ const (
 	sqlBumpTopics = `UPDATE topics t SET seq = v.seq, touched = GREATEST(COALESCE(t.touched, 0), v.touched)
 		FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v(name, seq, touched) WHERE t.name = v.name`
 	// A sender's first run of messages moves each of their marks that
-	// stood right before it to its last seq (markRun).
+	// stood right before it to its last seq (sqlcodec.MarkRun).
 	// The sending devices' marks, by the same rule.
 	sqlRaiseSenderDevices = `UPDATE device_marks d SET seq = v.last
 		FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[]) AS v(topic, uid, device, first, last)
@@ -113,54 +114,14 @@ func (w *writeTx) mergeAppends(batch []*job, errs []error) (merged []bool, txErr
 // msgKey identifies a message by its client id.
 type msgKey struct{ topic, msgID string }
 
-// senderKey identifies a subscription whose marks a batch raises, or with
-// device set, one of its devices' marks.
-type senderKey struct {
-	topic  string
-	from   proto.Uid
-	device string
-}
-
-// markRun is the first run of consecutive seqs of a topic that one
-// sender's messages took in a batch. The sender's marks follow their own
-// messages only where they stood right before them (docs/protocol.md, "The
-// sender's own marks"): a mark at first-1 moves to last, any other stays.
-// A later run of the same sender cannot move a mark: it would have to stand
-// at a seq of this batch that is not theirs.
-type markRun struct{ first, last int }
-
-// senderRuns collects each sender's (or sending device's) first run in a
-// batch.
-type senderRuns struct {
-	runs map[senderKey]*markRun
-	open map[string]senderKey // topic → sender of its latest seq
-}
-
-// add records that the message of k.from (from k.device, if set) took seq
-// in k.topic.
-func (r *senderRuns) add(k senderKey, seq int) {
-	if r.runs == nil {
-		r.runs, r.open = map[senderKey]*markRun{}, map[string]senderKey{}
-	}
-	topic := k.topic
-	run, ok := r.runs[k]
-	switch {
-	case !ok:
-		r.runs[k] = &markRun{seq, seq}
-	case r.open[topic] == k && run.last == seq-1:
-		run.last = seq
-	}
-	r.open[topic] = k
-}
-
 // queueDeviceRuns moves the sending devices' marks (sqlRaiseSenderDevices).
-func queueDeviceRuns(b *pgx.Batch, devices map[senderKey]*markRun) {
+func queueDeviceRuns(b *pgx.Batch, devices map[sqlcodec.SenderKey]*sqlcodec.MarkRun) {
 	var topics, devs []string
 	var uids, firsts, lasts []int64
 	for k, run := range devices {
-		if k.from != proto.ZeroUid && k.device != "" {
-			topics, uids, devs = append(topics, k.topic), append(uids, uidArg(k.from)), append(devs, k.device)
-			firsts, lasts = append(firsts, int64(run.first)), append(lasts, int64(run.last))
+		if k.From != proto.ZeroUid && k.Device != "" {
+			topics, uids, devs = append(topics, k.Topic), append(uids, uidArg(k.From)), append(devs, k.Device)
+			firsts, lasts = append(firsts, int64(run.First)), append(lasts, int64(run.Last))
 		}
 	}
 	if len(topics) > 0 {
@@ -191,15 +152,15 @@ func (w *writeTx) appendAll(msgs []*store.Message, res []store.AppendResult, bef
 	}
 	var r rows
 	touched := map[string]int64{}
-	var marks, devices senderRuns
+	var marks, devices sqlcodec.SenderRuns
 	for i, m := range msgs {
 		res[i] = w.place(m, now, known, &r)
 		if res[i].Err != nil || res[i].Duplicate {
 			continue
 		}
 		touched[m.Topic] = max(touched[m.Topic], res[i].CreatedAt.UnixMilli())
-		marks.add(senderKey{m.Topic, m.From, ""}, res[i].SeqID)
-		devices.add(senderKey{m.Topic, m.From, m.Device}, res[i].SeqID)
+		marks.Add(sqlcodec.SenderKey{Topic: m.Topic, From: m.From}, res[i].SeqID)
+		devices.Add(sqlcodec.SenderKey{Topic: m.Topic, From: m.From, Device: m.Device}, res[i].SeqID)
 	}
 	if len(r.seqs) == 0 {
 		if after != "" {
@@ -208,7 +169,7 @@ func (w *writeTx) appendAll(msgs []*store.Message, res []store.AppendResult, bef
 		}
 		return nil
 	}
-	return w.store(&r, touched, marks.runs, devices.runs, after)
+	return w.store(&r, touched, marks.Runs, devices.Runs, after)
 }
 
 // place gives one message its seq, or explains in the result why it gets
@@ -323,7 +284,7 @@ func (w *writeTx) lookUp(msgs []*store.Message, before string) (map[msgKey]store
 // store inserts the rows, records the topics' new seq and touch time and
 // moves the senders' marks (once per topic and sender), then runs after
 // when set: one round trip.
-func (w *writeTx) store(r *rows, touched map[string]int64, marks, devices map[senderKey]*markRun, after string) error {
+func (w *writeTx) store(r *rows, touched map[string]int64, marks, devices map[sqlcodec.SenderKey]*sqlcodec.MarkRun, after string) error {
 	b := &pgx.Batch{}
 	b.Queue(sqlInsertMsgs, r.topics, r.seqs, r.msgIDs, r.senders, r.created, r.heads, r.contents)
 	var names []string
@@ -335,9 +296,9 @@ func (w *writeTx) store(r *rows, touched map[string]int64, marks, devices map[se
 	var topics []string
 	var uids, firsts, lasts []int64
 	for k, run := range marks {
-		if k.from != proto.ZeroUid {
-			topics, uids = append(topics, k.topic), append(uids, uidArg(k.from))
-			firsts, lasts = append(firsts, int64(run.first)), append(lasts, int64(run.last))
+		if k.From != proto.ZeroUid {
+			topics, uids = append(topics, k.Topic), append(uids, uidArg(k.From))
+			firsts, lasts = append(firsts, int64(run.First)), append(lasts, int64(run.Last))
 		}
 	}
 	if len(topics) > 0 {

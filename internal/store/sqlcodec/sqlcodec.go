@@ -4,6 +4,9 @@
 // time; user ids and access modes are bit-cast to 64-bit integers; tags and
 // message heads are JSON. The Into* types are database/sql Scanners, which
 // both drivers accept.
+//
+// It also holds the one piece of append logic that is not SQL: which of a
+// batch's senders' marks follow their messages (SenderRuns).
 package sqlcodec
 
 import (

@@ -8,6 +8,7 @@ import (
 
 	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/internal/store/sqlcodec"
 )
 
 // Statements of the Append hot path, prepared once on the write connection.
@@ -24,7 +25,7 @@ const (
 	sqlBumpTopic = `UPDATE topics SET seq = ?, touched = MAX(COALESCE(touched, 0), ?)
 		WHERE name = ?`
 	// A sender's first run of messages moves each of their marks that
-	// stood right before it to its last seq (markRun).
+	// stood right before it to its last seq (sqlcodec.MarkRun).
 	// The sending device's mark, by the same rule.
 	sqlRaiseSenderDevice = `UPDATE device_marks SET seq = ?2
 		WHERE topic = ?3 AND user = ?4 AND device = ?5 AND seq = ?1`
@@ -107,46 +108,6 @@ func (s *Store) Append(ctx context.Context, msgs []*store.Message) ([]store.Appe
 	return res, nil
 }
 
-// senderKey identifies a subscription whose marks a batch raises, or with
-// device set, one of its devices' marks.
-type senderKey struct {
-	topic  string
-	from   proto.Uid
-	device string
-}
-
-// markRun is the first run of consecutive seqs of a topic that one
-// sender's messages took in a batch. The sender's marks follow their own
-// messages only where they stood right before them (docs/protocol.md, "The
-// sender's own marks"): a mark at first-1 moves to last, any other stays.
-// A later run of the same sender cannot move a mark: it would have to stand
-// at a seq of this batch that is not theirs.
-type markRun struct{ first, last int }
-
-// senderRuns collects each sender's (or sending device's) first run in a
-// batch.
-type senderRuns struct {
-	runs map[senderKey]*markRun
-	open map[string]senderKey // topic → sender of its latest seq
-}
-
-// add records that the message of k.from (from k.device, if set) took seq
-// in k.topic.
-func (r *senderRuns) add(k senderKey, seq int) {
-	if r.runs == nil {
-		r.runs, r.open = map[senderKey]*markRun{}, map[string]senderKey{}
-	}
-	topic := k.topic
-	run, ok := r.runs[k]
-	switch {
-	case !ok:
-		r.runs[k] = &markRun{seq, seq}
-	case r.open[topic] == k && run.last == seq-1:
-		run.last = seq
-	}
-	r.open[topic] = k
-}
-
 // appendAll stores msgs in order, writing each outcome to res, then moves
 // the topics' seq and the senders' marks once per topic and sender.
 func (w *writeTx) appendAll(msgs []*store.Message, res []store.AppendResult) error {
@@ -154,7 +115,7 @@ func (w *writeTx) appendAll(msgs []*store.Message, res []store.AppendResult) err
 	// order across concurrent callers.
 	now := time.Now()
 	touched := map[string]time.Time{}
-	var marks, devices senderRuns
+	var marks, devices sqlcodec.SenderRuns
 	for i, m := range msgs {
 		r, err := w.appendOne(m, now)
 		if err != nil {
@@ -167,10 +128,10 @@ func (w *writeTx) appendAll(msgs []*store.Message, res []store.AppendResult) err
 		if at, ok := touched[m.Topic]; !ok || r.CreatedAt.After(at) {
 			touched[m.Topic] = r.CreatedAt
 		}
-		marks.add(senderKey{m.Topic, m.From, ""}, r.SeqID)
-		devices.add(senderKey{m.Topic, m.From, m.Device}, r.SeqID)
+		marks.Add(sqlcodec.SenderKey{Topic: m.Topic, From: m.From}, r.SeqID)
+		devices.Add(sqlcodec.SenderKey{Topic: m.Topic, From: m.From, Device: m.Device}, r.SeqID)
 	}
-	return w.flushAppend(touched, marks.runs, devices.runs)
+	return w.flushAppend(touched, marks.Runs, devices.Runs)
 }
 
 // appendOne stores one message, or explains why not in the result. The
@@ -254,25 +215,25 @@ func (w *writeTx) findMsgID(topic, msgID string) (store.AppendResult, bool, erro
 
 // flushAppend records the topics' new seq and touch time and moves the
 // senders' marks: once per topic and sender rather than per message.
-func (w *writeTx) flushAppend(touched map[string]time.Time, marks, devices map[senderKey]*markRun) error {
+func (w *writeTx) flushAppend(touched map[string]time.Time, marks, devices map[sqlcodec.SenderKey]*sqlcodec.MarkRun) error {
 	for topic, at := range touched {
 		if _, err := w.stmts.bumpTopic.Exec(w.seqs[topic], millis(at), topic); err != nil {
 			return err
 		}
 	}
 	for k, r := range marks {
-		if k.from == proto.ZeroUid {
+		if k.From == proto.ZeroUid {
 			continue
 		}
-		if _, err := w.stmts.raiseMarks.Exec(r.first-1, r.last, k.topic, uidArg(k.from)); err != nil {
+		if _, err := w.stmts.raiseMarks.Exec(r.First-1, r.Last, k.Topic, uidArg(k.From)); err != nil {
 			return err
 		}
 	}
 	for k, r := range devices {
-		if k.from == proto.ZeroUid || k.device == "" {
+		if k.From == proto.ZeroUid || k.Device == "" {
 			continue
 		}
-		if _, err := w.stmts.raiseDeviceMark.Exec(r.first-1, r.last, k.topic, uidArg(k.from), k.device); err != nil {
+		if _, err := w.stmts.raiseDeviceMark.Exec(r.First-1, r.Last, k.Topic, uidArg(k.From), k.Device); err != nil {
 			return err
 		}
 	}
