@@ -14,7 +14,7 @@ import (
 // The router hears from the other nodes what happens there that routing
 // counts or reacts to: messages written in the service topics they own,
 // their sessions' ends, deleted accounts. These notes must neither be
-// lost nor counted twice (issue 17), and a note must reach the router
+// lost nor counted twice, and a note must reach the router
 // before an action that follows it (a conv.close sent once the message
 // was acknowledged), or the closed conversation misses the message.
 //
