@@ -39,16 +39,7 @@ func TestStaleRouterFenced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.AddTeam(ctx, "sales", ""); err != nil {
-		t.Fatal(err)
-	}
-	one := 1
-	m, err := d.AddStaff(ctx, desk.NewStaff{Login: "ann", Password: "pass123", Role: store.RoleAgent,
-		Teams: []string{"sales"}, Capacity: &one})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ann := proto.ParseUserID(m.User)
+	ann := salesAgentOfOne(t, d)
 	now := time.Now()
 	carl, dave := proto.Uid(701), proto.Uid(702)
 	for _, uid := range []proto.Uid{carl, dave} {

@@ -21,16 +21,7 @@ func TestMessageCountedBeforeTheCloseThatFollows(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	d := f.open(t)
-	if _, err := d.AddTeam(ctx, "sales", ""); err != nil {
-		t.Fatal(err)
-	}
-	one := 1
-	m, err := d.AddStaff(ctx, desk.NewStaff{Login: "ann", Password: "pass123", Role: store.RoleAgent,
-		Teams: []string{"sales"}, Capacity: &one})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ann := proto.ParseUserID(m.User)
+	ann := salesAgentOfOne(t, d)
 	customer := proto.Uid(777)
 	now := time.Now()
 	if err := f.st.CreateUser(ctx, &store.User{ID: customer, CreatedAt: now, UpdatedAt: now}, nil); err != nil {
@@ -77,4 +68,21 @@ func TestMessageCountedBeforeTheCloseThatFollows(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond) // polling the store, with a deadline
 	}
+}
+
+// salesAgentOfOne adds team sales and its agent ann, who takes one
+// conversation at a time, and returns ann's user id.
+func salesAgentOfOne(t *testing.T, d *desk.Desk) proto.Uid {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := d.AddTeam(ctx, "sales", ""); err != nil {
+		t.Fatal(err)
+	}
+	one := 1
+	m, err := d.AddStaff(ctx, desk.NewStaff{Login: "ann", Password: "pass123", Role: store.RoleAgent,
+		Teams: []string{"sales"}, Capacity: &one})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return proto.ParseUserID(m.User)
 }
