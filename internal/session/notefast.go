@@ -64,15 +64,25 @@ func cut(b []byte, p string) ([]byte, bool) {
 // plainString reads printable ASCII up to the next quote, which it leaves
 // in rest; a backslash (an escape) or any other byte refuses.
 func plainString(b []byte) (s string, rest []byte, ok bool) {
+	i, ok := plainEnd(b)
+	if !ok {
+		return "", nil, false
+	}
+	return string(b[:i]), b[i:], true
+}
+
+// plainEnd is the index of the first quote in b, which must be preceded
+// only by printable ASCII other than a backslash (an escape).
+func plainEnd(b []byte) (int, bool) {
 	for i, c := range b {
 		switch {
 		case c == '"':
-			return string(b[:i]), b[i:], true
+			return i, true
 		case c < 0x20 || c > 0x7e || c == '\\':
-			return "", nil, false
+			return 0, false
 		}
 	}
-	return "", nil, false
+	return 0, false
 }
 
 // plainUint reads the decimal number that is b[:n] whole.

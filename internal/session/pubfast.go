@@ -106,15 +106,11 @@ func quotedBytes(b []byte) (s, rest []byte, ok bool) {
 	if len(b) == 0 || b[0] != '"' {
 		return nil, nil, false
 	}
-	for i := 1; i < len(b); i++ {
-		switch c := b[i]; {
-		case c == '"':
-			return b[1:i], b[i+1:], true
-		case c < 0x20 || c > 0x7e || c == '\\':
-			return nil, nil, false
-		}
+	i, ok := plainEnd(b[1:])
+	if !ok {
+		return nil, nil, false
 	}
-	return nil, nil, false
+	return b[1 : 1+i], b[2+i:], true
 }
 
 // quotedString is quotedBytes as a string.
