@@ -119,3 +119,36 @@ func TestFanOutByCommittedBatch(t *testing.T) {
 		t.Fatalf("sender got %v, want %s", got, want)
 	}
 }
+
+// A history page reaches a session that takes batches in one call, so its
+// writer sends the page whole (one system call; on a protobuf connection
+// one compressed frame) instead of whatever pieces it finds queued.
+func TestHistoryPageIsOneBatch(t *testing.T) {
+	const owner proto.Uid = 42
+	st := openStore(t)
+	name := newGroup(t, st, owner)
+	h := hub.New(st, hub.DefaultLimits, quiet)
+	t.Cleanup(h.Shutdown)
+	writer := newSession("writer", owner)
+	h.Dispatch(writer.request(&proto.ClientMsg{Sub: &proto.MsgClientSub{ID: "sub", Topic: name}}, name))
+	if c := writer.ctrl(t, "sub"); c["code"] != 200.0 {
+		t.Fatalf("writer's sub: %v", c)
+	}
+	const n = 5
+	for i := 1; i <= n; i++ {
+		id := fmt.Sprint("p", i)
+		h.Dispatch(writer.request(&proto.ClientMsg{Pub: &proto.MsgClientPub{ID: id, Topic: name,
+			Content: json.RawMessage(`"` + id + `"`)}}, name))
+		if c := writer.ctrl(t, id); c["code"] != 202.0 {
+			t.Fatalf("pub %s: %v", id, c)
+		}
+	}
+	// The page is asked for with the sub, as clients do: nothing is caught
+	// up besides it.
+	reader := &batchSession{session: newSession("reader", owner), batches: make(chan int, 64)}
+	h.Dispatch(&hub.Request{Sess: reader, Topic: name, View: name, Msg: &proto.ClientMsg{Sub: &proto.MsgClientSub{
+		ID: "sub", Topic: name, Get: &proto.MsgGetQuery{What: "data", Data: &proto.MsgGetOpts{}}}}})
+	if got := reader.next(t); got != n {
+		t.Fatalf("the page of %d messages came in a batch of %d", n, got)
+	}
+}

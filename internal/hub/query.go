@@ -214,15 +214,19 @@ func (q *querier) data(opts *proto.MsgGetOpts) {
 		return
 	}
 	service := q.kind == kindGroup && q.snap.topic.Owner == proto.ZeroUid
-	sent := 0
+	page := make([]Frame, 0, len(msgs))
 	for i := range msgs {
 		m := &msgs[i]
 		if q.hub.hidden(service, m, q.sess.UserID()) {
 			continue // a private note, never paged by a customer
 		}
-		q.sess.Send(Frame{Bytes: q.hub.encode(dataMsg(m, q.view)), Topic: q.view, Seq: m.SeqID})
-		sent++
+		page = append(page, Frame{Bytes: q.hub.encode(dataMsg(m, q.view)), Topic: q.view, Seq: m.SeqID})
 	}
+	// One batch, so the connection's writer takes the page whole: one
+	// system call, and on a protobuf connection one compressed frame,
+	// rather than whatever pieces it found queued each time it woke.
+	sendAll(q.sess, page)
+	sent := len(page)
 	if sent == 0 {
 		q.send(proto.NoContent(q.id, q.view, "data", proto.Now()))
 		return
