@@ -15,6 +15,7 @@ import (
 	"github.com/parley-im/parley/internal/admin"
 	"github.com/parley-im/parley/internal/loadtest"
 	"github.com/parley-im/parley/internal/server"
+	"github.com/parley-im/parley/internal/sysmon"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -32,6 +33,12 @@ commands:
 `
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		// Before anything is opened: the process may replace itself.
+		if err := sysmon.KeepAwake(); err != nil {
+			fmt.Fprintf(os.Stderr, "parley: the runtime's monitor keeps its default sleep: %v\n", err)
+		}
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
