@@ -8,14 +8,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/parley-im/parley/internal/admin"
+	"github.com/parley-im/parley/internal/lightload"
 	"github.com/parley-im/parley/internal/loadtest"
 	"github.com/parley-im/parley/internal/server"
-	"github.com/parley-im/parley/internal/sysmon"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -34,12 +35,21 @@ commands:
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "serve" {
-		// Before anything is opened: the process may replace itself.
-		if err := sysmon.KeepAwake(); err != nil {
-			fmt.Fprintf(os.Stderr, "parley: the runtime's monitor keeps its default sleep: %v\n", err)
-		}
+		tuneRuntime(os.Stderr)
 	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// tuneRuntime makes the Go runtime cheap for a lightly loaded server (see
+// package lightload). It runs before anything is opened, because the
+// process may replace itself.
+func tuneRuntime(stderr io.Writer) {
+	if err := lightload.KeepMonitorAwake(); err != nil {
+		fmt.Fprintf(stderr, "parley: the runtime's monitor keeps its default sleep: %v\n", err)
+	}
+	if lightload.Adapts() {
+		go lightload.NewProcessors().Run(context.Background())
+	}
 }
 
 // run dispatches to the command named by args[0] and returns the exit code.

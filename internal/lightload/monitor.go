@@ -1,26 +1,23 @@
-// Package sysmon keeps the Go runtime's system monitor out of its deep
-// sleep for the lifetime of the server, by starting the process again with
-// one GODEBUG setting added.
+package lightload
+
+// The monitor. The runtime's monitor thread sleeps deeply while every
+// processor is idle, and a system call made when work resumes wakes it with
+// its polling interval reset to 20 µs, which it keeps until the process is
+// idle again. A server at light load goes from idle to busy on almost every
+// frame it reads, so the monitor woke about six thousand times a second at
+// 1,000 messages a second and spent a third of the process's CPU doing it.
+// Kept out of deep sleep, the monitor backs off to its 10 ms interval and
+// stays there while there is nothing for it to take back or preempt; an
+// idle server then wakes 100 times a second.
 //
-// Why: the runtime's monitor thread sleeps deeply while every processor is
-// idle, and a system call made when work resumes wakes it with its polling
-// interval reset to 20 µs, which it keeps until the process is idle again.
-// A server at light load goes from idle to busy on almost every frame it
-// reads, so the monitor woke about six thousand times a second at 1,000
-// messages a second and spent a third of the process's CPU doing it
-// (docs/benchmarks.md, "The runtime's monitor thread"). Kept out of deep
-// sleep, the monitor backs off to its 10 ms interval and stays there while
-// there is nothing for it to take back or preempt.
-//
-// The runtime has no API for this. It skips the deep sleep while
-// GODEBUG's schedtrace is set, so that a trace is printed on time; with the
-// longest interval the setting takes (2³¹−1 ms, 24.8 days) the trace is one
-// line on standard error every 24.8 days, and one at start on a host that
-// has been up that long. GODEBUG is read once, at start, hence the restart:
-// the process replaces itself (same PID, same arguments, same files) before
-// it opens anything. A schedtrace already in GODEBUG is left as it is, so
+// The runtime has no API for this. It skips the deep sleep while GODEBUG's
+// schedtrace is set, so that a trace is printed on time; with the longest
+// interval the setting takes (2³¹−1 ms, 24.8 days) the trace is one line on
+// standard error every 24.8 days, and one at start on a host that has been
+// up that long. GODEBUG is read once, at start, hence the restart: the
+// process replaces itself (same PID, same arguments, same files) before it
+// opens anything. A schedtrace already in GODEBUG is left as it is, so
 // GODEBUG=schedtrace=0 restores the runtime's default.
-package sysmon
 
 import (
 	"os"
@@ -69,10 +66,10 @@ func setsSchedtrace(godebug string) bool {
 	return false
 }
 
-// KeepAwake replaces the process with itself, its GODEBUG extended, and
+// KeepMonitorAwake replaces the process with itself, its GODEBUG extended, and
 // returns only when it has nothing to do (nil) or cannot (the error): the
 // caller then goes on as it is, with the runtime's default behaviour.
-func KeepAwake() error {
+func KeepMonitorAwake() error {
 	env, changed := Environ(os.Environ())
 	if !changed {
 		return nil

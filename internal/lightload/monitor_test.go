@@ -1,4 +1,4 @@
-package sysmon
+package lightload
 
 import (
 	"os"
@@ -10,12 +10,12 @@ import (
 )
 
 // childMarker makes the test binary act as a server starting up: it calls
-// KeepAwake, then prints what the process it became sees.
+// KeepMonitorAwake, then prints what the process it became sees.
 const childMarker = "SYSMON_TEST_CHILD"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(childMarker) == "1" {
-		if err := KeepAwake(); err != nil {
+		if err := KeepMonitorAwake(); err != nil {
 			os.Stdout.WriteString("error: " + err.Error())
 			os.Exit(1)
 		}
@@ -66,10 +66,10 @@ func TestEnvironLeavesAnExplicitSchedtrace(t *testing.T) {
 	}
 }
 
-// TestKeepAwakeRestartsOnceInPlace runs the test binary as a server would
+// TestKeepMonitorAwakeRestartsOnceInPlace runs the test binary as a server would
 // start: the process must come back as itself (same PID) with the setting
 // in its GODEBUG, and must not restart again.
-func TestKeepAwakeRestartsOnceInPlace(t *testing.T) {
+func TestKeepMonitorAwakeRestartsOnceInPlace(t *testing.T) {
 	for _, godebug := range []string{"", "gctrace=0", "schedtrace=0"} {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), childMarker+"=1", "GODEBUG="+godebug)
