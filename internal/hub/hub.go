@@ -102,6 +102,7 @@ type Hub struct {
 	cancel context.CancelFunc
 	trace  *trace.Recorder // nil records nothing
 	reads  *readGate
+	stores *storeWorkers // run the topics' store writes
 
 	now func() time.Time // the clock of epoch changes; tests move it
 	// published, if set, hears of each new group message (service.go).
@@ -145,6 +146,7 @@ func New(st store.Store, limits Limits, log *slog.Logger) *Hub {
 	}
 	return &Hub{store: st, limits: limits, log: log, ctx: ctx, cancel: cancel, now: time.Now,
 		reads:  newReadGate(limits.ReadsPerSession, limits.ReadQueue, limits.MaxReads),
+		stores: newStoreWorkers(ctx.Done()),
 		topics: map[string]*topic{}, online: map[proto.Uid]int{}}
 }
 

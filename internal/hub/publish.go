@@ -136,10 +136,10 @@ func (p *publisher) flush(t *topic) {
 	marks := t.marks.since()
 	// A write in flight finishes even during shutdown, so what the store
 	// accepted is acknowledged or, at worst, retried by the client.
-	go func() {
+	t.hub.stores.run(func() {
 		res, err := t.storeBatch(t.writeContext(), batch)
 		t.appended <- appendDone{batch: batch, res: res, err: err, marks: marks}
-	}()
+	})
 }
 
 // storeBatch writes a batch: edits whose original does not allow them are
