@@ -15,6 +15,9 @@ func textOf(content json.RawMessage) string {
 	}
 	switch content[0] {
 	case '"':
+		if s, ok := plainString(content); ok {
+			return s
+		}
 		var s string
 		if json.Unmarshal(content, &s) == nil {
 			return s
@@ -28,6 +31,27 @@ func textOf(content json.RawMessage) string {
 		}
 	}
 	return ""
+}
+
+// plainString returns the text of a JSON string that has no escapes and
+// no control characters, which is most message texts, without a decoder:
+// its text is its bytes between the quotes (invalid UTF-8 is left to the
+// decoder, which replaces it).
+func plainString(content json.RawMessage) (string, bool) {
+	n := len(content)
+	if n < 2 || content[n-1] != '"' {
+		return "", false
+	}
+	body := content[1 : n-1]
+	for _, c := range body {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	if !utf8.Valid(body) {
+		return "", false
+	}
+	return string(body), true
 }
 
 // maskRune replaces each masked character. One rune for one keeps the

@@ -166,9 +166,14 @@ func (e *Engine) Check(ctx context.Context, in Input) Decision {
 	if p, ok := e.prior(in.Topic, in.MsgID); ok {
 		return replay(p)
 	}
+	rules := e.rules.Load()
+	if len(rules.rules) == 0 && e.hook == nil {
+		// Nothing would read the text: no need to decode the content.
+		return Decision{Verdict: Allow}
+	}
 	text := textOf(in.Content)
 	buf := e.bufs.Get().(*scanBuf)
-	wv := e.rules.Load().check(text, in.Staff, buf)
+	wv := rules.check(text, in.Staff, buf)
 	e.bufs.Put(buf)
 	d := Decision{Verdict: wv.action, Reason: strings.Join(wv.words, ", ")}
 	masks := wv.masks
