@@ -61,13 +61,17 @@ type Recorder struct {
 	next   int // index of the slot the next event goes to
 	full   bool
 	counts map[Stage]uint64
-	msgSeq map[string]key // "topic\x00msgid" → its seq, for events that know only the seq
+	msgSeq map[msgKey]key // a message's client id → its seq, for events that know only the seq
 }
+
+// msgKey is a message's client id within its topic. A struct rather than
+// one joined string, so that recording an event allocates no key.
+type msgKey struct{ topic, msgID string }
 
 // NewRecorder keeps up to capacity events (at least 1).
 func NewRecorder(capacity int, log *slog.Logger) *Recorder {
 	return &Recorder{log: log, ring: make([]Event, max(capacity, 1)),
-		counts: map[Stage]uint64{}, msgSeq: map[string]key{}}
+		counts: map[Stage]uint64{}, msgSeq: map[msgKey]key{}}
 }
 
 // Record adds an event. A nil Recorder records nothing, so callers need no
@@ -83,7 +87,7 @@ func (r *Recorder) Record(e Event) {
 	if old := r.ring[r.next]; r.full && old.MsgID != "" && old.Stage == Stored {
 		// Forget the msgid only if it still points at this event's seq: a
 		// later Stored event for the same msgid owns the entry now.
-		if k := old.Topic + "\x00" + old.MsgID; r.msgSeq[k] == (key{old.Topic, old.Seq}) {
+		if k := (msgKey{old.Topic, old.MsgID}); r.msgSeq[k] == (key{old.Topic, old.Seq}) {
 			delete(r.msgSeq, k)
 		}
 	}
@@ -92,7 +96,7 @@ func (r *Recorder) Record(e Event) {
 	r.full = r.full || r.next == 0
 	r.counts[e.Stage]++
 	if e.Stage == Stored && e.MsgID != "" {
-		r.msgSeq[e.Topic+"\x00"+e.MsgID] = key{e.Topic, e.Seq}
+		r.msgSeq[msgKey{e.Topic, e.MsgID}] = key{e.Topic, e.Seq}
 	}
 	r.mu.Unlock()
 	if r.log != nil && r.log.Enabled(context.Background(), slog.LevelDebug) {
@@ -124,7 +128,7 @@ func (r *Recorder) ByMsgID(topic, msgID string) []Event {
 	defer r.mu.Unlock()
 	seqs := map[key]bool{}
 	for k, v := range r.msgSeq {
-		if (topic == "" || v.topic == topic) && k[len(v.topic)+1:] == msgID {
+		if (topic == "" || v.topic == topic) && k.msgID == msgID {
 			seqs[v] = true
 		}
 	}
@@ -144,7 +148,7 @@ func (r *Recorder) BySeq(topic string, seq int) []Event {
 	var msgID string
 	for k, v := range r.msgSeq {
 		if v == (key{topic, seq}) {
-			msgID = k[len(topic)+1:]
+			msgID = k.msgID
 		}
 	}
 	return r.collectLocked(func(e *Event) bool {
