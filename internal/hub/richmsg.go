@@ -74,11 +74,16 @@ type drafty struct {
 // other content (a string, a number) is opaque and valid.
 func validDrafty(content json.RawMessage, attached []string) bool {
 	trimmed := bytes.TrimSpace(content)
-	if len(trimmed) == 0 || trimmed[0] != '{' {
+	if len(trimmed) == 0 || trimmed[0] != '{' || !mayReferTo(trimmed) {
 		return true
 	}
+	return checkDrafty(trimmed, attached)
+}
+
+// checkDrafty decodes a Drafty object and checks what it refers to.
+func checkDrafty(object []byte, attached []string) bool {
 	var d drafty
-	if json.Unmarshal(trimmed, &d) != nil {
+	if json.Unmarshal(object, &d) != nil {
 		return false
 	}
 	for _, f := range d.Fmt {
@@ -97,6 +102,25 @@ func validDrafty(content json.RawMessage, attached []string) bool {
 		}
 	}
 	return true
+}
+
+// mayReferTo reports whether a JSON object could hold format spans or
+// entities, the only parts of a Drafty document there is anything to check
+// in. encoding/json matches a key in any letter case (no letter of "fmt" or
+// "ent" has a non-ASCII case form) and through escapes, so any backslash,
+// or either word in any case anywhere in the bytes, says it could; without
+// them the document decodes with neither, and needs no decoding. Content
+// is valid JSON here: every path into the hub checks it.
+func mayReferTo(object []byte) bool {
+	if bytes.IndexByte(object, '\\') >= 0 {
+		return true
+	}
+	for i := 0; i+3 <= len(object); i++ {
+		if w := object[i : i+3]; bytes.EqualFold(w, []byte("fmt")) || bytes.EqualFold(w, []byte("ent")) {
+			return true
+		}
+	}
+	return false
 }
 
 // validRef: absent, or a string that, if it names one of this server's
