@@ -98,14 +98,25 @@ func (t *topic) presMsgs(msgs []*store.Message) {
 	if len(msgs) == 0 {
 		return
 	}
-	attachedBy := t.sessionsByUser()
-	actors := make([]string, len(msgs))
-	for i, m := range msgs {
-		actors[i] = m.From.UserID()
-	}
+	// Built at the first member whose "me" runs: in a conversation whose
+	// members have no "me" running, a batch costs no more than a look-up
+	// per member.
+	var attachedBy map[proto.Uid]map[string]bool
+	var actors []string
 	for uid, sub := range t.subs {
 		if !sub.Mode().IsSet(proto.ModeRead) {
 			continue
+		}
+		me := proto.MeName(uid)
+		if !t.hub.reachable(me) {
+			continue
+		}
+		if attachedBy == nil {
+			attachedBy = t.sessionsByUser()
+			actors = make([]string, len(msgs))
+			for i, m := range msgs {
+				actors[i] = m.From.UserID()
+			}
 		}
 		src, skip := t.viewFor(uid), attachedBy[uid]
 		vis, acts := msgs, actors
@@ -115,7 +126,7 @@ func (t *topic) presMsgs(msgs []*store.Message) {
 				acts[i] = m.From.UserID()
 			}
 		}
-		t.hub.routeLoadedAll(proto.MeName(uid), len(vis), func(i int) event {
+		t.hub.routeLoadedAll(me, len(vis), func(i int) event {
 			return &presEvent{msg: &proto.ServerMsg{Pres: &proto.MsgServerPres{Topic: proto.TopicMe, Src: src,
 				What: "msg", SeqID: vis[i].SeqID, AcsActor: acts[i]}}, skip: skip}
 		})

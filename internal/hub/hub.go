@@ -237,6 +237,15 @@ func (h *Hub) routeLoadedLocal(name string, ev event) bool {
 	return false
 }
 
+// reachable reports whether events for the topic would reach an actor:
+// one running here, or, in a cluster, one on another node.
+func (h *Hub) reachable(name string) bool {
+	h.mu.RLock()
+	running := h.topics[name] != nil
+	h.mu.RUnlock()
+	return running || (h.place != nil && h.place.Remote(name))
+}
+
 // routeLoadedAll is routeLoaded for n events to one topic, in order, with
 // one look-up; ev makes the i-th event only if the topic is running, so
 // members whose "me" nobody watches cost no allocation.
