@@ -6,8 +6,11 @@ import (
 	"time"
 )
 
-// One write after another runs on one goroutine: each parks after its
-// write and takes the next.
+// One write after another reuses the goroutine of the one before: each
+// parks after its write and takes the next. (A goroutine counts itself
+// parked a moment before it waits, and a write handed over in that moment
+// gets a goroutine of its own, so a few may start; one per write without
+// the pool.)
 func TestStoreWorkersReuseAParkedGoroutine(t *testing.T) {
 	done := make(chan struct{})
 	defer close(done)
@@ -16,10 +19,10 @@ func TestStoreWorkersReuseAParkedGoroutine(t *testing.T) {
 		ran := make(chan struct{})
 		w.run(func() { close(ran) })
 		<-ran
-		waitIdle(t, w, 1)
+		waitParked(t, w, func(n int32) bool { return n >= 1 })
 	}
-	if n := w.started.Load(); n != 1 {
-		t.Fatalf("%d goroutines started for 100 writes one after another, want 1", n)
+	if n := w.started.Load(); n > 5 {
+		t.Fatalf("%d goroutines started for 100 writes one after another, want a few at most", n)
 	}
 }
 
@@ -41,18 +44,18 @@ func TestStoreWorkersParkAtMostMaxAndEndWithDone(t *testing.T) {
 		t.Fatalf("%d goroutines for %d writes at once, want %d", got, n, n)
 	}
 	release.Done()
-	waitIdle(t, w, 3)
+	waitParked(t, w, func(n int32) bool { return n == 3 })
 	close(done)
-	waitIdle(t, w, 0)
+	waitParked(t, w, func(n int32) bool { return n == 0 })
 }
 
-// waitIdle polls until exactly n goroutines are parked.
-func waitIdle(t *testing.T, w *storeWorkers, n int32) {
+// waitParked polls until the number of parked goroutines is as wanted.
+func waitParked(t *testing.T, w *storeWorkers, wanted func(int32) bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for w.idle.Load() != n {
+	for !wanted(w.idle.Load()) {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d goroutines parked, want %d", w.idle.Load(), n)
+			t.Fatalf("%d goroutines parked", w.idle.Load())
 		}
 		time.Sleep(time.Millisecond)
 	}
