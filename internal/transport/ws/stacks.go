@@ -40,7 +40,10 @@ const parkedPerProc = 2
 func (p *grownStacks) init() {
 	p.once.Do(func() {
 		p.ready = make(chan *conn)
-		p.max = int32(parkedPerProc * runtime.GOMAXPROCS(0))
+		// The cores, not GOMAXPROCS: a lightly loaded server runs on one
+		// processor for a while (internal/lightload), and the pool is
+		// sized once, at the first connection.
+		p.max = int32(parkedPerProc * runtime.NumCPU())
 	})
 }
 
