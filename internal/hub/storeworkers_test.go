@@ -31,7 +31,7 @@ func TestStoreWorkersReuseAParkedGoroutine(t *testing.T) {
 func TestStoreWorkersParkAtMostMaxAndEndWithDone(t *testing.T) {
 	done := make(chan struct{})
 	w := newStoreWorkers(done)
-	w.max = 3
+	w.pool.SetMax(3)
 	const n = 10
 	var started, release sync.WaitGroup
 	started.Add(n)
@@ -53,9 +53,9 @@ func TestStoreWorkersParkAtMostMaxAndEndWithDone(t *testing.T) {
 func waitParked(t *testing.T, w *storeWorkers, wanted func(int32) bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for !wanted(w.idle.Load()) {
+	for !wanted(int32(w.pool.Parked())) {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d goroutines parked", w.idle.Load())
+			t.Fatalf("%d goroutines parked", int32(w.pool.Parked()))
 		}
 		time.Sleep(time.Millisecond)
 	}

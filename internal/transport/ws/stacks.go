@@ -3,11 +3,13 @@ package ws
 import (
 	"runtime"
 	"sync"
-	"sync/atomic"
+
+	"github.com/parley-im/parley/internal/grownstack"
 )
 
 // grownStacks keeps a few goroutines whose stacks handling frames has
-// already grown, parked until some connection has a frame to read.
+// already grown, parked until some connection has a frame to read
+// (package grownstack).
 //
 // A connection waits for its next frame on a fresh goroutine, whose stack is
 // the runtime's 2 KB minimum: an idle connection must not pin the 8–16 KB
@@ -21,14 +23,12 @@ import (
 // handles the frames, starts the next waiter and parks again. When none is
 // parked, the waiter handles the frames itself and then stays as one.
 //
-// At most max goroutines park, so what the pool holds is bounded by the
-// number of processors, not the number of connections; they live as long as
-// the Handler (the process).
+// At most two per core park, so what the pool holds is bounded by the
+// number of cores, not the number of connections; they live as long as the
+// Handler (the process).
 type grownStacks struct {
-	once  sync.Once
-	ready chan *conn // unbuffered: a send succeeds only to a parked goroutine
-	idle  atomic.Int32
-	max   int32
+	once sync.Once
+	pool *grownstack.Pool[*conn]
 }
 
 // parkedPerProc is how many grown goroutines may park per processor. Only
@@ -39,36 +39,21 @@ const parkedPerProc = 2
 // init makes the pool on first use: a Handler is a plain struct literal.
 func (p *grownStacks) init() {
 	p.once.Do(func() {
-		p.ready = make(chan *conn)
 		// The cores, not GOMAXPROCS: a lightly loaded server runs on one
 		// processor for a while (internal/lightload), and the pool is
 		// sized once, at the first connection.
-		p.max = int32(parkedPerProc * runtime.NumCPU())
+		p.pool = grownstack.New(parkedPerProc*runtime.NumCPU(), (*conn).burst, nil)
 	})
 }
 
 // handOff gives c, whose socket is readable, to a parked grown goroutine,
 // and reports whether one took it.
-func (p *grownStacks) handOff(c *conn) bool {
-	select {
-	case p.ready <- c:
-		return true
-	default:
-		return false
-	}
-}
+func (p *grownStacks) handOff(c *conn) bool { return p.pool.HandOff(c) }
 
 // park keeps the calling goroutine, whose stack a burst of frames has
 // grown, to read and handle the frames of connections handed off to it. It
 // returns at once when enough goroutines are parked already.
-func (p *grownStacks) park() {
-	for p.idle.Add(1) <= p.max {
-		c := <-p.ready
-		p.idle.Add(-1)
-		c.burst()
-	}
-	p.idle.Add(-1)
-}
+func (p *grownStacks) park() { p.pool.Park() }
 
 // parked reports how many goroutines are parked in the pool.
-func (p *grownStacks) parked() int { return int(p.idle.Load()) }
+func (p *grownStacks) parked() int { return p.pool.Parked() }

@@ -74,9 +74,9 @@ func TestFramesAreHandledInOrderAcrossHandOffs(t *testing.T) {
 	// The goroutine that handled a connection's last frames parks after
 	// the answer went out; poll until some has.
 	limit := time.Now().Add(deadline)
-	for p := f.h.stacks.parked(); p < 1 || p > int(f.h.stacks.max); p = f.h.stacks.parked() {
+	for p := f.h.stacks.parked(); p < 1 || p > f.h.stacks.pool.Max(); p = f.h.stacks.parked() {
 		if time.Now().After(limit) {
-			t.Fatalf("%d goroutines kept after the frames, want 1 to %d", p, f.h.stacks.max)
+			t.Fatalf("%d goroutines kept after the frames, want 1 to %d", p, f.h.stacks.pool.Max())
 		}
 		runtime.Gosched()
 	}
@@ -97,7 +97,7 @@ func deepFrame(id string, depth int) []byte {
 func TestIdleConnectionsWaitOnSmallStacks(t *testing.T) {
 	f := start(t, time.Hour, time.Hour)
 	f.h.stacks.init()
-	f.h.stacks.max = 1
+	f.h.stacks.pool.SetMax(1)
 	// A collection would halve the stacks of parked goroutines, hiding
 	// grown ones; a stack freed outside a collection goes back at once.
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
