@@ -99,10 +99,10 @@ type Config struct {
 	RateBurst           int     `json:"rate_burst"`             // PARLEY_RATE_BURST
 	OutboxBytes         int     `json:"outbox_bytes"`           // PARLEY_OUTBOX_BYTES, before a slow-consumer close
 	GroupCommit         int     `json:"group_commit"`           // PARLEY_GROUP_COMMIT, writes per transaction (1 = off)
-	// GroupCommitWait is how long the SQLite committer may hold a small
-	// batch for more writes, waiting only for those due within it at the
-	// rate they arrive: at light load it spreads one commit over several
-	// messages.
+	// GroupCommitWait is how long the store's committer (SQLite or
+	// PostgreSQL) may hold a small batch for more writes, waiting only for
+	// those due within it at the rate they arrive: at light load it
+	// spreads one commit over several messages.
 	GroupCommitWait Duration `json:"group_commit_wait"` // PARLEY_GROUP_COMMIT_WAIT, 0 = never wait
 	// Reads behind get requests (history, member lists, searches): at most
 	// ReadsPerSession of one session and MaxReads of all sessions run at

@@ -33,7 +33,7 @@ func openStore(cfg *Config) (store.Store, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), storeOpenTimeout)
 	defer cancel()
 	st, err := postgres.Open(ctx, cfg.Store, postgres.Options{MaxBatch: cfg.GroupCommit,
-		MaxConns: cfg.MaxReads + 4})
+		CommitWait: time.Duration(cfg.GroupCommitWait), MaxConns: cfg.MaxReads + 4})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", redactURL(cfg.Store), err)
 	}

@@ -50,7 +50,7 @@ func (c *Config) Settings() []Setting {
 		{"rate_burst", "PARLEY_RATE_BURST", "rate-burst", "N", "client messages a connection may send at once above the rate", (*intVal)(&c.RateBurst)},
 		{"outbox_bytes", "PARLEY_OUTBOX_BYTES", "outbox-bytes", "BYTES", "a session's queued output before it is closed as a slow consumer", (*intVal)(&c.OutboxBytes)},
 		{"group_commit", "PARLEY_GROUP_COMMIT", "group-commit", "N", "writes per store transaction (1 = off)", (*intVal)(&c.GroupCommit)},
-		{"group_commit_wait", "PARLEY_GROUP_COMMIT_WAIT", "group-commit-wait", "DURATION", "SQLite: longest a small batch waits for more writes, waiting only for those due within it at the rate they arrive (0 = never)", (*durVal)(&c.GroupCommitWait)},
+		{"group_commit_wait", "PARLEY_GROUP_COMMIT_WAIT", "group-commit-wait", "DURATION", "longest a small batch of writes waits for more, waiting only for those due within it at the rate they arrive (0 = never)", (*durVal)(&c.GroupCommitWait)},
 		{"reads_per_session", "PARLEY_READS_PER_SESSION", "reads-per-session", "N", "reads behind one session's gets (history, member lists, search) running at once", (*intVal)(&c.ReadsPerSession)},
 		{"max_reads", "PARLEY_MAX_READS", "max-reads", "N", "such reads running at once for all sessions", (*intVal)(&c.MaxReads)},
 		{"read_queue", "PARLEY_READ_QUEUE", "read-queue", "N", "gets of one session waiting for a read slot; further ones are answered 429", (*intVal)(&c.ReadQueue)},

@@ -176,7 +176,7 @@ func TestMergedAppendsFallBack(t *testing.T) {
 	batch := []*job{appendJob(t.Context(), []*store.Message{msg("a")}),
 		appendJob(t.Context(), []*store.Message{long}), appendJob(t.Context(), []*store.Message{msg("b")})}
 	errs := make([]error, len(batch))
-	if err := s.runBatch(batch, errs); err != nil {
+	if err := s.runBatch(batch, errs, len(batch)); err != nil {
 		t.Fatalf("runBatch: %v", err)
 	}
 	if errs[0] != nil || errs[2] != nil || errs[1] == nil {
@@ -210,7 +210,7 @@ func TestMergedMarks(t *testing.T) {
 		marksJob(ctx, markUpdate{testTopic, 2, 0, 7}),
 	}
 	errs := make([]error, len(batch))
-	if err := s.runBatch(batch, errs); err != nil {
+	if err := s.runBatch(batch, errs, len(batch)); err != nil {
 		t.Fatalf("runBatch: %v", err)
 	}
 	if errs[0] != nil || errs[1] != nil || errs[3] != nil || !errors.Is(errs[2], store.ErrNotFound) {

@@ -278,7 +278,7 @@ func (w *writeTx) lookUp(msgs []*store.Message, before string) (map[msgKey]store
 	if b.Len() == 0 {
 		return known, nil
 	}
-	return known, w.tx.SendBatch(w.ctx, b).Close()
+	return known, w.send(b)
 }
 
 // store inserts the rows, records the topics' new seq and touch time and
@@ -308,5 +308,5 @@ func (w *writeTx) store(r *rows, touched map[string]int64, marks, devices map[sq
 	if after != "" {
 		b.Queue(after)
 	}
-	return storeErr(w.tx.SendBatch(w.ctx, b).Close())
+	return storeErr(w.send(b))
 }

@@ -86,7 +86,7 @@ func (w *writeTx) mergeMarks(batch []*job, errs []error, merged []bool) error {
 		return err
 	})
 	b.Queue(`RELEASE marks`)
-	if err := w.tx.SendBatch(w.ctx, b).Close(); err != nil {
+	if err := w.send(b); err != nil {
 		var pe *pgconn.PgError
 		if !errors.As(err, &pe) {
 			return err // the connection, not the statement: the batch fails

@@ -40,6 +40,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/internal/store/groupcommit"
 )
 
 // Defaults for the zero Options.
@@ -58,6 +59,10 @@ type Options struct {
 	// MaxBatch caps how many queued write requests share one transaction
 	// and so one WAL flush. 1 commits each request on its own.
 	MaxBatch int
+	// CommitWait is how long the committer may wait for more requests
+	// before committing a batch, waiting only for those due within it at
+	// the rate they arrive (groupcommit). 0 never waits.
+	CommitWait time.Duration
 	// MaxConns caps the pool: the committer takes one, reads the rest.
 	MaxConns int
 	// WriteTimeout bounds one batch, from taking a connection to the
@@ -85,8 +90,10 @@ func (o Options) withDefaults() Options {
 
 // Store is the PostgreSQL adapter. It is safe for concurrent use.
 type Store struct {
-	pool         *pgxpool.Pool
-	maxBatch     int
+	pool *pgxpool.Pool
+	// batches gathers the queued jobs for the committer, waiting a little
+	// for more at light load (groupcommit).
+	batches      *groupcommit.Batcher[*job]
 	writeTimeout time.Duration
 	readTimeout  time.Duration
 
@@ -112,11 +119,16 @@ var (
 // with any of pgx's connection parameters; search_path selects a schema),
 // brings its schema up to date and starts the committer.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
-	opts = opts.withDefaults()
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
+	return openPool(ctx, cfg, opts)
+}
+
+// openPool is Open with the pool's configuration parsed.
+func openPool(ctx context.Context, cfg *pgxpool.Config, opts Options) (*Store, error) {
+	opts = opts.withDefaults()
 	// Durable before acknowledged, whatever postgresql.conf says.
 	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
 	cfg.MaxConns = int32(opts.MaxConns)
@@ -128,12 +140,13 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
+	jobs := make(chan *job, opts.MaxBatch)
 	s := &Store{
 		pool:         pool,
-		maxBatch:     opts.MaxBatch,
+		batches:      groupcommit.NewBatcher(jobs, opts.MaxBatch, opts.CommitWait),
 		writeTimeout: opts.WriteTimeout,
 		readTimeout:  opts.ReadTimeout,
-		jobs:         make(chan *job, opts.MaxBatch),
+		jobs:         jobs,
 		done:         make(chan struct{}),
 	}
 	go s.commitLoop()

@@ -5,8 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/parley-im/parley/internal/store"
 )
@@ -28,7 +27,10 @@ type job struct {
 
 // writeTx is the state a batch's jobs share.
 type writeTx struct {
-	tx pgx.Tx
+	// conn is the pooled connection the transaction runs on (txconn.go);
+	// begun is whether its BEGIN has been sent.
+	conn  *pgxpool.Conn
+	begun bool
 	// ctx bounds the whole batch (Options.WriteTimeout), not one job.
 	ctx context.Context
 	// seqs caches each topic's last seq inside this transaction, read once
@@ -40,23 +42,6 @@ type writeTx struct {
 // forget drops the seq cache, after anything that may have changed topics
 // behind its back.
 func (w *writeTx) forget() { clear(w.seqs) }
-
-// exec runs a statement in the transaction. Jobs run with no deadline of
-// their own, only the batch's: the batch is shared, and a caller that gave
-// up is skipped before its job starts.
-func (w *writeTx) exec(query string, args ...any) (pgconn.CommandTag, error) {
-	return w.tx.Exec(w.ctx, query, args...)
-}
-
-// queryRow runs a one-row query in the transaction.
-func (w *writeTx) queryRow(query string, args ...any) pgx.Row {
-	return w.tx.QueryRow(w.ctx, query, args...)
-}
-
-// query runs a query in the transaction.
-func (w *writeTx) query(query string, args ...any) (pgx.Rows, error) {
-	return w.tx.Query(w.ctx, query, args...)
-}
 
 // write runs fn in the committer and returns once its changes are durable.
 func (s *Store) write(ctx context.Context, fn func(*writeTx) error) error {
@@ -95,29 +80,15 @@ func (s *Store) enqueue(j *job) error {
 // drains the queue before exiting.
 func (s *Store) commitLoop() {
 	defer close(s.done)
-	batch := make([]*job, 0, s.maxBatch)
-	for j := range s.jobs {
-		batch = s.fill(append(batch[:0], j))
+	var batch []*job
+	for {
+		var ok bool
+		if batch, ok = s.batches.Next(batch); !ok {
+			return
+		}
 		s.commit(batch)
 		clear(batch) // let finished jobs be collected
 	}
-}
-
-// fill adds the jobs already queued, without waiting for more: group commit
-// costs no latency, batches simply grow while a commit is in progress.
-func (s *Store) fill(batch []*job) []*job {
-	for len(batch) < s.maxBatch {
-		select {
-		case j, ok := <-s.jobs:
-			if !ok {
-				return batch
-			}
-			batch = append(batch, j)
-		default:
-			return batch
-		}
-	}
-	return batch
 }
 
 // commit runs a batch in one transaction and replies to every job.
@@ -130,7 +101,7 @@ func (s *Store) commit(batch []*job) {
 		}
 	}
 	if live > 0 {
-		if err := s.runBatch(batch, errs); err != nil {
+		if err := s.runBatch(batch, errs, live); err != nil {
 			for i := range errs {
 				if errs[i] == nil {
 					errs[i] = err
@@ -143,23 +114,37 @@ func (s *Store) commit(batch []*job) {
 	}
 }
 
-// runBatch runs the jobs whose errs entry is nil, recording each job's own
-// failure there, and commits. An error return fails the whole batch: nothing
-// of it was stored. Each batch takes a connection from the pool, so a
-// connection lost with a database restart costs one batch, not the store.
-// The batch has WriteTimeout to commit, so a database that stops answering
-// (a network partition, a stalled disk) fails writes instead of holding
-// every writer forever.
-func (s *Store) runBatch(batch []*job, errs []error) error {
+// runBatch runs the jobs whose errs entry is nil (live of them), recording
+// each job's own failure there, and commits. An error return fails the
+// whole batch: nothing of it was stored. Each batch takes a connection from
+// the pool, so a connection lost with a database restart costs one batch,
+// not the store. The batch has WriteTimeout to commit, so a database that
+// stops answering (a network partition, a stalled disk) fails writes
+// instead of holding every writer forever.
+func (s *Store) runBatch(batch []*job, errs []error, live int) error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.writeTimeout)
 	defer cancel()
-	tx, err := s.pool.Begin(ctx)
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return err
 	}
-	w := &writeTx{tx: tx, ctx: ctx, seqs: map[string]int{}}
+	defer conn.Release()
+	w := &writeTx{conn: conn, ctx: ctx, seqs: map[string]int{}}
+	if err := w.runJobs(batch, errs, live); err != nil {
+		return errors.Join(err, w.rollback())
+	}
+	if err := w.commit(); err != nil {
+		return err
+	}
+	s.commits.Add(1)
+	return nil
+}
+
+// runJobs runs the live jobs of batch in w's transaction. An error return
+// means the transaction is to be rolled back.
+func (w *writeTx) runJobs(batch []*job, errs []error, live int) error {
 	if err := w.checkFences(batch, errs); err != nil {
-		return errors.Join(err, rollback(tx))
+		return err
 	}
 	// The jobs of a batch were queued concurrently, so none has to wait
 	// for another: the Append calls may go first, together.
@@ -168,24 +153,34 @@ func (s *Store) runBatch(batch []*job, errs []error) error {
 		err = w.mergeMarks(batch, errs, merged)
 	}
 	if err != nil {
-		return errors.Join(err, rollback(tx))
+		return err
 	}
 	for i, j := range batch {
 		if errs[i] != nil || merged[i] {
 			continue
 		}
+		if live == 1 {
+			// Alone in the transaction: its failure rolls the transaction
+			// back, which fails nothing else, so it needs no savepoint (two
+			// round trips less at light load, where many batches are one
+			// request).
+			if errs[i] = j.run(w); errs[i] != nil {
+				return errRolledBack
+			}
+			continue
+		}
 		jobErr, txErr := w.runJob(j)
 		if txErr != nil {
-			return errors.Join(txErr, rollback(tx))
+			return txErr
 		}
 		errs[i] = jobErr
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return err
-	}
-	s.commits.Add(1)
 	return nil
 }
+
+// errRolledBack ends a transaction whose one request failed: the request
+// keeps its own error, and nothing was committed.
+var errRolledBack = errors.New("postgres: the request failed and its transaction was rolled back")
 
 // runJob runs one job under a savepoint and undoes it if it fails. txErr
 // means the transaction itself is broken.
@@ -208,11 +203,3 @@ func (w *writeTx) runJob(j *job) (jobErr, txErr error) {
 // rollbackTimeout bounds the rollback of a failed batch, which may have
 // failed because its own deadline passed.
 const rollbackTimeout = 5 * time.Second
-
-// rollback undoes a failed batch. If the database does not answer, pgx
-// closes the connection, which undoes the transaction all the same.
-func rollback(tx pgx.Tx) error {
-	ctx, cancel := context.WithTimeout(context.Background(), rollbackTimeout)
-	defer cancel()
-	return tx.Rollback(ctx)
-}

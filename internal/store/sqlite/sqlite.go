@@ -31,6 +31,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/parley-im/parley/internal/store"
+	"github.com/parley-im/parley/internal/store/groupcommit"
 )
 
 // Defaults for the zero Options.
@@ -56,7 +57,7 @@ type Options struct {
 	MaxBatch int
 	// CommitWait is how long the committer may wait for more requests
 	// before committing a batch, waiting only for those due within it at
-	// the rate they arrive (linger.go). 0 never waits.
+	// the rate they arrive (groupcommit). 0 never waits.
 	CommitWait time.Duration
 	// ReadConns is the number of connections for reads that may be large.
 	ReadConns int
@@ -85,14 +86,15 @@ func (o Options) withDefaults() Options {
 
 // Store is the SQLite adapter. It is safe for concurrent use.
 type Store struct {
-	wdb      *sql.DB   // exactly one connection, used only by the committer
-	wconn    *sql.Conn // that connection, held for the store's life
-	rdb      *sql.DB   // read-only pool for reads that may be large
-	ldb      *sql.DB   // read-only pool for look-ups by key
-	stmts    *writeStmts
-	maxBatch int
-	linger   *linger  // how long a small batch waits for company
-	seqs     seqCache // the committer's committed seqs (seqcache.go)
+	wdb   *sql.DB   // exactly one connection, used only by the committer
+	wconn *sql.Conn // that connection, held for the store's life
+	rdb   *sql.DB   // read-only pool for reads that may be large
+	ldb   *sql.DB   // read-only pool for look-ups by key
+	stmts *writeStmts
+	// batches gathers the queued jobs for the committer, waiting a little
+	// for more at light load (groupcommit).
+	batches *groupcommit.Batcher[*job]
+	seqs    seqCache // the committer's committed seqs (seqcache.go)
 
 	mu     sync.RWMutex // closed and sends on jobs: Close must not race a send
 	closed bool
@@ -147,17 +149,17 @@ func Open(path string, opts Options) (*Store, error) {
 		wdb.Close()
 		return nil, err
 	}
+	jobs := make(chan *job, opts.MaxBatch)
 	s := &Store{
-		wdb:      wdb,
-		wconn:    wconn,
-		rdb:      rdb,
-		ldb:      ldb,
-		stmts:    stmts,
-		maxBatch: opts.MaxBatch,
-		linger:   newLinger(opts.CommitWait),
-		seqs:     seqCache{},
-		jobs:     make(chan *job, opts.MaxBatch),
-		done:     make(chan struct{}),
+		wdb:     wdb,
+		wconn:   wconn,
+		rdb:     rdb,
+		ldb:     ldb,
+		stmts:   stmts,
+		seqs:    seqCache{},
+		jobs:    jobs,
+		batches: groupcommit.NewBatcher(jobs, opts.MaxBatch, opts.CommitWait),
+		done:    make(chan struct{}),
 	}
 	go s.commitLoop()
 	return s, nil

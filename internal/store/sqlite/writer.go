@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"time"
 )
 
 // job is one write request: run executes inside the batch transaction, under
@@ -96,65 +95,15 @@ func (s *Store) enqueue(j *job) error {
 // closes the queue, and drains the queue before exiting.
 func (s *Store) commitLoop() {
 	defer close(s.done)
-	batch := make([]*job, 0, s.maxBatch)
-	for j := range s.jobs {
-		batch = s.fill(append(batch[:0], j))
-		if len(batch) < s.maxBatch && s.linger.observe(time.Now(), len(batch)) {
-			batch = s.gather(batch)
+	var batch []*job
+	for {
+		var ok bool
+		if batch, ok = s.batches.Next(batch); !ok {
+			return
 		}
 		s.commit(batch)
 		clear(batch) // let finished jobs be collected
 	}
-}
-
-// fill adds the jobs already queued, without waiting for more: group commit
-// costs no latency, batches simply grow while a commit is in progress.
-func (s *Store) fill(batch []*job) []*job {
-	for len(batch) < s.maxBatch {
-		select {
-		case j, ok := <-s.jobs:
-			if !ok {
-				return batch
-			}
-			batch = append(batch, j)
-		default:
-			return batch
-		}
-	}
-	return batch
-}
-
-// gather waits, at most the linger time, for more requests to join batch
-// (linger.go).
-func (s *Store) gather(batch []*job) []*job {
-	had := len(batch)
-	batch = s.waitForMore(batch)
-	s.linger.gathered(len(batch) - had)
-	return batch
-}
-
-// waitForMore adds requests as they come until the batch is full, the
-// next request is not due within the linger time, the timer fires or the
-// queue is closed.
-func (s *Store) waitForMore(batch []*job) []*job {
-	start := time.Now()
-	timeout := s.linger.wait(start)
-	defer s.linger.stop()
-	for len(batch) < s.maxBatch {
-		select {
-		case j, ok := <-s.jobs:
-			if !ok {
-				return batch
-			}
-			batch = s.fill(append(batch, j))
-			if !s.linger.more(start) {
-				return batch
-			}
-		case <-timeout:
-			return s.fill(batch)
-		}
-	}
-	return batch
 }
 
 // commit runs a batch in one transaction and replies to every job.

@@ -1,59 +1,9 @@
-package sqlite
+package groupcommit
 
 import (
-	"context"
-	"fmt"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/parley-im/parley/internal/proto"
-	"github.com/parley-im/parley/internal/store"
 )
-
-// pacedAppends makes n Append calls, one every gap, each without waiting
-// for the ones before (as independent topics' messages arrive), and
-// returns the commits they took.
-func pacedAppends(t *testing.T, opts Options, n int, gap time.Duration) int64 {
-	t.Helper()
-	s, err := Open(filepath.Join(t.TempDir(), "linger.db"), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	topic := proto.GroupName(1)
-	sub := store.Subscription{Topic: topic, User: 1, ModeWant: proto.ModeCPublic, ModeGiven: proto.ModeCPublic}
-	if err := s.CreateTopic(context.Background(), &store.Topic{Name: topic}, []store.Subscription{sub}); err != nil {
-		t.Fatal(err)
-	}
-	before := s.Commits()
-	tick := time.NewTicker(gap)
-	defer tick.Stop()
-	var wg sync.WaitGroup
-	for i := range n {
-		<-tick.C
-		wg.Go(func() {
-			m := &store.Message{Topic: topic, From: 1, MsgID: fmt.Sprint(i), Content: []byte(`"hi"`)}
-			if _, err := s.Append(context.Background(), []*store.Message{m}); err != nil {
-				t.Error(err)
-			}
-		})
-	}
-	wg.Wait()
-	return s.Commits() - before
-}
-
-// Writes arriving closer together than the wait share commits: at light
-// load a commit (WAL frames and an fsync) is no longer paid per message.
-func TestCommitWaitGathersPacedWrites(t *testing.T) {
-	const n = 60
-	commits := pacedAppends(t, Options{CommitWait: 25 * time.Millisecond}, n, 2*time.Millisecond)
-	t.Logf("%d writes 2ms apart: %d commits with a 25ms wait", n, commits)
-	if commits > n/3 {
-		t.Errorf("%d writes 2ms apart took %d commits with a 25ms wait, want ≤ %d", n, commits, n/3)
-	}
-}
 
 // The estimate of how closely writes arrive: a steady stream inside the
 // wait engages it, a write after a quiet spell does not wait, and one busy
@@ -118,37 +68,6 @@ func TestLingerBacksOffWhenWaitsGatherNothing(t *testing.T) {
 	now = now.Add(500 * time.Microsecond)
 	if !l.observe(now, 1) || l.misses != 0 {
 		t.Fatalf("after a fruitful wait: not waiting (skip %d, misses %d)", l.skip, l.misses)
-	}
-}
-
-// One session's dependent writes, each sent when the previous committed,
-// take no longer with the wait than the wait's skipping allows.
-func TestSerialWriterIsNotDelayed(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "serial.db"), Options{CommitWait: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	topic := proto.GroupName(1)
-	sub := store.Subscription{Topic: topic, User: 1, ModeWant: proto.ModeCPublic, ModeGiven: proto.ModeCPublic}
-	if err := s.CreateTopic(context.Background(), &store.Topic{Name: topic}, []store.Subscription{sub}); err != nil {
-		t.Fatal(err)
-	}
-	const n = 100
-	waited := 0
-	for i := range n {
-		start := time.Now()
-		m := &store.Message{Topic: topic, From: 1, MsgID: fmt.Sprint(i), Content: []byte(`"hi"`)}
-		if _, err := s.Append(context.Background(), []*store.Message{m}); err != nil {
-			t.Fatal(err)
-		}
-		if time.Since(start) >= 50*time.Millisecond {
-			waited++
-		}
-	}
-	// Without the skipping every write after the first few waits 50ms.
-	if waited > 12 {
-		t.Fatalf("%d of %d serial writes waited the whole 50ms", waited, n)
 	}
 }
 

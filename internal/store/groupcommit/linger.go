@@ -1,26 +1,26 @@
-package sqlite
+package groupcommit
 
 import "time"
 
 // Linger. Under load, group commit needs no help: requests queue while a
 // commit is in progress and the next transaction takes them all. At light
 // load it does nothing: each request finds the committer idle and pays a
-// whole transaction (its WAL frames and its fsync) alone, so a message
-// costs several times the CPU it costs under load. The committer therefore
-// waits up to CommitWait for more requests before committing a batch, but
-// only while requests arrive closer together than that: a request that
-// comes alone after a quiet spell is committed at once, and the wait never
-// delays a request by more than CommitWait. The ack still follows the
-// commit, so nothing is acknowledged before it is durable.
+// whole transaction (its round trips, its log writes and its fsync) alone,
+// so a message costs several times the CPU it costs under load. The
+// committer therefore waits up to the commit wait for more requests before
+// committing a batch, but only while requests arrive closer together than
+// that: a request that comes alone after a quiet spell is committed at
+// once, and the wait never delays a request by more than the commit wait.
+// The ack still follows the commit, so nothing is acknowledged before it is
+// durable.
 //
 // The wait follows the arrival rate: the batch waits for the next request
 // only while it is due (one smoothed gap after the last, with half a gap
-// to spare for jitter) before CommitWait has passed since the batch began.
-// A stream 3.3 ms apart (300 msg/s) with a 4 ms wait commits in pairs, the
-// first waiting one gap and the second not at all; a request not due
-// within the wait is not waited for, so the wait never costs more latency
-// than the arrivals can repay.
-
+// to spare for jitter) before the commit wait has passed since the batch
+// began. A stream 3.3 ms apart (300 msg/s) with a 4 ms wait commits in
+// pairs, the first waiting one gap and the second not at all; a request
+// not due within the wait is not waited for, so the wait never costs more
+// latency than the arrivals can repay.
 //
 // A writer that sends its next request only once the previous one is
 // committed (one session making dependent changes) also arrives "close
