@@ -69,13 +69,15 @@ func (s *Store) Append(ctx context.Context, msgs []*store.Message) ([]store.Appe
 func appendJob(ctx context.Context, msgs []*store.Message) *job {
 	res := make([]store.AppendResult, len(msgs))
 	return &job{ctx: ctx, done: make(chan error, 1), msgs: msgs, res: res,
-		run: func(w *writeTx) error { return w.appendAll(msgs, res, "", "") }}
+		run: func(w *writeTx) error { return w.appendAll(msgs, res, "") }}
 }
 
 // mergeAppends stores the messages of every Append job in batch whose errs
 // entry is nil as if they were one call, under one savepoint: a fixed
 // number of statements for the whole batch instead of per call, which is
-// what lets one WAL flush carry hundreds of messages at little cost. It
+// what lets one WAL flush carry hundreds of messages at little cost, and
+// a single call costs no savepoint round trips of its own. When nothing
+// else is left to run (w.lastStep), the COMMIT goes with the writes. It
 // marks the jobs it stored as done (merged[i]); if the merged statements
 // fail, it undoes them and leaves every job to run on its own, so one
 // call's failure still fails only that call.
@@ -89,11 +91,15 @@ func (w *writeTx) mergeAppends(batch []*job, errs []error) (merged []bool, txErr
 			idx = append(idx, i)
 		}
 	}
-	if len(idx) < 2 {
+	if len(idx) == 0 {
 		return merged, nil
 	}
+	after := []string{`RELEASE appends`}
+	if lastStep(batch, errs, merged, func(j *job) bool { return j.msgs != nil }) {
+		after = append(after, sqlCommit)
+	}
 	res := make([]store.AppendResult, len(msgs))
-	if err := w.appendAll(msgs, res, `SAVEPOINT appends`, `RELEASE appends`); err != nil {
+	if err := w.appendAll(msgs, res, `SAVEPOINT appends`, after...); err != nil {
 		w.forget()
 		// Fall back to the calls one by one, unless the savepoint itself
 		// was never made: then the transaction is broken.
@@ -140,9 +146,8 @@ type rows struct {
 // appendAll stores msgs in order, writing each outcome to res. It costs
 // two round trips to the database: one to lock the topics and look the
 // client ids up, one to write. before and after are statements sent with
-// the first and the second (a savepoint and its release); after is not
-// run when there is nothing to write.
-func (w *writeTx) appendAll(msgs []*store.Message, res []store.AppendResult, before, after string) error {
+// the first and the second (a savepoint, its release, the COMMIT).
+func (w *writeTx) appendAll(msgs []*store.Message, res []store.AppendResult, before string, after ...string) error {
 	// Stamped here rather than by the caller, so creation times follow seq
 	// order across concurrent callers.
 	now := stored(time.Now())
@@ -163,11 +168,11 @@ func (w *writeTx) appendAll(msgs []*store.Message, res []store.AppendResult, bef
 		devices.Add(sqlcodec.SenderKey{Topic: m.Topic, From: m.From, Device: m.Device}, res[i].SeqID)
 	}
 	if len(r.seqs) == 0 {
-		if after != "" {
-			_, err := w.exec(after)
-			return err
+		b := &pgx.Batch{}
+		for _, q := range after {
+			b.Queue(q)
 		}
-		return nil
+		return w.send(b)
 	}
 	return w.store(&r, touched, marks.Runs, devices.Runs, after)
 }
@@ -282,9 +287,9 @@ func (w *writeTx) lookUp(msgs []*store.Message, before string) (map[msgKey]store
 }
 
 // store inserts the rows, records the topics' new seq and touch time and
-// moves the senders' marks (once per topic and sender), then runs after
-// when set: one round trip.
-func (w *writeTx) store(r *rows, touched map[string]int64, marks, devices map[sqlcodec.SenderKey]*sqlcodec.MarkRun, after string) error {
+// moves the senders' marks (once per topic and sender), then runs after:
+// one round trip.
+func (w *writeTx) store(r *rows, touched map[string]int64, marks, devices map[sqlcodec.SenderKey]*sqlcodec.MarkRun, after []string) error {
 	b := &pgx.Batch{}
 	b.Queue(sqlInsertMsgs, r.topics, r.seqs, r.msgIDs, r.senders, r.created, r.heads, r.contents)
 	var names []string
@@ -305,8 +310,8 @@ func (w *writeTx) store(r *rows, touched map[string]int64, marks, devices map[sq
 		b.Queue(sqlRaiseSenderMarks, topics, uids, firsts, lasts)
 	}
 	queueDeviceRuns(b, devices)
-	if after != "" {
-		b.Queue(after)
+	for _, q := range after {
+		b.Queue(q)
 	}
 	return storeErr(w.send(b))
 }

@@ -47,7 +47,8 @@ func marksJob(ctx context.Context, u markUpdate) *job {
 
 // mergeMarks raises the marks of every UpdateMarks job in batch whose errs
 // entry is nil in one statement, recording ErrNotFound for the calls whose
-// subscription does not exist, and marks them done (merged[i]). When the
+// subscription does not exist, and marks them done (merged[i]); when
+// nothing else is left to run, the COMMIT goes with it. When the
 // statement fails it undoes it and leaves the jobs to run on their own.
 func (w *writeTx) mergeMarks(batch []*job, errs []error, merged []bool) error {
 	want := map[subKey]markUpdate{}
@@ -62,7 +63,7 @@ func (w *writeTx) mergeMarks(batch []*job, errs []error, merged []bool) error {
 		want[k] = u
 		idx = append(idx, i)
 	}
-	if len(idx) < 2 {
+	if len(idx) == 0 {
 		return nil
 	}
 	var topics []string
@@ -86,6 +87,9 @@ func (w *writeTx) mergeMarks(batch []*job, errs []error, merged []bool) error {
 		return err
 	})
 	b.Queue(`RELEASE marks`)
+	if lastStep(batch, errs, merged, func(j *job) bool { return j.marks != nil }) {
+		b.Queue(sqlCommit)
+	}
 	if err := w.send(b); err != nil {
 		var pe *pgconn.PgError
 		if !errors.As(err, &pe) {

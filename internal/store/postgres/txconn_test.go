@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/parley-im/parley/internal/proto"
 	"github.com/parley-im/parley/internal/store"
 	"github.com/parley-im/parley/internal/store/postgres/pgtest"
 	"github.com/parley-im/parley/internal/store/storetest"
@@ -49,13 +50,19 @@ func openCounted(t *testing.T, opts Options) (*Store, *roundTrips) {
 	return s, rt
 }
 
-// An Append alone in its transaction costs three round trips: the BEGIN
-// travels with the look-ups, and it needs no savepoint (there were six).
-func TestLoneAppendRoundTrips(t *testing.T) {
+// An Append alone in its transaction costs two round trips: the BEGIN
+// travels with the look-ups and the COMMIT with the writes (there were
+// six). With a receiver's marks in the same batch, the COMMIT goes with
+// the marks instead.
+func TestLightLoadRoundTrips(t *testing.T) {
 	s, rt := openCounted(t, Options{})
-	createTestTopic(t, s)
-	// The first Append prepares the statements, a round trip of its own.
-	if _, err := s.Append(t.Context(), []*store.Message{msg("warm")}); err != nil {
+	sub := store.Subscription{Topic: testTopic, User: 2, ModeWant: proto.ModeCPublic, ModeGiven: proto.ModeCPublic}
+	if err := s.CreateTopic(t.Context(), &store.Topic{Name: testTopic}, []store.Subscription{sub}); err != nil {
+		t.Fatal(err)
+	}
+	// The first batches prepare the statements, a round trip of their own.
+	warm := []*job{appendJob(t.Context(), []*store.Message{msg("warm")}), marksJob(t.Context(), markUpdate{testTopic, 2, 1, 1})}
+	if err := s.runBatch(warm, make([]error, 2), 2); err != nil {
 		t.Fatal(err)
 	}
 	before := rt.n.Load()
@@ -63,8 +70,24 @@ func TestLoneAppendRoundTrips(t *testing.T) {
 	if err != nil || res[0].Err != nil || res[0].SeqID != 2 {
 		t.Fatalf("Append = %+v, %v; want seq 2", res, err)
 	}
-	if n := rt.n.Load() - before; n > 3 {
-		t.Errorf("a lone Append took %d round trips, want 3", n)
+	if n := rt.n.Load() - before; n != 2 {
+		t.Errorf("a lone Append took %d round trips, want 2", n)
+	}
+	before = rt.n.Load()
+	batch := []*job{appendJob(t.Context(), []*store.Message{msg("two")}), marksJob(t.Context(), markUpdate{testTopic, 2, 2, 2})}
+	errs := make([]error, 2)
+	if err := s.runBatch(batch, errs, 2); err != nil || errs[0] != nil || errs[1] != nil {
+		t.Fatalf("runBatch = %v, %v", err, errs)
+	}
+	if n := rt.n.Load() - before; n != 3 {
+		t.Errorf("an Append and a mark took %d round trips, want 3", n)
+	}
+	got, err := s.GetSub(t.Context(), testTopic, 2)
+	if err != nil || got.RecvSeqID != 2 || got.ReadSeqID != 2 {
+		t.Fatalf("marks after the batch = %+v, %v; want 2 and 2", got, err)
+	}
+	if top, err := s.GetTopic(t.Context(), testTopic); err != nil || top.SeqID != 3 {
+		t.Fatalf("topic after the batch = %+v, %v; want seq 3", top, err)
 	}
 }
 

@@ -28,9 +28,10 @@ type job struct {
 // writeTx is the state a batch's jobs share.
 type writeTx struct {
 	// conn is the pooled connection the transaction runs on (txconn.go);
-	// begun is whether its BEGIN has been sent.
-	conn  *pgxpool.Conn
-	begun bool
+	// begun is whether its BEGIN has been sent, ended whether its COMMIT
+	// went with the last statements.
+	conn         *pgxpool.Conn
+	begun, ended bool
 	// ctx bounds the whole batch (Options.WriteTimeout), not one job.
 	ctx context.Context
 	// seqs caches each topic's last seq inside this transaction, read once
