@@ -77,7 +77,7 @@ func appendJob(ctx context.Context, msgs []*store.Message) *job {
 // number of statements for the whole batch instead of per call, which is
 // what lets one WAL flush carry hundreds of messages at little cost, and
 // a single call costs no savepoint round trips of its own. When nothing
-// else is left to run (w.lastStep), the COMMIT goes with the writes. It
+// else is left to run (lastStep), the COMMIT goes with the writes. It
 // marks the jobs it stored as done (merged[i]); if the merged statements
 // fail, it undoes them and leaves every job to run on its own, so one
 // call's failure still fails only that call.
@@ -168,6 +168,9 @@ func (w *writeTx) appendAll(msgs []*store.Message, res []store.AppendResult, bef
 		devices.Add(sqlcodec.SenderKey{Topic: m.Topic, From: m.From, Device: m.Device}, res[i].SeqID)
 	}
 	if len(r.seqs) == 0 {
+		if len(after) == 0 {
+			return nil
+		}
 		b := &pgx.Batch{}
 		for _, q := range after {
 			b.Queue(q)
