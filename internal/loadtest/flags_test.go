@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -133,14 +135,44 @@ func TestServerCPUPerMessage(t *testing.T) {
 
 func TestStatTicks(t *testing.T) {
 	t.Parallel()
-	stat := "4242 (a) odd (name)) S 1 2 3 4 5 6 7 8 9 10 250 75 0 0 20 0 9 0 100 0 0"
-	if got, ok := statTicks(stat); !ok || got != 325 {
-		t.Errorf("statTicks = %d %v, want 325", got, ok)
+	stat := "4242 (a) odd (name)) S 1 2 3 4 5 6 7 8 9 10 250 75 30 12 20 0 9 0 100 0 0"
+	if got, ok := statTicks(stat); !ok || got != 367 {
+		t.Errorf("statTicks = %d %v, want 367 (its own 325 and its children's 42)", got, ok)
 	}
 	if _, ok := statTicks("garbage"); ok {
 		t.Error("garbage parsed")
 	}
 	if _, ok := cpuSeconds([]int{os.Getpid()}); !ok {
 		t.Error("own /proc/PID/stat unreadable")
+	}
+}
+
+// --pid counts a process's descendants too: a database that serves each
+// connection from a process of its own is counted from its main PID.
+func TestCPUSecondsCountsDescendants(t *testing.T) {
+	t.Parallel()
+	// A child that burns CPU, then waits to be killed.
+	cmd := exec.Command("sh", "-c", `i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; exec sleep 60`)
+	if err := cmd.Start(); err != nil {
+		t.Skipf("no sh to start a child: %v", err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() }) //nolint:errcheck // the child's end is not under test
+	child := cmd.Process.Pid
+	deadline := time.Now().Add(30 * time.Second)
+	var childCPU float64
+	for childCPU < 0.1 && time.Now().Before(deadline) {
+		childCPU, _ = cpuSeconds([]int{child})
+	}
+	if childCPU < 0.1 {
+		t.Skipf("the child used %v s of CPU in 30 s", childCPU)
+	}
+	if !slices.Contains(descendants([]int{os.Getpid()}), child) {
+		t.Fatalf("descendants of the test process do not include its child %d", child)
+	}
+	self, _ := readTicks(os.Getpid())
+	all, ok := cpuSeconds([]int{os.Getpid()})
+	if !ok || all < float64(self)/clockTicks+childCPU-0.02 {
+		t.Fatalf("CPU of the test process and its child: %v s, want at least its own %v s and the child's %v s",
+			all, float64(self)/clockTicks, childCPU)
 	}
 }

@@ -87,7 +87,7 @@ func mainContext(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.IntVar(&o.Accounts, "accounts", 50, "idle/storm: distinct accounts; connections share their tokens")
 	fs.IntVar(&o.SignupPar, "signup-par", 4, "concurrent account creations (bcrypt on the server)")
 	fs.IntVar(&o.ConnectPar, "connect-par", 32, "concurrent connection set-ups")
-	pids := fs.String("pid", "", "server PID[,PID...]: CPU seconds and RSS from /proc for the scenario (idle: RSS per connection)")
+	pids := fs.String("pid", "", "server PID[,PID...]: CPU seconds (with each process's descendants) and RSS from /proc for the scenario (idle: RSS per connection)")
 	receipts := fs.String("receipts", string(ReceiptsTinode), "receivers' {note recv}: tinode (one per topic when a timer re-armed on every {data} fires), batch (every 16 messages and 100 ms) or none")
 	fs.DurationVar(&o.ReceiptDelay, "receipt-delay", defaultReceiptDelay, "tinode receipts: quiet time after the last {data}")
 	fs.StringVar(&o.CredEmail, "cred-email", "", "sign-up: offer an email credential login@DOMAIN (for servers that require one)")

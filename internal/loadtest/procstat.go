@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,7 +16,8 @@ import (
 const clockTicks = 100
 
 // parsePIDs reads --pid: one or more process ids separated by commas (a
-// server and its database, say); their CPU and RSS are added up.
+// server and its database, say); their CPU (with their descendants') and
+// RSS are added up.
 func parsePIDs(s string) ([]int, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
@@ -31,47 +33,109 @@ func parsePIDs(s string) ([]int, error) {
 	return out, nil
 }
 
-// cpuSeconds is the user+system CPU time the processes have used, read
-// from /proc/PID/stat; ok is false when one of them cannot be read.
+// cpuSeconds is the CPU time (user and system) the processes have used,
+// with their descendants': the live ones, and those they have waited for,
+// read from /proc/PID/stat. A database that serves each connection from a
+// process of its own (PostgreSQL) is thus counted whole from its main
+// process's PID. ok is false when one of the processes named cannot be
+// read; a descendant that ends while it is read is left out.
 func cpuSeconds(pids []int) (secs float64, ok bool) {
 	var ticks int64
 	for _, pid := range pids {
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		if err != nil {
-			return 0, false
-		}
-		t, ok := statTicks(string(b))
+		t, ok := readTicks(pid)
 		if !ok {
 			return 0, false
 		}
 		ticks += t
 	}
+	for _, pid := range descendants(pids) {
+		t, _ := readTicks(pid)
+		ticks += t
+	}
 	return float64(ticks) / clockTicks, len(pids) > 0
 }
 
-// statTicks returns utime+stime from the text of /proc/PID/stat. The
-// command name (field 2) may hold spaces and parentheses, so fields are
-// counted from the last ')'.
-func statTicks(stat string) (int64, bool) {
-	i := strings.LastIndexByte(stat, ')')
-	if i < 0 {
+func readTicks(pid int) (int64, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
 		return 0, false
 	}
-	f := strings.Fields(stat[i+1:])
-	// f[0] is field 3 (state); utime and stime are fields 14 and 15.
-	if len(f) < 13 {
-		return 0, false
-	}
-	u, err1 := strconv.ParseInt(f[11], 10, 64)
-	s, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, false
-	}
-	return u + s, true
+	return statTicks(string(b))
 }
 
-// rssKB is the processes' VmRSS from /proc/PID/status added up, 0 when
-// unknown.
+// statFields returns the fields of the text of /proc/PID/stat from field
+// 3 (state) on. The command name (field 2) may hold spaces and
+// parentheses, so fields are counted from the last ')'.
+func statFields(stat string) []string {
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 {
+		return nil
+	}
+	return strings.Fields(stat[i+1:])
+}
+
+// statTicks returns utime+stime+cutime+cstime (fields 14 to 17) from the
+// text of /proc/PID/stat: the process's CPU time and that of the children
+// it has waited for, whose time is counted nowhere else once they end.
+func statTicks(stat string) (int64, bool) {
+	f := statFields(stat)
+	if len(f) < 15 {
+		return 0, false
+	}
+	var sum int64
+	for _, v := range f[11:15] {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		sum += n
+	}
+	return sum, true
+}
+
+// descendants lists the live processes below roots, from the parent PIDs
+// (field 4) of every process in /proc.
+func descendants(roots []int) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	children := map[int][]int{}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		if f := statFields(string(b)); len(f) > 1 {
+			if ppid, err := strconv.Atoi(f[1]); err == nil {
+				children[ppid] = append(children[ppid], pid)
+			}
+		}
+	}
+	seen := map[int]bool{}
+	for _, r := range roots {
+		seen[r] = true
+	}
+	var out []int
+	for queue := slices.Clone(roots); len(queue) > 0; queue = queue[1:] {
+		for _, c := range children[queue[0]] {
+			if !seen[c] {
+				seen[c] = true
+				out = append(out, c)
+				queue = append(queue, c)
+			}
+		}
+	}
+	return out
+}
+
+// rssKB is the named processes' VmRSS from /proc/PID/status added up, 0
+// when unknown. Descendants are left out: a database's processes share
+// most of their memory, which would be counted once per process.
 func rssKB(pids []int) int64 {
 	var sum int64
 	for _, pid := range pids {
