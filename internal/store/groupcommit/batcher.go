@@ -22,9 +22,23 @@ func NewBatcher[J any](jobs <-chan J, maxBatch int, wait time.Duration) *Batcher
 	return &Batcher[J]{jobs: jobs, max: max(maxBatch, 1), linger: newLinger(wait)}
 }
 
-// Next waits for a request and returns it with the requests that join it,
+// Run hands commit each batch in turn until the queue is closed and
+// drained. commit owns the batch only until it returns.
+func (b *Batcher[J]) Run(commit func([]J)) {
+	var batch []J
+	for {
+		var ok bool
+		if batch, ok = b.next(batch); !ok {
+			return
+		}
+		commit(batch)
+		clear(batch) // let finished requests be collected
+	}
+}
+
+// next waits for a request and returns it with the requests that join it,
 // reusing batch's array; ok is false once the queue is closed and drained.
-func (b *Batcher[J]) Next(batch []J) (next []J, ok bool) {
+func (b *Batcher[J]) next(batch []J) (next []J, ok bool) {
 	j, ok := <-b.jobs
 	if !ok {
 		return batch[:0], false

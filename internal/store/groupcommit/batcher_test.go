@@ -15,16 +15,8 @@ func TestBatcherTakesWhatIsQueued(t *testing.T) {
 		jobs <- i
 	}
 	close(jobs)
-	b := NewBatcher(jobs, 4, 0)
 	var batches [][]int
-	var batch []int
-	for {
-		var ok bool
-		if batch, ok = b.Next(batch); !ok {
-			break
-		}
-		batches = append(batches, slices.Clone(batch))
-	}
+	NewBatcher(jobs, 4, 0).Run(func(batch []int) { batches = append(batches, slices.Clone(batch)) })
 	want := [][]int{{0, 1, 2, 3}, {4, 5, 6}}
 	if !slices.EqualFunc(batches, want, slices.Equal) {
 		t.Fatalf("batches %v, want %v", batches, want)
@@ -44,16 +36,10 @@ func TestBatcherWaitsForRequestsDueSoon(t *testing.T) {
 		}
 		close(jobs)
 	}()
-	b := NewBatcher(jobs, 256, time.Second)
-	var batch []int
 	most, total := 0, 0
-	for {
-		var ok bool
-		if batch, ok = b.Next(batch); !ok {
-			break
-		}
+	NewBatcher(jobs, 256, time.Second).Run(func(batch []int) {
 		most, total = max(most, len(batch)), total+len(batch)
-	}
+	})
 	if total != 50 || most < 2 {
 		t.Fatalf("50 requests 1ms apart with a 1s commit wait: %d taken, at most %d in a batch", total, most)
 	}

@@ -95,15 +95,7 @@ func (s *Store) enqueue(j *job) error {
 // closes the queue, and drains the queue before exiting.
 func (s *Store) commitLoop() {
 	defer close(s.done)
-	var batch []*job
-	for {
-		var ok bool
-		if batch, ok = s.batches.Next(batch); !ok {
-			return
-		}
-		s.commit(batch)
-		clear(batch) // let finished jobs be collected
-	}
+	s.batches.Run(s.commit)
 }
 
 // commit runs a batch in one transaction and replies to every job.
