@@ -208,6 +208,9 @@ func (q *querier) data(opts *proto.MsgGetOpts) {
 			return
 		}
 	}
+	if len(mq.Ranges) == 0 {
+		mq.Before = q.untilSnapshot(mq.Before)
+	}
 	msgs, err := q.hub.store.GetMessages(q.ctx(), q.name, q.sess.UserID(), mq)
 	if err != nil {
 		q.fail(err)
@@ -233,6 +236,20 @@ func (q *querier) data(opts *proto.MsgGetOpts) {
 	}
 	q.send(proto.CtrlParams(q.id, q.view, proto.CodeDelivered, "delivered",
 		map[string]any{"what": "data", "count": sent}, proto.Now()))
+}
+
+// untilSnapshot bounds a page (before, exclusive; 0 for none) at the last
+// message stored when the query was taken. The session is attached, so
+// every message stored after that reaches it live; without the bound a read
+// that ran late (it waits its turn among the reads) would send those
+// messages a second time, and a client that does not deduplicate by seq
+// would show them twice.
+func (q *querier) untilSnapshot(before int) int {
+	last := q.snap.topic.SeqID + 1
+	if before <= 0 || before > last {
+		return last
+	}
+	return before
 }
 
 // del sends the deletion log the caller can see, or ctrl 204.
