@@ -44,18 +44,6 @@ func (w *writeTx) send(b *pgx.Batch) error {
 	return err
 }
 
-// lastStep reports whether a step storing the live jobs of batch that
-// takes leaves nothing else to run (merged[i]: job i is stored already), so
-// the COMMIT may go with it.
-func lastStep(batch []*job, errs []error, merged []bool, takes func(*job) bool) bool {
-	for i, j := range batch {
-		if errs[i] == nil && !takes(j) && !merged[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // begin opens the transaction on its own, for a statement that cannot
 // travel with it.
 func (w *writeTx) begin() error {

@@ -155,8 +155,7 @@ func (w *writeTx) runJobs(batch []*job, errs []error, live int) error {
 		if live == 1 {
 			// Alone in the transaction: its failure rolls the transaction
 			// back, which fails nothing else, so it needs no savepoint (two
-			// round trips less at light load, where many batches are one
-			// request).
+			// round trips less).
 			if errs[i] = j.run(w); errs[i] != nil {
 				return errRolledBack
 			}
@@ -169,6 +168,18 @@ func (w *writeTx) runJobs(batch []*job, errs []error, live int) error {
 		errs[i] = jobErr
 	}
 	return nil
+}
+
+// lastStep reports whether a step storing the live jobs of batch that
+// takes leaves nothing else to run (merged[i]: job i is stored already), so
+// the COMMIT may go with it.
+func lastStep(batch []*job, errs []error, merged []bool, takes func(*job) bool) bool {
+	for i, j := range batch {
+		if errs[i] == nil && !takes(j) && !merged[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // errRolledBack ends a transaction whose one request failed: the request
